@@ -1,0 +1,103 @@
+# fxclass: `make demo` and `make test` on a fresh Debian/Ubuntu machine; `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+BOARD ?= netduinoplus2
+BOARDS := netduinoplus2 nucleo_f446re nucleo_f411re
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FXCLASS := $(VENV)/bin/fxclass
+APT_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm clang
+HOST_BUILD := build/host
+CORE_SRC := $(wildcard firmware/core/*.c) firmware/proto/fx_proto.c
+CORE_HDR := $(wildcard firmware/core/*.h firmware/proto/*.h)
+HOST_CFLAGS := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Werror \
+               -Ifirmware/core -Ifirmware/proto -g
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+.PHONY: help setup demo test test-robot bench firmware firmwares flash clean host-tools fuzz-smoke model
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+# ---- set-up: Debian packages (sudo when not root) and the Python virtual environment -------------
+$(VENV)/.apt-done:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if apt-cache show libclang-rt-dev >/dev/null 2>&1 && ! dpkg -s libclang-rt-dev >/dev/null 2>&1; then \
+	    missing="$$missing libclang-rt-dev"; fi; \
+	python3 -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	    $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@python3 -m venv $(VENV) && touch $@
+
+$(VENV)/.pip-done: $(VENV)/.apt-done host/pyproject.toml
+	$(VENV)/bin/pip install -q --disable-pip-version-check -e 'host[test]'
+	@touch $@
+
+setup: $(VENV)/.pip-done ## install what is missing (Debian packages, Python venv with fxclass)
+
+# ---- firmware ------------------------------------------------------------------------------------
+firmware: setup ## build firmware/build/$(BOARD)/fxclass.{elf,bin,hex}; BOARD=netduinoplus2|nucleo_f446re|nucleo_f411re
+	$(MAKE) -C firmware BOARD=$(BOARD)
+
+firmwares: setup
+	@for b in $(BOARDS); do $(MAKE) -s -C firmware BOARD=$$b || exit 1; done
+
+flash: firmware ## flash BOARD through pyOCD, st-flash, OpenOCD or the ST-LINK drive
+	$(FXCLASS) flash --board $(BOARD)
+
+# ---- host builds of the C core for the tests -----------------------------------------------------
+host-tools: $(HOST_BUILD)/fx_runner $(HOST_BUILD)/fx_runner_san $(HOST_BUILD)/fx_runner_portable \
+            $(HOST_BUILD)/fuzz_model $(HOST_BUILD)/fuzz_proto
+
+$(HOST_BUILD)/fx_runner: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	cc $(HOST_CFLAGS) -O2 $(filter %.c,$^) -o $@
+
+$(HOST_BUILD)/fx_runner_portable: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	cc $(HOST_CFLAGS) -O0 -DFX_PORTABLE $(filter %.c,$^) -o $@
+
+$(HOST_BUILD)/fx_runner_san: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	cc $(HOST_CFLAGS) -O1 $(SAN) $(filter %.c,$^) -o $@
+
+$(HOST_BUILD)/default_model.o: firmware/app/default_model.S models/default.fxm
+	@mkdir -p $(dir $@)
+	clang -c -DFX_MODEL_FILE='"$(abspath models/default.fxm)"' $< -o $@
+
+$(HOST_BUILD)/fuzz_%: tests/native/fuzz_%.c $(CORE_SRC) $(CORE_HDR) $(HOST_BUILD)/default_model.o
+	@mkdir -p $(dir $@)
+	clang $(HOST_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    $(filter %.c %.o,$^) -o $@
+
+fuzz-smoke: host-tools ## short fuzzing runs of the blob parser and the protocol
+	@for t in model proto; do mkdir -p $(HOST_BUILD)/corpus_$$t; \
+	  $(HOST_BUILD)/fuzz_$$t -max_total_time=10 -seed=1 $(HOST_BUILD)/corpus_$$t tests/fuzz_seeds/$$t 2>&1 | tail -1 || exit 1; done
+
+# ---- the two commands ----------------------------------------------------------------------------
+demo: setup ## build the firmware, boot it in QEMU, classify BasicMotions test windows over its UART
+	$(MAKE) -s -C firmware BOARD=netduinoplus2
+	$(FXCLASS) run --sim --dataset basicmotions
+
+test: setup firmwares host-tools ## every test: Python, C core with sanitizers, firmware in QEMU, Robot suites, fuzz smoke
+	$(PY) -m pytest -q tests
+	$(MAKE) -s fuzz-smoke
+
+model: setup ## retrain and requantize the shipped default model (models/), with its model card
+	$(FXCLASS) train --dataset basicmotions --model mlp --hidden 32 --epochs 400 -o models/default.npz
+	$(FXCLASS) quantize models/default.npz --dataset basicmotions -o models/default.fxm
+	$(FXCLASS) eval models/default.npz models/default.fxm --dataset basicmotions --card models/README.md
+
+test-robot: setup
+	@mkdir -p build/robot
+	$(VENV)/bin/robot --outputdir build/robot --pythonpath tests/robot --variable BACKEND:qemu renode/*.robot
+
+bench: setup firmwares ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
+	$(PY) -m fxclass.bench_report --output bench/results.json
+
+clean: ## remove build outputs (the virtual environment stays)
+	rm -rf build firmware/build

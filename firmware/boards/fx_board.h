@@ -1,0 +1,26 @@
+/* fx_board.h: what a board file describes: clock tree, console USART and pins, memory. */
+#ifndef FX_BOARD_H
+#define FX_BOARD_H
+
+#include <stdint.h>
+
+typedef struct {
+    const char *name;
+    uint32_t hse_hz;          /* crystal or bypass clock; the PLL runs from it */
+    uint8_t hse_bypass;       /* 1: external clock (ST-LINK MCO on Nucleo), 0: crystal */
+    uint8_t pll_m;            /* VCO input = hse_hz / pll_m, within [1, 2] MHz */
+    uint16_t pll_n;           /* VCO output = input * pll_n, within [100, 432] MHz */
+    uint8_t pll_p;            /* SYSCLK = VCO / pll_p, one of 2, 4, 6, 8 */
+    uint8_t pll_q;            /* 48 MHz domain divider, [2, 15] */
+    uint8_t flash_wait_states;
+    uint8_t apb1_div;         /* 1, 2, 4, 8 or 16; APB1 at most 45 (F446) / 50 (F411) / 42 MHz */
+    uint8_t apb2_div;
+    uint8_t over_drive;       /* F446 above 168 MHz needs the regulator's over-drive mode */
+    uint32_t sysclk_hz;       /* what the PLL settings above give */
+    uint32_t console_baud;
+} fx_board;
+
+/* The board this image is built for; defined by the one board file linked in. */
+extern const fx_board fx_board_config;
+
+#endif

@@ -1,0 +1,120 @@
+/* fx_dense.c: requantization, input quantization and the int8 dense layer. */
+#include "fx_kernels.h"
+
+int64_t fx_requantize(int32_t value, int32_t mult, int32_t shift)
+{
+    const int64_t rounding = (int64_t)1 << (shift - 1);
+    /* Arithmetic right shift of a negative int64 is what every supported compiler does;
+       the numpy reference uses the same floor semantics. */
+    return ((int64_t)value * mult + rounding) >> shift;
+}
+
+static int32_t clamp64(int64_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : (int32_t)v);
+}
+
+static int params_valid(const int32_t *mult, const int32_t *shift, uint16_t n)
+{
+    for (uint16_t j = 0; j < n; ++j) {
+        if (mult[j] < 1 || shift[j] < 1 || shift[j] > 62) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, int8_t *out)
+{
+    if (q == NULL || features == NULL || out == NULL || q->n == 0 || q->n > FX_MAX_FEATURES ||
+        !params_valid(q->mult, q->shift, q->n)) {
+        return FX_ERR_ARG;
+    }
+    for (uint16_t i = 0; i < q->n; ++i) {
+        /* Features fit in 31 bits and offsets come from the same range, so the difference
+           is computed in 64 bits and saturated before requantization. */
+        const int32_t centred = clamp64((int64_t)features[i] - q->offset[i], INT32_MIN, INT32_MAX);
+        out[i] = (int8_t)clamp64(fx_requantize(centred, q->mult[i], q->shift[i]), -128, 127);
+    }
+    for (uint16_t i = q->n; i < FX_PAD4(q->n); ++i) {
+        out[i] = 0;
+    }
+    return FX_OK;
+}
+
+static fx_status dense_check(const fx_dense *layer, const void *in, const void *out)
+{
+    if (layer == NULL || in == NULL || out == NULL || layer->weights == NULL ||
+        layer->bias == NULL || layer->in_len == 0 || layer->out_len == 0 ||
+        layer->in_len > FX_MAX_FEATURES || layer->out_len > FX_MAX_LAYER_WIDTH ||
+        !params_valid(layer->mult, layer->shift, layer->out_len)) {
+        return FX_ERR_ARG;
+    }
+    return FX_OK;
+}
+
+#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
+#include "fx_dense_m4.h"
+#define dense_accumulate fx_dense_accumulate_m4
+#else
+/* Portable definition: acc[r] = bias[row + r] + sum_i w(row + r, i) * in[i] for one block of
+   four rows. The Cortex-M4 path in fx_dense_m4.h must produce the same sums. */
+static void dense_accumulate(const fx_dense *layer, uint16_t block, const int8_t *in, int32_t acc[4])
+{
+    const uint16_t in_blocks = (uint16_t)(FX_PAD4(layer->in_len) / 4u);
+    const int8_t *w = layer->weights + (size_t)block * in_blocks * 16u;
+    for (int r = 0; r < 4; ++r) {
+        acc[r] = 0;
+    }
+    for (uint16_t ib = 0; ib < in_blocks; ++ib) {
+        for (int r = 0; r < 4; ++r) {
+            for (int k = 0; k < 4; ++k) {
+                acc[r] += (int32_t)w[r * 4 + k] * in[ib * 4 + k];
+            }
+        }
+        w += 16;
+    }
+}
+#endif
+
+fx_status fx_dense_s8(const fx_dense *layer, const int8_t *in, int8_t *out)
+{
+    const fx_status status = dense_check(layer, in, out);
+    if (status != FX_OK) {
+        return status;
+    }
+    const int32_t lo = (layer->flags & FX_DENSE_RELU) ? 0 : -128;
+    const uint16_t out_pad = (uint16_t)FX_PAD4(layer->out_len);
+    int32_t acc[4];
+    for (uint16_t row = 0; row < out_pad; row += 4) {
+        dense_accumulate(layer, (uint16_t)(row / 4u), in, acc);
+        for (uint16_t r = 0; r < 4; ++r) {
+            const uint16_t j = (uint16_t)(row + r);
+            if (j < layer->out_len) {
+                const int32_t sum = (int32_t)((uint32_t)acc[r] + (uint32_t)layer->bias[j]);
+                out[j] = (int8_t)clamp64(fx_requantize(sum, layer->mult[j], layer->shift[j]), lo, 127);
+            } else {
+                out[j] = 0;
+            }
+        }
+    }
+    return FX_OK;
+}
+
+fx_status fx_dense_logits(const fx_dense *layer, const int8_t *in, int32_t *out)
+{
+    const fx_status status = dense_check(layer, in, out);
+    if (status != FX_OK) {
+        return status;
+    }
+    int32_t acc[4];
+    for (uint16_t row = 0; row < layer->out_len; row += 4) {
+        dense_accumulate(layer, (uint16_t)(row / 4u), in, acc);
+        for (uint16_t r = 0; r < 4 && row + r < layer->out_len; ++r) {
+            const uint16_t j = (uint16_t)(row + r);
+            const int32_t sum = (int32_t)((uint32_t)acc[r] + (uint32_t)layer->bias[j]);
+            out[j] = clamp64(fx_requantize(sum, layer->mult[j], layer->shift[j]), -(1 << 30), 1 << 30);
+        }
+    }
+    return FX_OK;
+}

@@ -1,0 +1,58 @@
+/* fx_features.c: fixed-point feature extraction from a window of int16 sensor samples. */
+#include "fx_kernels.h"
+
+/* floor(a / b) for b > 0; C division truncates towards zero. */
+static int32_t floor_div(int32_t a, int32_t b)
+{
+    int32_t q = a / b;
+    if ((a % b) != 0 && a < 0) {
+        --q;
+    }
+    return q;
+}
+
+fx_status fx_features_stats8(const int16_t *window, uint16_t window_len, uint16_t n_channels,
+                             int32_t *features)
+{
+    if (window == NULL || features == NULL || window_len < 4 || window_len > FX_MAX_WINDOW_LEN ||
+        n_channels == 0 || n_channels > FX_MAX_CHANNELS) {
+        return FX_ERR_ARG;
+    }
+    /* |sum| <= 512 * 32768 = 2^24 and the absolute sums stay below 2^25: no int32 overflow. */
+    for (uint16_t c = 0; c < n_channels; ++c) {
+        int32_t *f = features + (size_t)c * FX_STATS8_PER_CHANNEL;
+        const int16_t *x = window + c;
+        int32_t lo = x[0];
+        int32_t hi = x[0];
+        int32_t total_variation = 0;
+        int32_t total = 0;
+        for (uint16_t k = 0; k < 4; ++k) {
+            const uint16_t begin = (uint16_t)((uint32_t)k * window_len / 4u);
+            const uint16_t end = (uint16_t)((uint32_t)(k + 1u) * window_len / 4u);
+            int32_t segment = 0;
+            for (uint16_t t = begin; t < end; ++t) {
+                const int32_t v = x[(size_t)t * n_channels];
+                segment += v;
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+                if (t > 0) {
+                    const int32_t d = v - x[(size_t)(t - 1u) * n_channels];
+                    total_variation += d < 0 ? -d : d;
+                }
+            }
+            f[k] = segment;
+            total += segment;
+        }
+        const int32_t mean = floor_div(total, window_len);
+        int32_t deviation = 0;
+        for (uint16_t t = 0; t < window_len; ++t) {
+            const int32_t d = x[(size_t)t * n_channels] - mean;
+            deviation += d < 0 ? -d : d;
+        }
+        f[4] = lo;
+        f[5] = hi;
+        f[6] = total_variation;
+        f[7] = deviation;
+    }
+    return FX_OK;
+}

@@ -1,0 +1,84 @@
+/* fx_kernels.h: the fixed-point kernels (requantization, features, dense, softmax, CRC-32). */
+#ifndef FX_KERNELS_H
+#define FX_KERNELS_H
+
+#include "fx_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Requantize an int32 value: round(value * mult / 2^shift), ties towards +infinity, computed
+ * exactly in 64 bits as (value * mult + 2^(shift-1)) >> shift (arithmetic shift).
+ * mult within [1, 2^31 - 1], shift within [1, 62]. The result is not saturated.
+ */
+int64_t fx_requantize(int32_t value, int32_t mult, int32_t shift);
+
+/* Per-feature input quantization: q = sat_s8(requantize(feature - offset, mult, shift)). */
+typedef struct {
+    const int32_t *offset;  /* [n] feature value that maps to 0 */
+    const int32_t *mult;    /* [n] within [1, 2^31 - 1] */
+    const int32_t *shift;   /* [n] within [1, 62] */
+    uint16_t n;
+} fx_input_quant;
+
+/*
+ * Feature set 1 ("stats8"): for each channel c of a window of window_len samples, eight int32
+ * features in this order: the sums of the four quarter segments (segment k spans samples
+ * [k*len/4, (k+1)*len/4)), min, max, sum |x[t] - x[t-1]| and sum |x[t] - floor(sum/len)|.
+ * window is time-major: window[t * n_channels + c]. Output features[c * 8 + k].
+ * window_len within [4, FX_MAX_WINDOW_LEN], n_channels within [1, FX_MAX_CHANNELS].
+ */
+#define FX_FEATURE_SET_STATS8 1u
+#define FX_STATS8_PER_CHANNEL 8u
+fx_status fx_features_stats8(const int16_t *window, uint16_t window_len, uint16_t n_channels,
+                             int32_t *features);
+
+/* Quantize n int32 features to int8 inputs of the first dense layer. */
+fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, int8_t *out);
+
+/*
+ * Dense layer, int8 x int8 -> int32 accumulate, per-output-channel requantization.
+ * Weights are laid out in blocks for four-row SIMD: with in_pad = FX_PAD4(in_len) and
+ * out_pad = FX_PAD4(out_len), weight (row j, input i) lives at
+ *   weights[((j / 4) * (in_pad / 4) + i / 4) * 16 + (j % 4) * 4 + i % 4],
+ * padding entries are zero. The input buffer must hold in_pad values (padding is read, and
+ * multiplied by zero weights). out[j] = sat(requantize(bias[j] + sum_i w(j,i) * in[i])), where
+ * sat clamps to [0, 127] with FX_DENSE_RELU, else to [-128, 127].
+ */
+#define FX_DENSE_RELU 0x01u
+#define FX_DENSE_LOGITS 0x02u  /* output int32 Q16.16 logits instead of int8 */
+typedef struct {
+    const int8_t *weights;  /* out_pad * in_pad, blocked as above */
+    const int32_t *bias;    /* [out_len] in accumulator units */
+    const int32_t *mult;    /* [out_len] within [1, 2^31 - 1] */
+    const int32_t *shift;   /* [out_len] within [1, 62] */
+    uint16_t in_len;        /* [1, FX_MAX_FEATURES or FX_MAX_LAYER_WIDTH] */
+    uint16_t out_len;       /* [1, FX_MAX_LAYER_WIDTH] */
+    uint8_t flags;          /* FX_DENSE_RELU and/or FX_DENSE_LOGITS */
+} fx_dense;
+
+/* out: int8[FX_PAD4(out_len)]; the padding bytes are written as zero so out can feed the next layer. */
+fx_status fx_dense_s8(const fx_dense *layer, const int8_t *in, int8_t *out);
+/* out: int32[out_len] Q16.16 logits, saturated to [-2^30, 2^30]. */
+fx_status fx_dense_logits(const fx_dense *layer, const int8_t *in, int32_t *out);
+
+/*
+ * Softmax over n Q16.16 logits (any int32 values) to Q15 probabilities, no float and no libm.
+ * exp is evaluated as 2^-u on the distance to the maximum logit, with a 129-entry table and linear
+ * interpolation; probabilities are rounded to nearest. Guarantees: prob_q15[argmax] is the largest
+ * output (exp is monotonic), |sum - 32768| <= n / 2 + 1, and every probability is within 1e-4 of
+ * the float64 softmax of the same logits. n within [1, FX_MAX_CLASSES]. Returns the index of
+ * the first maximum logit through *argmax (may be NULL).
+ */
+fx_status fx_softmax_q15(const int32_t *logits, uint16_t n, int16_t *prob_q15, uint16_t *argmax);
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib.crc32); pass 0 as crc to start. */
+uint32_t fx_crc32(uint32_t crc, const uint8_t *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

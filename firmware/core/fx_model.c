@@ -1,0 +1,184 @@
+/* fx_model.c: validating parser for .fxm blobs and the feature -> dense -> softmax pipeline. */
+#include "fx_model.h"
+
+#include <string.h>
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/* An array of count elements of size bytes at offset lies inside the payload (before the CRC). */
+static int span_ok(uint32_t offset, uint32_t count, uint32_t size, uint32_t payload_end)
+{
+    if ((offset & 3u) != 0 || offset < FX_MODEL_HEADER_BYTES || offset > payload_end) {
+        return 0;
+    }
+    return (uint64_t)count * size <= (uint64_t)(payload_end - offset);
+}
+
+static int params_ok(const int32_t *mult, const int32_t *shift, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; ++i) {
+        if (mult[i] < 1 || shift[i] < 1 || shift[i] > 62) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static fx_status parse_layer(const uint8_t *blob, const uint8_t *rec, uint32_t payload_end, fx_dense *layer)
+{
+    layer->in_len = rd16(rec);
+    layer->out_len = rd16(rec + 2);
+    layer->flags = rec[4];
+    const uint32_t w_off = rd32(rec + 8);
+    const uint32_t b_off = rd32(rec + 12);
+    const uint32_t m_off = rd32(rec + 16);
+    const uint32_t s_off = rd32(rec + 20);
+    if (layer->in_len == 0 || layer->out_len == 0 || layer->in_len > FX_MAX_FEATURES ||
+        layer->out_len > FX_MAX_LAYER_WIDTH) {
+        return FX_ERR_LIMIT;
+    }
+    if ((layer->flags & ~(FX_DENSE_RELU | FX_DENSE_LOGITS)) != 0 || rec[5] || rec[6] || rec[7]) {
+        return FX_ERR_PARAM;
+    }
+    const uint32_t n_weights = FX_PAD4(layer->out_len) * FX_PAD4(layer->in_len);
+    if (!span_ok(w_off, n_weights, 1, payload_end) || !span_ok(b_off, layer->out_len, 4, payload_end) ||
+        !span_ok(m_off, layer->out_len, 4, payload_end) || !span_ok(s_off, layer->out_len, 4, payload_end)) {
+        return FX_ERR_LAYOUT;
+    }
+    layer->weights = (const int8_t *)(blob + w_off);
+    layer->bias = (const int32_t *)(const void *)(blob + b_off);
+    layer->mult = (const int32_t *)(const void *)(blob + m_off);
+    layer->shift = (const int32_t *)(const void *)(blob + s_off);
+    return params_ok(layer->mult, layer->shift, layer->out_len) ? FX_OK : FX_ERR_PARAM;
+}
+
+fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model)
+{
+    if (blob == NULL || model == NULL) {
+        return FX_ERR_ARG;
+    }
+    if (((uintptr_t)blob & 3u) != 0) {
+        return FX_ERR_ALIGN;
+    }
+    if (blob_len < FX_MODEL_HEADER_BYTES + 4u) {
+        return FX_ERR_SIZE;
+    }
+    if (rd32(blob) != FX_MODEL_MAGIC) {
+        return FX_ERR_MAGIC;
+    }
+    if (rd16(blob + 4) != FX_MODEL_FORMAT_VERSION || rd16(blob + 6) != FX_MODEL_HEADER_BYTES) {
+        return FX_ERR_VERSION;
+    }
+    if (rd32(blob + 8) != blob_len) {
+        return FX_ERR_SIZE;
+    }
+    const uint32_t payload_end = blob_len - 4u;
+    if (fx_crc32(0, blob, payload_end) != rd32(blob + payload_end)) {
+        return FX_ERR_CRC;
+    }
+
+    fx_model m;
+    memset(&m, 0, sizeof m);
+    m.blob = blob;
+    m.blob_len = blob_len;
+    m.model_id = rd32(blob + 12);
+    m.window_len = rd16(blob + 16);
+    m.n_channels = rd16(blob + 18);
+    m.hop_len = rd16(blob + 20);
+    m.sample_rate_hz = rd16(blob + 22);
+    m.feature_set = blob[24];
+    m.n_layers = blob[25];
+    m.n_classes = blob[26];
+    m.n_features = rd16(blob + 28);
+    if (m.window_len < 4 || m.window_len > FX_MAX_WINDOW_LEN || m.n_channels == 0 ||
+        m.n_channels > FX_MAX_CHANNELS ||
+        (uint32_t)m.window_len * m.n_channels > FX_MAX_WINDOW_VALUES || m.n_layers == 0 ||
+        m.n_layers > FX_MAX_LAYERS || m.n_classes == 0 || m.n_classes > FX_MAX_CLASSES ||
+        m.n_features == 0 || m.n_features > FX_MAX_FEATURES) {
+        return FX_ERR_LIMIT;
+    }
+    if (m.hop_len == 0 || m.hop_len > m.window_len || m.sample_rate_hz == 0 ||
+        m.feature_set != FX_FEATURE_SET_STATS8 ||
+        m.n_features != (uint32_t)m.n_channels * FX_STATS8_PER_CHANNEL) {
+        return FX_ERR_SHAPE;
+    }
+
+    const uint32_t iq_off = rd32(blob + 32);
+    if (!span_ok(iq_off, 3u * m.n_features, 4, payload_end)) {
+        return FX_ERR_LAYOUT;
+    }
+    m.input.offset = (const int32_t *)(const void *)(blob + iq_off);
+    m.input.mult = m.input.offset + m.n_features;
+    m.input.shift = m.input.mult + m.n_features;
+    m.input.n = m.n_features;
+    if (!params_ok(m.input.mult, m.input.shift, m.n_features)) {
+        return FX_ERR_PARAM;
+    }
+
+    const uint32_t layers_off = rd32(blob + 36);
+    if (!span_ok(layers_off, m.n_layers, FX_MODEL_LAYER_BYTES, payload_end)) {
+        return FX_ERR_LAYOUT;
+    }
+    uint16_t expected_in = m.n_features;
+    for (uint8_t k = 0; k < m.n_layers; ++k) {
+        fx_dense *layer = &m.layers[k];
+        const fx_status status =
+            parse_layer(blob, blob + layers_off + (uint32_t)k * FX_MODEL_LAYER_BYTES, payload_end, layer);
+        if (status != FX_OK) {
+            return status;
+        }
+        const int is_last = (k + 1u == m.n_layers);
+        const int is_logits = (layer->flags & FX_DENSE_LOGITS) != 0;
+        if (layer->in_len != expected_in || is_logits != is_last ||
+            (is_last && (layer->out_len != m.n_classes || (layer->flags & FX_DENSE_RELU)))) {
+            return FX_ERR_SHAPE;
+        }
+        expected_in = layer->out_len;
+    }
+
+    const uint32_t names_off = rd32(blob + 40);
+    if (!span_ok(names_off, m.n_classes, FX_CLASS_NAME_LEN, payload_end)) {
+        return FX_ERR_LAYOUT;
+    }
+    m.class_names = (const char *)(blob + names_off);
+    for (uint8_t c = 0; c < m.n_classes; ++c) {
+        if (m.class_names[(uint32_t)c * FX_CLASS_NAME_LEN + FX_CLASS_NAME_LEN - 1u] != '\0') {
+            return FX_ERR_LAYOUT;
+        }
+    }
+    *model = m;
+    return FX_OK;
+}
+
+fx_status fx_model_run(const fx_model *model, const int16_t *window, fx_scratch *scratch,
+                       fx_result *result)
+{
+    if (model == NULL || window == NULL || scratch == NULL || result == NULL) {
+        return FX_ERR_ARG;
+    }
+    fx_status status = fx_features_stats8(window, model->window_len, model->n_channels, scratch->features);
+    if (status == FX_OK) {
+        status = fx_quantize_input(&model->input, scratch->features, scratch->act[0]);
+    }
+    uint8_t cur = 0;
+    for (uint8_t k = 0; status == FX_OK && k + 1u < model->n_layers; ++k) {
+        status = fx_dense_s8(&model->layers[k], scratch->act[cur], scratch->act[cur ^ 1u]);
+        cur ^= 1u;
+    }
+    if (status == FX_OK) {
+        status = fx_dense_logits(&model->layers[model->n_layers - 1u], scratch->act[cur], scratch->logits);
+    }
+    if (status == FX_OK) {
+        status = fx_softmax_q15(scratch->logits, model->n_classes, result->prob_q15, &result->class_index);
+        result->n_classes = model->n_classes;
+    }
+    return status;
+}

@@ -1,0 +1,75 @@
+/* fx_model.h: the .fxm model blob (format 1), its validating parser and the inference pipeline. */
+#ifndef FX_MODEL_H
+#define FX_MODEL_H
+
+#include "fx_kernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Blob layout, little-endian, every array 4-byte aligned (docs/model-format.md):
+ *   0  u32 magic "FXMB"        4  u16 format_version      6  u16 header_bytes (48)
+ *   8  u32 total_bytes        12  u32 model_id           16  u16 window_len
+ *  18  u16 n_channels         20  u16 hop_len            22  u16 sample_rate_hz
+ *  24  u8  feature_set        25  u8  n_layers           26  u8  n_classes    27 u8 reserved
+ *  28  u16 n_features         30  u16 reserved           32  u32 input_quant_offset
+ *  36  u32 layers_offset      40  u32 names_offset       44  u32 reserved
+ * input quant: int32 offset[n_features], mult[n_features], shift[n_features]
+ * layers: n_layers records of 32 bytes: u16 in_len, u16 out_len, u8 flags, 3 reserved bytes,
+ *   u32 weights_offset, bias_offset, mult_offset, shift_offset, 8 reserved bytes
+ * names: n_classes x 16 bytes, NUL-terminated
+ * last 4 bytes: CRC-32 of everything before them.
+ */
+#define FX_MODEL_MAGIC 0x424D5846u /* "FXMB" */
+#define FX_MODEL_FORMAT_VERSION 1u
+#define FX_MODEL_HEADER_BYTES 48u
+#define FX_MODEL_LAYER_BYTES 32u
+
+typedef struct {
+    const uint8_t *blob;
+    uint32_t blob_len;
+    uint32_t model_id;
+    uint16_t window_len;
+    uint16_t n_channels;
+    uint16_t hop_len;
+    uint16_t sample_rate_hz;
+    uint16_t n_features;
+    uint8_t feature_set;
+    uint8_t n_layers;
+    uint8_t n_classes;
+    fx_input_quant input;
+    fx_dense layers[FX_MAX_LAYERS];
+    const char *class_names; /* n_classes x FX_CLASS_NAME_LEN */
+} fx_model;
+
+/* Caller-owned working memory for one inference. */
+typedef struct {
+    int32_t features[FX_MAX_FEATURES];
+    int8_t act[2][FX_MAX_LAYER_WIDTH];
+    int32_t logits[FX_MAX_CLASSES];
+} fx_scratch;
+
+typedef struct {
+    uint16_t class_index;
+    uint16_t n_classes;
+    int16_t prob_q15[FX_MAX_CLASSES];
+} fx_result;
+
+/*
+ * Check every field of a blob (magic, version, lengths, CRC, limits, offsets, shapes, parameter
+ * ranges) and fill *model with pointers into it. The blob must stay in place while model is used.
+ * On any error *model is left untouched.
+ */
+fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model);
+
+/* Run one window (window_len x n_channels int16, time-major) through a parsed model. */
+fx_status fx_model_run(const fx_model *model, const int16_t *window, fx_scratch *scratch,
+                       fx_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,35 @@
+/* fx_hal.h: the hardware abstraction the application uses: console UART, time, cycles, reset. */
+#ifndef FX_HAL_H
+#define FX_HAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fx_board.h"
+
+typedef enum {
+    FX_CLOCK_PLL = 0,         /* the board's PLL configuration is running */
+    FX_CLOCK_HSE_TIMEOUT = 1, /* fell back to the 16 MHz HSI: the HSE never became ready */
+    FX_CLOCK_PLL_TIMEOUT = 2, /* fell back to HSI: PLL lock, over-drive or switch timed out */
+} fx_clock_status;
+
+/* Clocks, SysTick (1 kHz), cycle counter, console USART with RX interrupt, watchdog. */
+fx_clock_status fx_hal_init(const fx_board *board);
+uint32_t fx_hal_sysclk_hz(void);
+
+void fx_hal_uart_write(const uint8_t *data, size_t len);
+/* Bytes received since the last call, up to cap; never blocks. */
+size_t fx_hal_uart_read(uint8_t *data, size_t cap);
+/* Bytes lost because the receive ring or the USART overflowed. */
+uint32_t fx_hal_uart_overruns(void);
+
+uint32_t fx_hal_millis(void);
+uint32_t fx_hal_cycles(void);
+/* 0: DWT CYCCNT, 1: SysTick-derived (cores or emulators without a working DWT). */
+uint8_t fx_hal_cycle_source(void);
+
+void fx_hal_watchdog_kick(void);
+void fx_hal_wait_for_interrupt(void);
+void fx_hal_reset(void);
+
+#endif

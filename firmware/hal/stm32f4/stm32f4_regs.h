@@ -1,0 +1,93 @@
+/* stm32f4_regs.h: the few STM32F4 and Cortex-M4 registers fxclass touches (RM0090/RM0390/RM0383). */
+#ifndef STM32F4_REGS_H
+#define STM32F4_REGS_H
+
+#include <stdint.h>
+
+#define REG32(addr) (*(volatile uint32_t *)(addr))
+
+/* RCC */
+#define RCC_BASE 0x40023800u
+#define RCC_CR REG32(RCC_BASE + 0x00u)
+#define RCC_PLLCFGR REG32(RCC_BASE + 0x04u)
+#define RCC_CFGR REG32(RCC_BASE + 0x08u)
+#define RCC_AHB1ENR REG32(RCC_BASE + 0x30u)
+#define RCC_APB1ENR REG32(RCC_BASE + 0x40u)
+#define RCC_CR_HSEON (1u << 16)
+#define RCC_CR_HSERDY (1u << 17)
+#define RCC_CR_HSEBYP (1u << 18)
+#define RCC_CR_PLLON (1u << 24)
+#define RCC_CR_PLLRDY (1u << 25)
+#define RCC_PLLCFGR_SRC_HSE (1u << 22)
+#define RCC_PLLCFGR_R_MASK (7u << 28) /* F446 only; kept as it was */
+#define RCC_CFGR_SW_MASK 3u
+#define RCC_CFGR_SW_HSI 0u
+#define RCC_CFGR_SW_PLL 2u
+#define RCC_CFGR_SWS_SHIFT 2
+#define RCC_CFGR_PPRE1_SHIFT 10
+#define RCC_CFGR_PPRE2_SHIFT 13
+#define RCC_AHB1ENR_GPIOAEN (1u << 0)
+#define RCC_APB1ENR_USART2EN (1u << 17)
+#define RCC_APB1ENR_PWREN (1u << 28)
+
+/* PWR */
+#define PWR_BASE 0x40007000u
+#define PWR_CR REG32(PWR_BASE + 0x00u)
+#define PWR_CSR REG32(PWR_BASE + 0x04u)
+#define PWR_CR_VOS_SCALE1 (3u << 14) /* F411/F446; on the F405 bit 15 is reserved, bit 14 = scale 1 */
+#define PWR_CR_ODEN (1u << 16)
+#define PWR_CR_ODSWEN (1u << 17)
+#define PWR_CSR_ODRDY (1u << 16)
+#define PWR_CSR_ODSWRDY (1u << 17)
+
+/* Flash interface */
+#define FLASH_ACR REG32(0x40023C00u)
+#define FLASH_ACR_PRFTEN (1u << 8)
+#define FLASH_ACR_ICEN (1u << 9)
+#define FLASH_ACR_DCEN (1u << 10)
+
+/* GPIOA */
+#define GPIOA_BASE 0x40020000u
+#define GPIOA_MODER REG32(GPIOA_BASE + 0x00u)
+#define GPIOA_OSPEEDR REG32(GPIOA_BASE + 0x08u)
+#define GPIOA_PUPDR REG32(GPIOA_BASE + 0x0Cu)
+#define GPIOA_AFRL REG32(GPIOA_BASE + 0x20u)
+
+/* USART2 */
+#define USART2_BASE 0x40004400u
+#define USART2_SR REG32(USART2_BASE + 0x00u)
+#define USART2_DR REG32(USART2_BASE + 0x04u)
+#define USART2_BRR REG32(USART2_BASE + 0x08u)
+#define USART2_CR1 REG32(USART2_BASE + 0x0Cu)
+#define USART_SR_ORE (1u << 3)
+#define USART_SR_RXNE (1u << 5)
+#define USART_SR_TXE (1u << 7)
+#define USART_CR1_RE (1u << 2)
+#define USART_CR1_TE (1u << 3)
+#define USART_CR1_RXNEIE (1u << 5)
+#define USART_CR1_UE (1u << 13)
+#define USART2_IRQN 38u
+
+/* Independent watchdog, clocked by the ~32 kHz LSI */
+#define IWDG_KR REG32(0x40003000u)
+#define IWDG_PR REG32(0x40003004u)
+#define IWDG_RLR REG32(0x40003008u)
+
+/* Cortex-M4 system control */
+#define SYST_CSR REG32(0xE000E010u)
+#define SYST_RVR REG32(0xE000E014u)
+#define SYST_CVR REG32(0xE000E018u)
+#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
+#define NVIC_IPR_BYTE(n) (*(volatile uint8_t *)(0xE000E400u + (n)))
+#define SCB_VTOR REG32(0xE000ED08u)
+#define SCB_AIRCR REG32(0xE000ED0Cu)
+#define SCB_CFSR REG32(0xE000ED28u)
+#define SCB_HFSR REG32(0xE000ED2Cu)
+#define SCB_MMFAR REG32(0xE000ED34u)
+#define SCB_BFAR REG32(0xE000ED38u)
+#define DEMCR REG32(0xE000EDFCu)
+#define DEMCR_TRCENA (1u << 24)
+#define DWT_CTRL REG32(0xE0001000u)
+#define DWT_CYCCNT REG32(0xE0001004u)
+
+#endif

@@ -1,0 +1,33 @@
+"""fxclass eval: float versus quantized accuracy and confusion matrix on the test split."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import fxm
+from ..evaluate import evaluate, format_confusion, model_card
+from ..train import FloatModel
+from .data_options import dataset_options, load_split
+
+
+@click.command("eval")
+@click.argument("float_model", type=click.Path(exists=True, dir_okay=False))
+@click.argument("model", type=click.Path(exists=True, dir_okay=False))
+@dataset_options
+@click.option("--card", type=click.Path(dir_okay=False), help="Write a model card (Markdown) with these figures.")
+def command(float_model, model, dataset, csv_path, window_len, hop_len, seed, card):
+    """Compare FLOAT_MODEL (.npz) and MODEL (.fxm, through the bit-exact reference)."""
+    fm = FloatModel.load(float_model)
+    blob = Path(model).read_bytes()
+    qm = fxm.unpack(blob)
+    test = load_split("test", dataset, csv_path, qm.window_len, hop_len, seed)
+    ev = evaluate(fm, qm, test)
+    click.echo(f"{ev.n_windows} test windows")
+    click.echo(f"float accuracy      {100 * ev.float_accuracy:.1f} %")
+    click.echo(f"quantized accuracy  {100 * ev.quantized_accuracy:.1f} %")
+    click.echo(f"agreement           {100 * ev.agreement:.1f} %")
+    click.echo(format_confusion(ev.quantized_confusion, ev.class_names))
+    if card:
+        Path(card).write_text(model_card(ev, qm, fm, dataset, len(blob)))
+        click.echo(f"model card -> {card}")

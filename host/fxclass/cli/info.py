@@ -1,0 +1,31 @@
+"""fxclass info: what the firmware reports about itself and its model."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import click
+
+from .common import device_options, open_device
+
+
+@click.command("info")
+@device_options
+@click.option("--json", "as_json", is_flag=True, help="Print the INFO reply as JSON.")
+def command(port, baud, sim, timeout, as_json):
+    """Ask the firmware for its version, board, clock, limits and model."""
+    with open_device(port, baud, sim, timeout) as dev:
+        info = dev.info
+        if as_json:
+            click.echo(json.dumps(asdict(info), indent=2))
+            return
+        click.echo(f"board          {info.board}")
+        click.echo(f"firmware       {info.firmware_version} (protocol {info.protocol_version})")
+        click.echo(f"clock          {info.sysclk_hz / 1e6:.0f} MHz, cycles from {info.cycle_source}")
+        click.echo(f"model          0x{info.model_id:08x} ({'uploaded' if info.model_uploaded else 'built-in'}), "
+                   f"{info.n_layers} dense layers")
+        click.echo(f"window         {info.window_len} samples x {info.n_channels} channels at "
+                   f"{info.sample_rate_hz} Hz, hop {info.hop_len}")
+        click.echo(f"classes        {', '.join(info.class_names)}")
+        click.echo(f"limits         frame payload {info.max_payload} B, model {info.max_model_bytes} B, "
+                   f"window {info.max_window_values} values, {info.max_classes} classes")

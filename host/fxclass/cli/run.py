@@ -1,0 +1,89 @@
+"""fxclass run: stream dataset windows or a CSV recording to the device and show the results."""
+from __future__ import annotations
+
+import click
+import numpy as np
+from tqdm import tqdm
+
+from .. import datasets
+from ..errors import DataError, LinkError
+from ..evaluate import format_confusion
+from ..runner import ResultWriter, run_recording, run_windows, window_labels
+from ..train import confusion
+from .common import device_options, open_device, probabilities
+
+
+@click.command("run")
+@device_options
+@click.option("--dataset", type=click.Choice(["basicmotions", "synthetic"]), help="Windows of a named dataset.")
+@click.option("--split", default="test", show_default=True, type=click.Choice(["train", "test"]))
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="A raw recording to stream (README: CSV format).")
+@click.option("--limit", type=int, help="Only the first N windows.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write results as they come (.jsonl or .csv).")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Draw probabilities over time and the confusion matrix (PNG).")
+@click.option("--quiet", is_flag=True, help="No per-window lines, only the summary.")
+def command(port, baud, sim, timeout, dataset, split, csv_path, limit, output, plot, quiet):
+    """Classify windows on the device: a dataset split (INFER) or a recording (STREAM)."""
+    if bool(dataset) == bool(csv_path):
+        raise click.UsageError("give exactly one of --dataset or --csv")
+    with open_device(port, baud, sim, timeout) as dev:
+        info = dev.info
+        names = info.class_names
+        click.echo(f"{info.board}: firmware {info.firmware_version}, model 0x{info.model_id:08x} "
+                   f"({info.window_len} x {info.n_channels}, classes {', '.join(names)})")
+        writer = ResultWriter(output, names) if output else None
+        records = []
+        try:
+            if dataset:
+                ws = datasets.load(dataset, split, window_len=info.window_len)
+                if ws.windows.shape[1:] != (info.window_len, info.n_channels):
+                    raise DataError(f"{dataset} windows are {ws.windows.shape[1:]}, the device's model takes "
+                                    f"({info.window_len}, {info.n_channels}); upload a matching model")
+                windows, labels = ws.windows[:limit], [ws.class_names[i] for i in ws.labels[:limit]]
+                total, unit = len(windows), "window"
+            else:
+                samples, sample_labels, _ = datasets.read_csv(csv_path)
+                if samples.shape[1] != info.n_channels:
+                    raise DataError(f"{csv_path} has {samples.shape[1]} channels, the model takes {info.n_channels}")
+                if limit:
+                    samples = samples[:info.window_len + (limit - 1) * info.hop_len]
+                labels = window_labels(sample_labels, len(samples), info.window_len, info.hop_len)
+                total, unit = max(0, (len(samples) - info.window_len) // info.hop_len + 1), "hop"
+            with tqdm(total=total, unit=unit, disable=None, leave=False) as bar:
+                def show(rec):
+                    records.append(rec)
+                    if writer:
+                        writer.write(rec)
+                    bar.update(1)
+                    if not quiet:
+                        mark = "" if rec.label is None else ("  ok" if rec.label == rec.predicted else f"  (true {rec.label})")
+                        tqdm.write(f"{rec.index:5d} {rec.predicted:<12} {probabilities(np.array(rec.prob) * 32768, names)}"
+                                   f"  {rec.cycles} cycles {rec.latency_ms:6.1f} ms{mark}")
+                if dataset:
+                    run_windows(dev, windows, labels, show)
+                else:
+                    run_recording(dev, samples, labels, show)
+        except KeyboardInterrupt:
+            click.echo(f"interrupted after {len(records)} results", err=True)
+        except LinkError as exc:
+            click.echo(f"error: {exc}; {len(records)} results were kept", err=True)
+            _summary(records, names, output, plot)
+            raise SystemExit(exc.exit_code) from None
+        finally:
+            if writer:
+                writer.close()
+        _summary(records, names, output, plot)
+
+
+def _summary(records, names, output, plot):
+    labelled = [r for r in records if r.label is not None]
+    click.echo(f"{len(records)} results" + (f", written to {output}" if output else ""))
+    if labelled:
+        y_true = np.array([names.index(r.label) for r in labelled])
+        y_pred = np.array([r.class_index for r in labelled])
+        click.echo(f"accuracy: {100 * np.mean(y_true == y_pred):.1f} % ({int(np.sum(y_true == y_pred))}/{len(labelled)})")
+        click.echo(format_confusion(confusion(y_pred, y_true, len(names)), names))
+    if plot and records:
+        from ..plot import plot_results
+        plot_results(records, names, plot)
+        click.echo(f"plot written to {plot}")

@@ -1,0 +1,29 @@
+"""fxclass sim: boot the firmware in an emulator with its console UART on a local socket."""
+from __future__ import annotations
+
+import time
+
+import click
+
+from ..sim import Emulator
+
+
+@click.command("sim")
+@click.option("--board", default="netduinoplus2", show_default=True, help="Image to boot (QEMU emulates netduinoplus2).")
+@click.option("--renode", is_flag=True, help="Use Renode (renode/fxclass.resc) instead of QEMU.")
+@click.option("--elf", type=click.Path(dir_okay=False), help="Firmware ELF (default: firmware/build/BOARD/fxclass.elf).")
+@click.option("--tcp-port", type=int, help="Local TCP port for the UART (default: a free one).")
+def command(board, renode, elf, tcp_port):
+    """Run until stopped (Ctrl-C); connect with --port socket://127.0.0.1:PORT."""
+    emu = Emulator(board, elf, renode, tcp_port).start()
+    click.echo(f"{'Renode' if renode else 'QEMU'} is running {emu.elf}")
+    click.echo(f"UART: {emu.url}")
+    click.echo("the firmware boots when the first client connects; Ctrl-C stops")
+    try:
+        while emu.proc.poll() is None:
+            time.sleep(0.2)
+        click.echo(f"emulator exited with status {emu.proc.returncode}", err=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.stop()

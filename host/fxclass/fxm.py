@@ -1,0 +1,200 @@
+"""The .fxm model blob (format 1): writer and validating reader, mirroring fx_model_parse."""
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelFormatError
+from .reference import STATS8_PER_CHANNEL, block_weights, pad4, unblock_weights
+
+MAGIC = b"FXMB"
+FORMAT_VERSION = 1
+HEADER_BYTES = 48
+LAYER_BYTES = 32
+NAME_BYTES = 16
+FEATURE_SET_STATS8 = 1
+FLAG_RELU = 0x01
+FLAG_LOGITS = 0x02
+
+# Limits of the firmware build (fx_core.h); the writer refuses what the firmware would.
+MAX_WINDOW_LEN = 512
+MAX_CHANNELS = 12
+MAX_WINDOW_VALUES = 2304
+MAX_FEATURES = 128
+MAX_LAYER_WIDTH = 128
+MAX_LAYERS = 8
+MAX_CLASSES = 32
+
+_HEADER = struct.Struct("<4sHHIIHHHHBBBBHHIIII")
+_LAYER = struct.Struct("<HHB3xIIII8x")
+
+
+@dataclass
+class Layer:
+    weights: np.ndarray  # int8 (out_len, in_len), row-major
+    bias: np.ndarray  # int32 (out_len,)
+    mult: np.ndarray  # int32 (out_len,)
+    shift: np.ndarray  # int32 (out_len,)
+    relu: bool
+    logits: bool = False
+
+    @property
+    def out_len(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def in_len(self) -> int:
+        return int(self.weights.shape[1])
+
+
+@dataclass
+class Model:
+    window_len: int
+    n_channels: int
+    hop_len: int
+    sample_rate_hz: int
+    class_names: list[str]
+    input_offset: np.ndarray
+    input_mult: np.ndarray
+    input_shift: np.ndarray
+    layers: list[Layer]
+    model_id: int = 0
+    feature_set: int = FEATURE_SET_STATS8
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.input_offset.shape[0])
+
+    def macs(self) -> int:
+        return sum(layer.in_len * layer.out_len for layer in self.layers)
+
+
+def _check(cond: bool, message: str) -> None:
+    if not cond:
+        raise ModelFormatError(message)
+
+
+def _validate(m: Model) -> None:
+    _check(4 <= m.window_len <= MAX_WINDOW_LEN, f"window_len {m.window_len} outside [4, {MAX_WINDOW_LEN}]")
+    _check(1 <= m.n_channels <= MAX_CHANNELS, f"n_channels {m.n_channels} outside [1, {MAX_CHANNELS}]")
+    _check(m.window_len * m.n_channels <= MAX_WINDOW_VALUES,
+           f"window of {m.window_len} x {m.n_channels} exceeds {MAX_WINDOW_VALUES} values")
+    _check(1 <= m.hop_len <= m.window_len, f"hop_len {m.hop_len} outside [1, window_len]")
+    _check(1 <= m.sample_rate_hz <= 65535, f"sample_rate_hz {m.sample_rate_hz} outside [1, 65535]")
+    _check(m.feature_set == FEATURE_SET_STATS8, f"unknown feature set {m.feature_set}")
+    _check(m.n_features == m.n_channels * STATS8_PER_CHANNEL, "feature count does not match channels")
+    _check(1 <= m.n_classes <= MAX_CLASSES, f"{m.n_classes} classes outside [1, {MAX_CLASSES}]")
+    _check(1 <= len(m.layers) <= MAX_LAYERS, f"{len(m.layers)} layers outside [1, {MAX_LAYERS}]")
+    expected = m.n_features
+    for k, layer in enumerate(m.layers):
+        last = k == len(m.layers) - 1
+        _check(layer.in_len == expected, f"layer {k} takes {layer.in_len} inputs, previous gives {expected}")
+        _check(1 <= layer.out_len <= MAX_LAYER_WIDTH, f"layer {k} width {layer.out_len} too large")
+        _check(layer.logits == last, f"layer {k}: only the last layer produces logits")
+        if last:
+            _check(layer.out_len == m.n_classes and not layer.relu, "last layer must give one logit per class")
+        for name, arr in (("mult", layer.mult), ("shift", layer.shift)):
+            _check(arr.shape == (layer.out_len,), f"layer {k} {name} has the wrong length")
+        _check(bool(np.all(layer.mult >= 1)) and bool(np.all((layer.shift >= 1) & (layer.shift <= 62))),
+               f"layer {k} has a requantization parameter out of range")
+        expected = layer.out_len
+    _check(bool(np.all(m.input_mult >= 1)) and bool(np.all((m.input_shift >= 1) & (m.input_shift <= 62))),
+           "input quantization parameter out of range")
+    for name in m.class_names:
+        _check(len(name.encode()) < NAME_BYTES, f"class name {name!r} longer than {NAME_BYTES - 1} bytes")
+
+
+def pack(m: Model) -> bytes:
+    """Serialize a model to a format-1 blob; raises ModelFormatError for what firmware would refuse."""
+    _validate(m)
+    body = bytearray(HEADER_BYTES)
+
+    def put(data: bytes) -> int:
+        offset = len(body)
+        body.extend(data)
+        body.extend(b"\0" * (-len(body) % 4))
+        return offset
+
+    iq = put(np.concatenate([m.input_offset, m.input_mult, m.input_shift]).astype("<i4").tobytes())
+    layers_off = put(bytes(LAYER_BYTES * len(m.layers)))
+    for k, layer in enumerate(m.layers):
+        w = put(block_weights(layer.weights).tobytes())
+        b = put(layer.bias.astype("<i4").tobytes())
+        mu = put(layer.mult.astype("<i4").tobytes())
+        s = put(layer.shift.astype("<i4").tobytes())
+        flags = (FLAG_RELU if layer.relu else 0) | (FLAG_LOGITS if layer.logits else 0)
+        _LAYER.pack_into(body, layers_off + k * LAYER_BYTES, layer.in_len, layer.out_len, flags, w, b, mu, s)
+    names = put(b"".join(n.encode().ljust(NAME_BYTES, b"\0") for n in m.class_names))
+    total = len(body) + 4
+    _HEADER.pack_into(body, 0, MAGIC, FORMAT_VERSION, HEADER_BYTES, total, m.model_id, m.window_len,
+                      m.n_channels, m.hop_len, m.sample_rate_hz, m.feature_set, len(m.layers),
+                      m.n_classes, 0, m.n_features, 0, iq, layers_off, names, 0)
+    return bytes(body) + struct.pack("<I", zlib.crc32(body))
+
+
+def _array(blob: bytes, offset: int, count: int, dtype: str, end: int) -> np.ndarray:
+    size = np.dtype(dtype).itemsize * count
+    _check(offset % 4 == 0 and HEADER_BYTES <= offset and offset + size <= end,
+           f"array at offset {offset} lies outside the blob")
+    return np.frombuffer(blob, dtype=dtype, count=count, offset=offset).copy()
+
+
+def unpack(blob: bytes) -> Model:
+    """Parse and validate a blob with the same rules as fx_model_parse."""
+    _check(len(blob) >= HEADER_BYTES + 4, f"blob of {len(blob)} bytes is too short")
+    (magic, version, header_bytes, total, model_id, window_len, n_channels, hop_len, rate, feature_set,
+     n_layers, n_classes, _, n_features, _, iq, layers_off, names_off, _) = _HEADER.unpack_from(blob)
+    _check(magic == MAGIC, "not an fxclass model (bad magic)")
+    _check(version == FORMAT_VERSION and header_bytes == HEADER_BYTES,
+           f"model format version {version} is not supported (expected {FORMAT_VERSION})")
+    _check(total == len(blob), f"header says {total} bytes, blob has {len(blob)}")
+    end = total - 4
+    _check(zlib.crc32(blob[:end]) == struct.unpack_from("<I", blob, end)[0], "CRC-32 mismatch: the blob is corrupt")
+    _check(1 <= n_layers <= MAX_LAYERS and 1 <= n_features <= MAX_FEATURES, "layer or feature count out of range")
+    q = _array(blob, iq, 3 * n_features, "<i4", end)
+    layers = []
+    for k in range(n_layers):
+        _check(layers_off + (k + 1) * LAYER_BYTES <= end, "layer table lies outside the blob")
+        in_len, out_len, flags, w, b, mu, s = _LAYER.unpack_from(blob, layers_off + k * LAYER_BYTES)
+        _check(1 <= in_len <= MAX_FEATURES and 1 <= out_len <= MAX_LAYER_WIDTH, f"layer {k} size out of range")
+        blocked = _array(blob, w, pad4(in_len) * pad4(out_len), "i1", end)
+        layers.append(Layer(unblock_weights(blocked, out_len, in_len), _array(blob, b, out_len, "<i4", end),
+                            _array(blob, mu, out_len, "<i4", end), _array(blob, s, out_len, "<i4", end),
+                            relu=bool(flags & FLAG_RELU), logits=bool(flags & FLAG_LOGITS)))
+    _check(1 <= n_classes <= MAX_CLASSES, "class count out of range")
+    raw = _array(blob, names_off, n_classes * NAME_BYTES, "u1", end).tobytes()
+    chunks = [raw[i * NAME_BYTES:(i + 1) * NAME_BYTES] for i in range(n_classes)]
+    _check(all(c[-1] == 0 for c in chunks), "class name not NUL-terminated")
+    names = [c.split(b"\0", 1)[0].decode(errors="replace") for c in chunks]
+    m = Model(window_len, n_channels, hop_len, rate, names, q[:n_features], q[n_features:2 * n_features],
+              q[2 * n_features:], layers, model_id=model_id, feature_set=feature_set)
+    _validate(m)
+    return m
+
+
+def load(path: str | Path) -> Model:
+    try:
+        return unpack(Path(path).read_bytes())
+    except OSError as exc:
+        raise ModelFormatError(f"cannot read model {path}: {exc.strerror}") from exc
+
+
+def c_array(blob: bytes, name: str = "fx_default_model") -> str:
+    """C source holding blob as an aligned const array, for firmware that embeds a model."""
+    from . import __version__
+
+    rows = [", ".join(f"0x{b:02x}" for b in blob[i:i + 12]) for i in range(0, len(blob), 12)]
+    body = ",\n    ".join(rows)
+    return (f"/* Generated by fxclass {__version__} (model format {FORMAT_VERSION}); do not edit. */\n"
+            "#include <stdint.h>\n\n"
+            f"const uint32_t {name}_len = {len(blob)}u;\n"
+            f"const uint8_t {name}[{len(blob)}] __attribute__((aligned(4))) = {{\n    {body}\n}};\n")

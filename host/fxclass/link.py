@@ -1,0 +1,206 @@
+"""Serial link to a board or emulator, and the device client that speaks the protocol over it."""
+from __future__ import annotations
+
+import os
+import struct
+import time
+import zlib
+from typing import Iterator
+
+import numpy as np
+import serial
+
+from . import protocol as p
+from .errors import DeviceError, LinkError
+
+DEFAULT_BAUD = 115200
+ENV_PORT = "FXCLASS_PORT"
+ENV_BAUD = "FXCLASS_BAUD"
+
+
+class Link:
+    """A byte pipe opened with pyserial's serial_for_url: a device path, socket://host:port, loop://."""
+
+    def __init__(self, url: str, baud: int = DEFAULT_BAUD):
+        self.url = url
+        try:
+            self._port = serial.serial_for_url(url, baudrate=baud, timeout=0.02, write_timeout=5)
+        except (serial.SerialException, ValueError, OSError) as exc:
+            raise LinkError(f"cannot open {url}: {exc}. Check the cable or URL; `fxclass ports` lists "
+                            "serial ports, and `fxclass sim` starts an emulator with a socket:// URL.") from exc
+        self.reader = p.FrameReader()
+        self.bytes_written = 0
+        self.bytes_read = 0
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._port.write(data)
+        except (serial.SerialException, OSError) as exc:
+            raise LinkError(f"write to {self.url} failed: {exc} (was the board unplugged?)") from exc
+        self.bytes_written += len(data)
+
+    def poll(self) -> None:
+        try:
+            data = self._port.read(max(1, self._port.in_waiting or 1))
+        except (serial.SerialException, OSError) as exc:
+            raise LinkError(f"read from {self.url} failed: {exc} (was the board unplugged?)") from exc
+        if data:
+            self.bytes_read += len(data)
+            self.reader.feed(data)
+
+    def close(self) -> None:
+        self._port.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Device:
+    """The firmware's protocol over a Link: every method is one request and its reply."""
+
+    def __init__(self, link: Link, timeout: float = 3.0):
+        self.link = link
+        self.timeout = timeout
+        self._seq = 0
+        self.info: p.Info | None = None
+        self.announcements: list[str] = []
+
+    @classmethod
+    def open(cls, url: str | None = None, baud: int | None = None, timeout: float = 3.0,
+             boot_timeout: float = 10.0) -> "Device":
+        url = url or os.environ.get(ENV_PORT)
+        if not url:
+            from .ports import default_port
+            url = default_port()
+        baud = baud or int(os.environ.get(ENV_BAUD, DEFAULT_BAUD))
+        dev = cls(Link(url, baud), timeout)
+        try:
+            dev.connect(boot_timeout)
+        except Exception:
+            dev.close()
+            raise
+        return dev
+
+    def connect(self, boot_timeout: float = 10.0) -> p.Info:
+        """Wait for the boot announcement or an INFO reply, whichever comes first."""
+        deadline = time.monotonic() + boot_timeout
+        while True:
+            try:
+                self.info = self.request_info(timeout=min(1.0, self.timeout))
+                return self.info
+            except LinkError:
+                if time.monotonic() > deadline:
+                    raise LinkError(f"no answer from {self.link.url} within {boot_timeout:.0f} s: is the "
+                                    "fxclass firmware flashed and running, and the baud rate right?") from None
+
+    def close(self) -> None:
+        self.link.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- requests -------------------------------------------------------------------------
+
+    def _next_seq(self) -> int:
+        self._seq = (self._seq + 1) & 0xFFFF
+        return self._seq
+
+    def send(self, msg_type: int, payload: bytes = b"") -> int:
+        seq = self._next_seq()
+        self.link.write(p.encode(msg_type, seq, payload))
+        return seq
+
+    def _take_texts(self) -> None:
+        for text in self.link.reader.texts:
+            self.announcements.append(text)
+            if text.startswith("FAULT"):
+                self.link.reader.texts.clear()
+                raise LinkError(f"the firmware reported a fault and reset: {text}")
+        self.link.reader.texts.clear()
+
+    def wait_reply(self, seq: int, expect: int, timeout: float | None = None) -> p.Frame:
+        deadline = time.monotonic() + (timeout or self.timeout)
+        frames = self.link.reader.frames
+        while True:
+            while frames:
+                frame = frames.pop(0)
+                if frame.seq != seq:
+                    continue  # a late reply to an earlier, abandoned request
+                if frame.type == p.ERROR:
+                    code = frame.payload[0] if frame.payload else 0
+                    raise DeviceError(f"the firmware refused the request: {p.error_text(code)}", code)
+                if frame.type == expect:
+                    return frame
+            self._take_texts()
+            if time.monotonic() > deadline:
+                raise LinkError(f"no reply from {self.link.url} within {timeout or self.timeout:.1f} s")
+            self.link.poll()
+
+    def request(self, msg_type: int, payload: bytes, expect: int, timeout: float | None = None) -> p.Frame:
+        return self.wait_reply(self.send(msg_type, payload), expect, timeout)
+
+    def request_info(self, timeout: float | None = None) -> p.Info:
+        self.info = p.Info.parse(self.request(p.INFO, b"", p.INFO_REPLY, timeout).payload)
+        return self.info
+
+    def _window_bytes(self, window: np.ndarray) -> bytes:
+        info = self.info
+        window = np.asarray(window)
+        if window.shape != (info.window_len, info.n_channels):
+            raise DeviceError(f"window shaped {window.shape}, the model on the device takes "
+                              f"({info.window_len}, {info.n_channels})")
+        return window.astype("<i2").tobytes()
+
+    def infer(self, window: np.ndarray) -> p.Result:
+        """Classify one window (window_len, n_channels) int16."""
+        payload = self._window_bytes(window)
+        if len(payload) > self.info.max_payload:
+            # Too large for one frame: load it through a fresh stream, whose first hop is the window.
+            results = list(self.stream(window))
+            return results[0]
+        return p.Result.parse_many(self.request(p.INFER, payload, p.RESULT).payload, 1)[0]
+
+    def stream(self, samples: np.ndarray, chunk_samples: int | None = None) -> Iterator[p.Result]:
+        """Stream a recording (n, n_channels) int16; yields one result per hop, in order."""
+        info = self.info
+        samples = np.asarray(samples)
+        if samples.ndim != 2 or samples.shape[1] != info.n_channels:
+            raise DeviceError(f"recording shaped {samples.shape}, the device takes {info.n_channels} channels")
+        self.request(p.STREAM_START, b"", p.ACK)
+        per_frame = chunk_samples or max(1, info.max_payload // (2 * info.n_channels))
+        for start in range(0, len(samples), per_frame):
+            seq = self.send(p.STREAM_DATA, samples[start:start + per_frame].astype("<i2").tobytes())
+            while True:
+                frame = self.wait_reply(seq, p.STREAM_REPLY)
+                _, count, last = struct.unpack_from("<IBB", frame.payload)
+                yield from p.Result.parse_many(frame.payload[6:], count)
+                if last:
+                    break
+
+    def upload(self, blob: bytes, chunk: int = 512, progress=None) -> None:
+        """Send a model blob; it replaces the running model only if the firmware accepts it whole."""
+        self.request(p.UPLOAD_BEGIN, struct.pack("<II", len(blob), zlib.crc32(blob)), p.ACK)
+        for offset in range(0, len(blob), chunk):
+            part = blob[offset:offset + chunk]
+            self.request(p.UPLOAD_CHUNK, struct.pack("<I", offset) + part, p.ACK)
+            if progress:
+                progress(len(part))
+        self.request(p.UPLOAD_COMMIT, b"", p.ACK)
+        self.request_info()
+
+    def stats(self) -> dict[str, int]:
+        payload = self.request(p.STATS, b"", p.STATS_REPLY).payload
+        values = struct.unpack_from(f"<{len(p.STATS_FIELDS)}I", payload)
+        return dict(zip(p.STATS_FIELDS, values))
+
+    def reset(self, boot_timeout: float = 10.0) -> p.Info:
+        self.request(p.RESET, b"", p.ACK)
+        time.sleep(0.2)
+        self.link.reader.frames.clear()
+        return self.connect(boot_timeout)

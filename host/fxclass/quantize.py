@@ -1,0 +1,67 @@
+"""Post-training quantization of a FloatModel into a .fxm Model (int8 weights per channel)."""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from .fxm import Layer, Model
+from .reference import LOGIT_FRAC_BITS, features_stats8
+from .train import FloatModel
+
+
+def multiplier(real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Real multipliers > 0 -> (mult in [2^30, 2^31), shift in [1, 62]) with real ~ mult / 2^shift."""
+    real = np.asarray(real, dtype=np.float64)
+    if np.any(real <= 0) or np.any(~np.isfinite(real)):
+        raise ValueError("requantization multipliers must be positive and finite")
+    mant, exp = np.frexp(real)  # real = mant * 2^exp, mant in [0.5, 1)
+    mult = np.round(mant * 2.0**31).astype(np.int64)
+    exp = exp + (mult == 2**31)
+    mult = np.where(mult == 2**31, 2**30, mult)
+    shift = 31 - exp
+    if np.any(shift < 1) or np.any(shift > 62):
+        raise ValueError("a multiplier is outside the representable range [2^-32, 2^30)")
+    return mult.astype(np.int32), shift.astype(np.int32)
+
+
+def _scale(values: np.ndarray, percentile: float) -> float:
+    v = np.percentile(np.abs(values), percentile) if values.size else 0.0
+    return float(max(v, 1e-6)) / 127.0
+
+
+def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0, model_id: int | None = None) -> Model:
+    """Calibrate activation ranges on calibration windows and build the integer model."""
+    acts = fm.activations(calibration)
+    in_scale = _scale(acts[0], percentile)
+    # q = round((f - mean) / (std * in_scale)): offset is the mean, the multiplier 1/(std*in_scale).
+    offset = np.round(fm.feature_mean).astype(np.int32)
+    in_mult, in_shift = multiplier(1.0 / (fm.feature_std * in_scale))
+    layers = []
+    s_in = in_scale
+    for k, (w, b) in enumerate(zip(fm.weights, fm.biases)):
+        last = k == len(fm.weights) - 1
+        # A row of (near) zero weights would need a multiplier below 2^-32; give it a scale
+        # floor tied to the layer, where its quantized weights are zero or tiny anyway.
+        row_max = np.abs(w).max(axis=1)
+        w_scale = np.maximum(row_max, 1e-3 * max(float(row_max.max()), 1e-9)) / 127.0
+        wq = np.clip(np.round(w / w_scale[:, None]), -127, 127).astype(np.int8)
+        bias = np.clip(np.round(b / (s_in * w_scale)), -(2**30), 2**30).astype(np.int32)
+        if last:
+            s_out = 2.0**-LOGIT_FRAC_BITS
+        else:
+            s_out = _scale(acts[k + 1], percentile)
+        mult, shift = multiplier(s_in * w_scale / s_out)
+        layers.append(Layer(wq, bias, mult, shift, relu=not last, logits=last))
+        s_in = s_out
+    m = Model(fm.window_len, fm.n_channels, fm.hop_len, fm.sample_rate_hz, list(fm.class_names), offset,
+              in_mult, in_shift, layers)
+    if model_id is None:
+        # A stable id derived from the content, so the same model always reports the same id.
+        from .fxm import pack
+        model_id = zlib.crc32(pack(m))
+    m.model_id = model_id
+    return m
+
+
+__all__ = ["multiplier", "quantize", "features_stats8"]

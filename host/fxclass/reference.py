@@ -1,0 +1,133 @@
+"""Bit-exact numpy reference of the firmware's fixed-point pipeline (firmware/core).
+
+Every function here mirrors one C kernel; the tests run both on the same inputs and require
+identical outputs. All arithmetic is integer (int64 intermediates); nothing here uses float.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+LOGIT_FRAC_BITS = 16
+LOG2E_Q30 = 1549082005
+STATS8_PER_CHANNEL = 8
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def exp2_table() -> np.ndarray:
+    """round(2^24 * 2^(-i/128)) for i = 0..128, the table in fx_softmax.c."""
+    return np.array([round(2**24 * 2 ** (-i / 128)) for i in range(129)], dtype=np.int64)
+
+
+_EXP2 = exp2_table()
+
+
+def pad4(n: int) -> int:
+    return (n + 3) & ~3
+
+
+def requantize(value, mult, shift) -> np.ndarray:
+    """(value * mult + 2^(shift-1)) >> shift in int64, as fx_requantize."""
+    value = np.asarray(value, dtype=np.int64)
+    mult = np.asarray(mult, dtype=np.int64)
+    shift = np.asarray(shift, dtype=np.int64)
+    return (value * mult + (np.int64(1) << (shift - 1))) >> shift
+
+
+def wrap_int32(x) -> np.ndarray:
+    return ((np.asarray(x, dtype=np.int64) + 2**31) % 2**32 - 2**31).astype(np.int64)
+
+
+def features_stats8(window: np.ndarray) -> np.ndarray:
+    """Feature set 1 for windows shaped (..., window_len, n_channels) -> (..., n_channels * 8)."""
+    x = np.asarray(window, dtype=np.int64)
+    n = x.shape[-2]
+    bounds = [k * n // 4 for k in range(5)]
+    segments = [x[..., bounds[k]:bounds[k + 1], :].sum(axis=-2) for k in range(4)]
+    total = x.sum(axis=-2)
+    mean = np.floor_divide(total, n)
+    feats = segments + [
+        x.min(axis=-2),
+        x.max(axis=-2),
+        np.abs(np.diff(x, axis=-2)).sum(axis=-2),
+        np.abs(x - mean[..., None, :]).sum(axis=-2),
+    ]
+    # (..., 8, C) -> (..., C, 8) -> (..., C*8): channel-major as in C.
+    stacked = np.stack(feats, axis=-1)
+    return stacked.reshape(*stacked.shape[:-2], -1)
+
+
+def quantize_input(features, offset, mult, shift) -> np.ndarray:
+    centred = np.clip(np.asarray(features, dtype=np.int64) - offset, INT32_MIN, INT32_MAX)
+    return np.clip(requantize(centred, mult, shift), -128, 127).astype(np.int8)
+
+
+def block_weights(w: np.ndarray) -> np.ndarray:
+    """Row-major int8 weights (out, in) -> the blocked layout of fx_dense (1-D)."""
+    out_len, in_len = w.shape
+    padded = np.zeros((pad4(out_len), pad4(in_len)), dtype=np.int8)
+    padded[:out_len, :in_len] = w
+    blocks = padded.reshape(pad4(out_len) // 4, 4, pad4(in_len) // 4, 4).transpose(0, 2, 1, 3)
+    return np.ascontiguousarray(blocks).reshape(-1)
+
+
+def unblock_weights(blocked: np.ndarray, out_len: int, in_len: int) -> np.ndarray:
+    op, ip = pad4(out_len), pad4(in_len)
+    w = np.asarray(blocked, dtype=np.int8).reshape(op // 4, ip // 4, 4, 4).transpose(0, 2, 1, 3)
+    return w.reshape(op, ip)[:out_len, :in_len]
+
+
+def dense_acc(w, bias, x) -> np.ndarray:
+    """int32 accumulators (wrapping like the C code) for inputs x shaped (..., in_len)."""
+    acc = np.asarray(x, dtype=np.int64) @ np.asarray(w, dtype=np.int64).T
+    return wrap_int32(acc + np.asarray(bias, dtype=np.int64))
+
+
+def dense_s8(w, bias, mult, shift, x, relu: bool) -> np.ndarray:
+    y = requantize(dense_acc(w, bias, x), mult, shift)
+    return np.clip(y, 0 if relu else -128, 127).astype(np.int8)
+
+
+def dense_logits(w, bias, mult, shift, x) -> np.ndarray:
+    y = requantize(dense_acc(w, bias, x), mult, shift)
+    return np.clip(y, -(2**30), 2**30).astype(np.int32)
+
+
+def softmax_q15(logits) -> tuple[np.ndarray, np.ndarray]:
+    """Q16.16 logits shaped (..., n) -> (int16 Q15 probabilities, argmax), as fx_softmax_q15."""
+    x = np.asarray(logits, dtype=np.int64)
+    best = np.argmax(x, axis=-1)
+    top = np.take_along_axis(x, best[..., None], axis=-1)
+    distance = (top - x) & 0xFFFFFFFF
+    u = (distance * LOG2E_Q30 + (1 << 29)) >> 30
+    small = u < (25 << 16)
+    u = np.where(small, u, 0)
+    k = u >> 16
+    idx = (u >> 9) & 127
+    r = u & 511
+    a = _EXP2[idx]
+    step = a - _EXP2[idx + 1]
+    e = np.where(small, (a - ((step * r + 256) >> 9)) >> k, 0)
+    total = e.sum(axis=-1, keepdims=True)
+    den = (total + 128) >> 8
+    p = ((e << 7) + (den >> 1)) // den
+    return np.minimum(p, 32767).astype(np.int16), best
+
+
+class Pipeline:
+    """The reference pipeline for one parsed model (see fxclass.fxm.Model)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def logits(self, windows: np.ndarray) -> np.ndarray:
+        m = self.model
+        x = quantize_input(features_stats8(windows), m.input_offset, m.input_mult, m.input_shift)
+        for layer in m.layers[:-1]:
+            x = dense_s8(layer.weights, layer.bias, layer.mult, layer.shift, x, layer.relu)
+        last = m.layers[-1]
+        return dense_logits(last.weights, last.bias, last.mult, last.shift, x)
+
+    def run(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """int16 windows (..., window_len, n_channels) -> (class index, Q15 probabilities)."""
+        prob, best = softmax_q15(self.logits(windows))
+        return best, prob

@@ -1,0 +1,105 @@
+"""Emulators: the firmware in QEMU's netduinoplus2 (or Renode) with its console UART on a socket."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from .errors import ToolError
+
+REPO = Path(__file__).resolve().parents[2]
+QEMU_MACHINES = {"netduinoplus2": "netduinoplus2"}
+
+
+def firmware_elf(board: str = "netduinoplus2", root: Path = REPO) -> Path:
+    return root / "firmware" / "build" / board / "fxclass.elf"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def qemu_command(elf: Path, port: int, machine: str = "netduinoplus2", extra: tuple[str, ...] = ()) -> list[str]:
+    """USART2 is QEMU's second -serial; the first (USART1) is discarded. With -icount shift=3 each
+    instruction takes 8 ns of virtual time, so SysTick-derived cycle counts repeat exactly."""
+    return ["qemu-system-arm", "-M", machine, "-display", "none", "-monitor", "none",
+            "-serial", "null", "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on",
+            "-icount", "shift=3", "-kernel", str(elf), *extra]
+
+
+class Emulator:
+    """A running emulator; use as a context manager, or start() and stop()."""
+
+    def __init__(self, board: str = "netduinoplus2", elf: str | Path | None = None, renode: bool = False,
+                 port: int | None = None):
+        self.board = board
+        self.elf = Path(elf) if elf else firmware_elf(board)
+        self.renode = renode
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"socket://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        if self.renode:
+            script = REPO / "renode" / "fxclass.resc"
+            return ["renode", "--disable-xwt", "--console", "-e", f"$elf=@{self.elf}; $port={self.port}",
+                    "-e", f"include @{script}"]
+        if self.board not in QEMU_MACHINES:
+            raise ToolError(f"QEMU emulates only {sorted(QEMU_MACHINES)}; build with BOARD=netduinoplus2 "
+                            f"(board {self.board!r} runs on hardware or in Renode)")
+        return qemu_command(self.elf, self.port, QEMU_MACHINES[self.board])
+
+    def start(self, timeout: float = 20.0) -> "Emulator":
+        if not self.elf.exists():
+            raise ToolError(f"firmware image {self.elf} not found: run `make firmware BOARD={self.board}`")
+        cmd = self.command()
+        if shutil.which(cmd[0]) is None:
+            hint = ("Renode is not installed (see renode.io)" if self.renode else
+                    "install it with `sudo apt-get install qemu-system-arm` (or run `make setup`)")
+            raise ToolError(f"{cmd[0]} not found: {hint}")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while not self._listening():
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode(errors="replace").strip()
+                raise ToolError(f"{cmd[0]} exited with status {self.proc.returncode}: {err}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise ToolError(f"{cmd[0]} did not open port {self.port} within {timeout:.0f} s")
+            time.sleep(0.05)
+        return self
+
+    def _listening(self) -> bool:
+        # QEMU with wait=on blocks until the first client connects; probing with connect() would be
+        # that client, so look at the listening sockets instead.
+        try:
+            with open("/proc/net/tcp") as f:
+                return any(line.split()[1].endswith(f":{self.port:04X}") and line.split()[3] == "0A"
+                           for line in f.readlines()[1:])
+        except OSError:
+            time.sleep(0.5)
+            return True
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

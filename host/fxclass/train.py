@@ -1,0 +1,119 @@
+"""Float models in numpy: softmax regression and a small MLP over the stats8 features."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .datasets import WindowSet
+from .errors import ModelFormatError
+from .reference import features_stats8
+
+
+@dataclass
+class FloatModel:
+    """Dense layers over standardized features: z = (f - mean) / std; ReLU between layers."""
+
+    weights: list[np.ndarray]  # (out, in) float64
+    biases: list[np.ndarray]
+    feature_mean: np.ndarray
+    feature_std: np.ndarray
+    class_names: list[str]
+    window_len: int
+    n_channels: int
+    hop_len: int
+    sample_rate_hz: int
+    meta: dict = field(default_factory=dict)
+
+    def standardize(self, windows: np.ndarray) -> np.ndarray:
+        return (features_stats8(windows).astype(np.float64) - self.feature_mean) / self.feature_std
+
+    def activations(self, windows: np.ndarray) -> list[np.ndarray]:
+        """Inputs of every layer followed by the logits."""
+        acts = [self.standardize(windows)]
+        for k, (w, b) in enumerate(zip(self.weights, self.biases)):
+            y = acts[-1] @ w.T + b
+            acts.append(np.maximum(y, 0) if k < len(self.weights) - 1 else y)
+        return acts
+
+    def logits(self, windows: np.ndarray) -> np.ndarray:
+        return self.activations(windows)[-1]
+
+    def predict(self, windows: np.ndarray) -> np.ndarray:
+        return np.argmax(self.logits(windows), axis=1)
+
+    def save(self, path: str | Path) -> None:
+        arrays = {f"w{k}": w for k, w in enumerate(self.weights)}
+        arrays.update({f"b{k}": b for k, b in enumerate(self.biases)})
+        np.savez(path, feature_mean=self.feature_mean, feature_std=self.feature_std,
+                 class_names=np.array(self.class_names),
+                 shape=np.array([self.window_len, self.n_channels, self.hop_len, self.sample_rate_hz]),
+                 meta=np.array(json.dumps(self.meta)), **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "FloatModel":
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                n = sum(1 for k in z.files if k.startswith("w"))
+                window_len, n_channels, hop_len, rate = (int(v) for v in z["shape"])
+                return cls([z[f"w{k}"] for k in range(n)], [z[f"b{k}"] for k in range(n)], z["feature_mean"],
+                           z["feature_std"], [str(c) for c in z["class_names"]], window_len, n_channels,
+                           hop_len, rate, meta=json.loads(str(z["meta"])) if "meta" in z.files else {})
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelFormatError(f"cannot read float model {path}: {exc}") from exc
+
+
+def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, lr: float = 0.01,
+          l2: float = 1e-3, seed: int = 0, hop_len: int | None = None, progress=None) -> FloatModel:
+    """Full-batch Adam on cross-entropy. hidden=() gives softmax regression."""
+    rng = np.random.default_rng(seed)
+    feats = features_stats8(data.windows).astype(np.float64)
+    mean = feats.mean(axis=0)
+    std = feats.std(axis=0)
+    std = np.where(std > 1e-9, std, 1.0)
+    z = (feats - mean) / std
+    n_classes = len(data.class_names)
+    onehot = np.eye(n_classes)[data.labels]
+    sizes = [z.shape[1], *hidden, n_classes]
+    weights = [rng.normal(0, np.sqrt(2.0 / sizes[k]), size=(sizes[k + 1], sizes[k])) for k in range(len(sizes) - 1)]
+    biases = [np.zeros(sizes[k + 1]) for k in range(len(sizes) - 1)]
+    params = weights + biases
+    m1 = [np.zeros_like(p) for p in params]
+    m2 = [np.zeros_like(p) for p in params]
+    for step in range(1, epochs + 1):
+        acts = [z]
+        for k, (w, b) in enumerate(zip(weights, biases)):
+            y = acts[-1] @ w.T + b
+            acts.append(np.maximum(y, 0) if k < len(weights) - 1 else y)
+        logits = acts[-1] - acts[-1].max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        grad = (p - onehot) / len(z)
+        grads_w, grads_b = [], []
+        for k in range(len(weights) - 1, -1, -1):
+            grads_w.insert(0, grad.T @ acts[k] + l2 * weights[k])
+            grads_b.insert(0, grad.sum(axis=0))
+            if k > 0:
+                grad = (grad @ weights[k]) * (acts[k] > 0)
+        for i, g in enumerate(grads_w + grads_b):
+            m1[i] = 0.9 * m1[i] + 0.1 * g
+            m2[i] = 0.999 * m2[i] + 0.001 * g * g
+            params[i] -= lr * (m1[i] / (1 - 0.9**step)) / (np.sqrt(m2[i] / (1 - 0.999**step)) + 1e-8)
+        if progress is not None:
+            progress(step)
+    window_len, n_channels = data.windows.shape[1:]
+    return FloatModel(weights, biases, mean, std, list(data.class_names), window_len, n_channels,
+                      hop_len or max(1, window_len // 2), data.sample_rate_hz,
+                      meta={"hidden": list(hidden), "epochs": epochs, "seed": seed})
+
+
+def accuracy(pred: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean(pred == labels)) if len(labels) else float("nan")
+
+
+def confusion(pred: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    cm = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(cm, (labels, pred), 1)
+    return cm

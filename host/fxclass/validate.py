@@ -1,0 +1,32 @@
+"""Target versus host reference: the same windows through the board and the bit-exact numpy model."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fxm import Model
+from .link import Device
+from .reference import Pipeline
+
+
+@dataclass
+class Difference:
+    index: int
+    device_class: int
+    reference_class: int
+    device_prob: list[int]
+    reference_prob: list[int]
+
+
+def validate(dev: Device, model: Model, windows: np.ndarray, on_window=None) -> list[Difference]:
+    """INFER each window and compare class and Q15 probabilities with the reference; [] means equal."""
+    ref_class, ref_prob = Pipeline(model).run(windows)
+    diffs = []
+    for i, window in enumerate(windows):
+        r = dev.infer(window)
+        if r.class_index != ref_class[i] or not np.array_equal(r.prob_q15, ref_prob[i]):
+            diffs.append(Difference(i, r.class_index, int(ref_class[i]), r.prob_q15.tolist(), ref_prob[i].tolist()))
+        if on_window:
+            on_window(i)
+    return diffs

@@ -1,0 +1,55 @@
+"""Shared fixtures: the host builds of the C core, the firmware image and QEMU sessions."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST_BUILD = ROOT / "build" / "host"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def make(*targets: str, **variables: str) -> None:
+    cmd = ["make", "-s", "-C", str(ROOT), *targets, *[f"{k}={v}" for k, v in variables.items()]]
+    subprocess.run(cmd, check=True)
+
+
+@pytest.fixture(scope="session")
+def runners() -> dict[str, Path]:
+    """The C core's host drivers: optimized, portable (-DFX_PORTABLE) and sanitized builds."""
+    make("host-tools")
+    return {name: HOST_BUILD / name for name in ("fx_runner", "fx_runner_portable", "fx_runner_san")}
+
+
+@pytest.fixture(scope="session")
+def firmware_elf() -> Path:
+    subprocess.run(["make", "-s", "-C", str(ROOT / "firmware"), "BOARD=netduinoplus2"], check=True,
+                   stdout=subprocess.DEVNULL)
+    return ROOT / "firmware" / "build" / "netduinoplus2" / "fxclass.elf"
+
+
+@pytest.fixture(scope="module")
+def emulator(firmware_elf):
+    from fxclass.sim import Emulator
+
+    with Emulator(elf=firmware_elf) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def device(emulator):
+    from fxclass.link import Device
+
+    dev = Device.open(emulator.url, timeout=10)
+    yield dev
+    dev.close()
+
+
+@pytest.fixture(scope="session")
+def default_model():
+    from fxclass import fxm
+
+    return fxm.load(ROOT / "models" / "default.fxm")

@@ -1,0 +1,80 @@
+"""Drive tests/native/fx_runner (the C core on the host) with binary case files."""
+from __future__ import annotations
+
+import struct
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from fxclass.reference import block_weights, pad4
+
+
+def run(runner: Path, kernel: str, data: bytes) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
+        src.write_bytes(data)
+        subprocess.run([str(runner), kernel, str(src), str(dst)], check=True)
+        return dst.read_bytes()
+
+
+def softmax(runner: Path, cases: list[np.ndarray]) -> list[tuple[int, int, np.ndarray]]:
+    data = bytearray(struct.pack("<I", len(cases)))
+    for logits in cases:
+        data += struct.pack("<I", len(logits)) + np.asarray(logits, dtype="<i4").tobytes()
+    out = run(runner, "softmax", bytes(data))
+    results, offset = [], 0
+    for logits in cases:
+        status, best = struct.unpack_from("<II", out, offset)
+        offset += 8
+        prob = np.frombuffer(out, dtype="<i2", count=len(logits), offset=offset)
+        offset += 2 * len(logits)
+        results.append((status, best, prob))
+    return results
+
+
+def dense(runner: Path, w, bias, mult, shift, flags: int, inputs: np.ndarray):
+    out_len, in_len = w.shape
+    data = bytearray(struct.pack("<III", in_len, out_len, flags))
+    data += block_weights(w).tobytes()
+    for arr in (bias, mult, shift):
+        data += np.asarray(arr, dtype="<i4").tobytes()
+    padded = np.zeros((len(inputs), pad4(in_len)), dtype=np.int8)
+    padded[:, :in_len] = inputs
+    data += struct.pack("<I", len(inputs)) + padded.tobytes()
+    out = run(runner, "dense", bytes(data))
+    logits = bool(flags & 2)
+    per = 4 + (4 * out_len if logits else pad4(out_len))
+    raw = np.frombuffer(out, dtype=np.uint8).reshape(len(inputs), per)
+    status = raw[:, :4].copy().view("<u4")[:, 0]
+    if logits:
+        return status, raw[:, 4:].copy().view("<i4")
+    return status, raw[:, 4:4 + out_len].copy().view(np.int8), raw[:, 4 + out_len:]
+
+
+def features(runner: Path, windows: np.ndarray):
+    n, length, ch = windows.shape
+    data = struct.pack("<III", length, ch, n) + windows.astype("<i2").tobytes()
+    out = np.frombuffer(run(runner, "features", data), dtype="<i4").reshape(n, 1 + 8 * ch)
+    return out[:, 0], out[:, 1:]
+
+
+def requant(runner: Path, values, mults, shifts) -> np.ndarray:
+    cases = np.stack([values, mults, shifts], axis=1).astype("<i4")
+    out = run(runner, "requant", struct.pack("<I", len(cases)) + cases.tobytes())
+    return np.frombuffer(out, dtype="<i8")
+
+
+def model(runner: Path, blob: bytes, windows: np.ndarray, n_classes: int):
+    data = struct.pack("<I", len(blob)) + blob + b"\0" * (-len(blob) % 4)
+    data += struct.pack("<I", len(windows)) + np.asarray(windows, dtype="<i2").tobytes()
+    out = run(runner, "model", data)
+    parse_status = struct.unpack_from("<I", out)[0]
+    if parse_status != 0:
+        return parse_status, None, None
+    rec = np.frombuffer(out, dtype=np.uint8, offset=4).reshape(len(windows), 8 + 2 * n_classes)
+    status = rec[:, :4].copy().view("<u4")[:, 0]
+    cls = rec[:, 4:8].copy().view("<u4")[:, 0]
+    assert np.all(status == 0)
+    return parse_status, cls, rec[:, 8:].copy().view("<i2")

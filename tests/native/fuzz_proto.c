@@ -1,0 +1,51 @@
+/* fuzz_proto.c: libFuzzer target feeding arbitrary bytes to the protocol server. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fx_proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* The built-in model, embedded by firmware/app/default_model.S as in the firmware. */
+extern const uint8_t fx_default_model[];
+extern const uint8_t fx_default_model_end[];
+
+static size_t written;
+
+static void port_write(void *ctx, const uint8_t *bytes, size_t len)
+{
+    (void)ctx;
+    (void)bytes;
+    written += len;
+}
+
+static uint32_t port_cycles(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static void port_reset(void *ctx)
+{
+    (void)ctx;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static fx_server server;
+    const fx_port port = {port_write, port_cycles, port_reset, NULL, "fuzz", 16000000u, 1};
+    const uint32_t model_len = (uint32_t)(fx_default_model_end - fx_default_model);
+    if (fx_server_init(&server, &port, fx_default_model, model_len) != FX_OK) {
+        abort();
+    }
+    /* Feed in uneven pieces, as a UART would deliver them. */
+    size_t offset = 0;
+    while (offset < size) {
+        size_t n = 1u + (data[offset] % 61u);
+        if (n > size - offset) {
+            n = size - offset;
+        }
+        fx_server_feed(&server, data + offset, n);
+        offset += n;
+    }
+    return 0;
+}

@@ -1,0 +1,200 @@
+/* fx_runner.c: host driver that feeds binary test cases to the C core and writes its outputs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fx_model.h"
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    const long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    /* Over-allocate by 4 so a zero-length file still gives a valid, aligned buffer. */
+    uint8_t *buf = malloc((size_t)size + 4u);
+    if (buf != NULL && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = (size_t)size;
+    return buf;
+}
+
+typedef struct {
+    const uint8_t *p;
+    const uint8_t *end;
+} reader;
+
+static const void *take(reader *r, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n) {
+        fprintf(stderr, "fx_runner: truncated input\n");
+        exit(2);
+    }
+    const void *at = r->p;
+    r->p += n;
+    return at;
+}
+
+static uint32_t take_u32(reader *r)
+{
+    uint32_t v;
+    memcpy(&v, take(r, 4), 4);
+    return v;
+}
+
+/* Copy n bytes of input into a fresh aligned allocation so kernels see aligned arrays. */
+static void *take_copy(reader *r, size_t n)
+{
+    void *dst = malloc(n + 4u);
+    memcpy(dst, take(r, n), n);
+    return dst;
+}
+
+/* softmax: u32 cases, then per case u32 n and int32 logits[n] -> u32 status, u32 argmax, int16 p[n] */
+static void run_softmax(reader *r, FILE *out)
+{
+    const uint32_t cases = take_u32(r);
+    for (uint32_t c = 0; c < cases; ++c) {
+        const uint32_t n = take_u32(r);
+        int32_t *logits = take_copy(r, (size_t)n * 4u);
+        int16_t prob[FX_MAX_CLASSES + 1] = {0};
+        uint16_t best = 0;
+        const uint32_t status = (uint32_t)fx_softmax_q15(logits, (uint16_t)n, prob, &best);
+        const uint32_t best32 = best;
+        fwrite(&status, 4, 1, out);
+        fwrite(&best32, 4, 1, out);
+        fwrite(prob, 2, n, out);
+        free(logits);
+    }
+}
+
+/* dense: u32 in_len, out_len, flags; blocked weights (padded to 4 bytes); int32 bias, mult, shift
+   [out_len]; u32 count; int8 inputs [count][pad4(in_len)] -> u32 status then int8 [count][pad4(out)]
+   or int32 [count][out_len] logits. */
+static void run_dense(reader *r, FILE *out)
+{
+    fx_dense layer;
+    layer.in_len = (uint16_t)take_u32(r);
+    layer.out_len = (uint16_t)take_u32(r);
+    layer.flags = (uint8_t)take_u32(r);
+    const size_t n_w = (size_t)FX_PAD4(layer.out_len) * FX_PAD4(layer.in_len);
+    layer.weights = take_copy(r, n_w);
+    layer.bias = take_copy(r, layer.out_len * 4u);
+    layer.mult = take_copy(r, layer.out_len * 4u);
+    layer.shift = take_copy(r, layer.out_len * 4u);
+    const uint32_t count = take_u32(r);
+    const size_t in_pad = FX_PAD4(layer.in_len);
+    for (uint32_t c = 0; c < count; ++c) {
+        int8_t *in = take_copy(r, in_pad);
+        uint32_t status;
+        if (layer.flags & FX_DENSE_LOGITS) {
+            int32_t y[FX_MAX_LAYER_WIDTH];
+            status = (uint32_t)fx_dense_logits(&layer, in, y);
+            fwrite(&status, 4, 1, out);
+            fwrite(y, 4, layer.out_len, out);
+        } else {
+            int8_t y[FX_MAX_LAYER_WIDTH];
+            status = (uint32_t)fx_dense_s8(&layer, in, y);
+            fwrite(&status, 4, 1, out);
+            fwrite(y, 1, FX_PAD4(layer.out_len), out);
+        }
+        free(in);
+    }
+    free((void *)layer.weights);
+    free((void *)layer.bias);
+    free((void *)layer.mult);
+    free((void *)layer.shift);
+}
+
+/* features: u32 window_len, n_channels, count; int16 windows -> u32 status, int32 features */
+static void run_features(reader *r, FILE *out)
+{
+    const uint32_t len = take_u32(r);
+    const uint32_t ch = take_u32(r);
+    const uint32_t count = take_u32(r);
+    for (uint32_t c = 0; c < count; ++c) {
+        int16_t *window = take_copy(r, (size_t)len * ch * 2u);
+        int32_t f[FX_MAX_FEATURES];
+        const uint32_t status = (uint32_t)fx_features_stats8(window, (uint16_t)len, (uint16_t)ch, f);
+        fwrite(&status, 4, 1, out);
+        fwrite(f, 4, ch * FX_STATS8_PER_CHANNEL, out);
+        free(window);
+    }
+}
+
+/* requant: u32 count; (int32 value, mult, shift) -> int64 */
+static void run_requant(reader *r, FILE *out)
+{
+    const uint32_t count = take_u32(r);
+    for (uint32_t c = 0; c < count; ++c) {
+        int32_t v[3];
+        memcpy(v, take(r, 12), 12);
+        const int64_t y = fx_requantize(v[0], v[1], v[2]);
+        fwrite(&y, 8, 1, out);
+    }
+}
+
+/* model: u32 blob_len, blob (padded to 4), u32 count, int16 windows -> u32 parse status, then
+   per window u32 status, u32 class, int16 p[n_classes] */
+static void run_model(reader *r, FILE *out)
+{
+    const uint32_t blob_len = take_u32(r);
+    uint8_t *blob = take_copy(r, FX_PAD4(blob_len));
+    fx_model model;
+    const uint32_t parse_status = (uint32_t)fx_model_parse(blob, blob_len, &model);
+    fwrite(&parse_status, 4, 1, out);
+    const uint32_t count = take_u32(r);
+    if (parse_status == FX_OK) {
+        static fx_scratch scratch;
+        for (uint32_t c = 0; c < count; ++c) {
+            int16_t *window = take_copy(r, (size_t)model.window_len * model.n_channels * 2u);
+            fx_result result;
+            const uint32_t status = (uint32_t)fx_model_run(&model, window, &scratch, &result);
+            const uint32_t cls = result.class_index;
+            fwrite(&status, 4, 1, out);
+            fwrite(&cls, 4, 1, out);
+            fwrite(result.prob_q15, 2, model.n_classes, out);
+            free(window);
+        }
+    }
+    free(blob);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: fx_runner softmax|dense|features|requant|model IN OUT\n");
+        return 2;
+    }
+    size_t len = 0;
+    uint8_t *data = read_file(argv[2], &len);
+    FILE *out = fopen(argv[3], "wb");
+    if (data == NULL || out == NULL) {
+        fprintf(stderr, "fx_runner: cannot open %s or %s\n", argv[2], argv[3]);
+        return 2;
+    }
+    reader r = {data, data + len};
+    if (strcmp(argv[1], "softmax") == 0) {
+        run_softmax(&r, out);
+    } else if (strcmp(argv[1], "dense") == 0) {
+        run_dense(&r, out);
+    } else if (strcmp(argv[1], "features") == 0) {
+        run_features(&r, out);
+    } else if (strcmp(argv[1], "requant") == 0) {
+        run_requant(&r, out);
+    } else if (strcmp(argv[1], "model") == 0) {
+        run_model(&r, out);
+    } else {
+        fprintf(stderr, "fx_runner: unknown kernel %s\n", argv[1]);
+        return 2;
+    }
+    fclose(out);
+    free(data);
+    return 0;
+}

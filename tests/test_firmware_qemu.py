@@ -1,0 +1,135 @@
+"""The netduinoplus2 firmware in QEMU, end to end over its emulated USART2."""
+from __future__ import annotations
+
+import struct
+import time
+import zlib
+
+import numpy as np
+import pytest
+
+from fxclass import datasets, fxm, protocol as p
+from fxclass.errors import DeviceError
+from fxclass.reference import Pipeline
+
+
+def test_info_describes_board_and_model(device, default_model):
+    info = device.request_info()
+    assert info.protocol_version == p.PROTOCOL_VERSION
+    assert info.board == "netduinoplus2"
+    assert info.model_id == default_model.model_id
+    assert (info.window_len, info.n_channels, info.hop_len) == (default_model.window_len, default_model.n_channels,
+                                                               default_model.hop_len)
+    assert info.class_names == default_model.class_names
+    assert info.cycle_source == "systick"  # QEMU's DWT reads zero
+    assert info.sysclk_hz == 16_000_000  # QEMU's RCC never reports HSE ready: the HSI fallback
+    assert any(t.startswith("fxclass 0.1.0 netduinoplus2 ready") for t in device.announcements)
+
+
+def test_infer_matches_reference_on_basicmotions(device, default_model):
+    test = datasets.basicmotions("test")
+    ref_class, ref_prob = Pipeline(default_model).run(test.windows)
+    for i in range(0, len(test), 2):
+        r = device.infer(test.windows[i])
+        assert r.class_index == ref_class[i]
+        assert np.array_equal(r.prob_q15, ref_prob[i]), f"window {i}"
+        assert r.cycles > 0
+
+
+def test_stream_answers_every_hop_once(device, default_model):
+    test = datasets.basicmotions("test")
+    recording = np.concatenate(test.windows[:8])  # 800 samples
+    m = default_model
+    results = list(device.stream(recording))
+    n_hops = (len(recording) - m.window_len) // m.hop_len + 1
+    assert [r.index for r in results] == list(range(n_hops))
+    starts = np.arange(n_hops) * m.hop_len
+    windows = np.stack([recording[s:s + m.window_len] for s in starts])
+    ref_class, ref_prob = Pipeline(m).run(windows)
+    assert [r.class_index for r in results] == ref_class.tolist()
+    assert np.array_equal(np.stack([r.prob_q15 for r in results]), ref_prob)
+
+
+def test_stream_in_uneven_chunks_gives_the_same_results(device, default_model):
+    rng = np.random.default_rng(5)
+    recording = rng.integers(-3000, 3000, size=(333, default_model.n_channels)).astype(np.int16)
+    whole = [(r.index, r.class_index, r.prob_q15.tolist()) for r in device.stream(recording)]
+    pieces = [(r.index, r.class_index, r.prob_q15.tolist()) for r in device.stream(recording, chunk_samples=7)]
+    assert whole == pieces and len(whole) == (333 - 100) // 50 + 1
+
+
+def test_wrong_window_size_is_an_error_reply(device):
+    seq = device.send(p.INFER, b"\0" * 10)
+    with pytest.raises(DeviceError) as err:
+        device.wait_reply(seq, p.RESULT)
+    assert err.value.code == 0x02
+
+
+def test_garbage_truncated_oversized_and_bad_crc_frames_are_counted_and_survived(device, default_model):
+    before = device.stats()
+    rng = np.random.default_rng(6)
+    link = device.link
+    link.write(bytes(rng.integers(1, 256, size=500, dtype=np.uint8)) + b"\0")  # garbage: one bad frame
+    good = p.encode(p.INFO, 77)
+    link.write(good[:5] + b"\0")  # truncated
+    bad_crc = bytearray(p.body(p.INFO, 78))
+    bad_crc[-1] ^= 0xFF
+    from cobs import cobs
+    link.write(cobs.encode(bytes(bad_crc)) + b"\0")
+    link.write(b"\x55" * 5000 + b"\0")  # oversized
+    time.sleep(0.5)
+    after = device.stats()
+    assert after["crc_errors"] == before["crc_errors"] + 1
+    assert after["oversize_frames"] == before["oversize_frames"] + 1
+    assert after["framing_errors"] >= before["framing_errors"] + 2
+    window = datasets.basicmotions("test").windows[3]
+    r = device.infer(window)
+    ref_class, ref_prob = Pipeline(default_model).run(window[None])
+    assert r.class_index == ref_class[0] and np.array_equal(r.prob_q15, ref_prob[0])
+
+
+def _retrained_model(default_model):
+    """A different valid model: the default with one class's bias raised."""
+    layers = [fxm.Layer(l.weights.copy(), l.bias.copy(), l.mult, l.shift, l.relu, l.logits) for l in default_model.layers]
+    layers[-1].bias[0] += 5000
+    m = fxm.Model(default_model.window_len, default_model.n_channels, default_model.hop_len,
+                  default_model.sample_rate_hz, default_model.class_names, default_model.input_offset,
+                  default_model.input_mult, default_model.input_shift, layers, model_id=0xC0FFEE)
+    return m
+
+
+def test_upload_good_bad_and_interrupted(device, default_model):
+    window = datasets.basicmotions("test").windows[0]
+    new = _retrained_model(default_model)
+    blob = fxm.pack(new)
+    # A corrupt blob with a matching transfer CRC: parsed and refused, the old model stays.
+    corrupt = bytearray(blob)
+    corrupt[100] ^= 0x40
+    with pytest.raises(DeviceError) as err:
+        device.upload(bytes(corrupt))
+    assert err.value.code == 0x10 + 5  # FX_ERR_CRC of the blob itself
+    assert device.request_info().model_id == default_model.model_id
+    # Interrupted: begin and one chunk, then an inference; the old model still answers.
+    device.request(p.UPLOAD_BEGIN, struct.pack("<II", len(blob), zlib.crc32(blob)), p.ACK)
+    device.request(p.UPLOAD_CHUNK, struct.pack("<I", 0) + blob[:256], p.ACK)
+    r = device.infer(window)
+    assert np.array_equal(r.prob_q15, Pipeline(default_model).run(window[None])[1][0])
+    with pytest.raises(DeviceError):
+        device.request(p.UPLOAD_COMMIT, b"", p.ACK)  # incomplete: refused
+    # Too large.
+    with pytest.raises(DeviceError) as err:
+        device.request(p.UPLOAD_BEGIN, struct.pack("<II", 1 << 20, 0), p.ACK)
+    assert err.value.code == 0x04
+    # Good upload, twice (the second goes to the other slot while the first runs).
+    for m in (new, default_model):
+        device.upload(fxm.pack(m))
+        assert device.info.model_id == m.model_id and device.info.model_uploaded
+        r = device.infer(window)
+        assert np.array_equal(r.prob_q15, Pipeline(m).run(window[None])[1][0])
+
+
+def test_reset_reboots_and_announces(device, default_model):
+    device.announcements.clear()
+    info = device.reset()
+    assert info.model_id == default_model.model_id and not info.model_uploaded
+    assert any("ready" in t for t in device.announcements)
