@@ -1,5 +1,6 @@
 # fxclass: `make demo` and `make test` on a fresh Debian/Ubuntu machine; `make help` lists the rest.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
 .DEFAULT_GOAL := help
 
 BOARD ?= netduinoplus2

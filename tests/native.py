@@ -78,3 +78,19 @@ def model(runner: Path, blob: bytes, windows: np.ndarray, n_classes: int):
     cls = rec[:, 4:8].copy().view("<u4")[:, 0]
     assert np.all(status == 0)
     return parse_status, cls, rec[:, 8:].copy().view("<i2")
+
+
+def frames(runner: Path, cases: list[tuple[int, int, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Encode frames with the C writer; returns (wire bytes, body decoded back by the C decoder)."""
+    data = bytearray(struct.pack("<I", len(cases)))
+    for msg_type, seq, payload in cases:
+        data += struct.pack("<III", msg_type, seq, len(payload)) + payload
+    out, offset, results = run(runner, "frames", bytes(data)), 0, []
+    for _ in cases:
+        (n,) = struct.unpack_from("<I", out, offset)
+        wire = out[offset + 4:offset + 4 + n]
+        offset += 4 + n
+        (m,) = struct.unpack_from("<I", out, offset)
+        results.append((wire, out[offset + 4:offset + 4 + m]))
+        offset += 4 + m
+    return results

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fx_model.h"
+#include "fx_proto.h"
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
@@ -166,10 +166,47 @@ static void run_model(reader *r, FILE *out)
     free(blob);
 }
 
+static uint8_t wire[FX_PROTO_MAX_ENCODED + 16];
+static size_t wire_len;
+
+static void capture(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    if (wire_len + len <= sizeof wire) {
+        memcpy(wire + wire_len, data, len);
+    }
+    wire_len += len;
+}
+
+/* frames: u32 count; per frame u32 type, u32 seq, u32 len, payload -> u32 wire_len, the encoded
+   bytes, then u32 body_len and the body that fx_cobs_decode_in_place recovers from them. */
+static void run_frames(reader *r, FILE *out)
+{
+    const fx_port port = {capture, NULL, NULL, NULL, "runner", 0, 0};
+    const uint32_t count = take_u32(r);
+    for (uint32_t c = 0; c < count; ++c) {
+        const uint32_t type = take_u32(r);
+        const uint32_t seq = take_u32(r);
+        const uint32_t len = take_u32(r);
+        const uint8_t *payload = take(r, len);
+        fx_frame_writer w;
+        wire_len = 0;
+        fx_frame_begin(&w, &port, (uint8_t)type, (uint16_t)seq, (uint16_t)len);
+        fx_frame_put(&w, payload, len);
+        fx_frame_end(&w);
+        const uint32_t n = (uint32_t)wire_len;
+        fwrite(&n, 4, 1, out);
+        fwrite(wire, 1, n, out);
+        const uint32_t body = n > 0 ? (uint32_t)fx_cobs_decode_in_place(wire, n - 1u) : 0;
+        fwrite(&body, 4, 1, out);
+        fwrite(wire, 1, body, out);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: fx_runner softmax|dense|features|requant|model IN OUT\n");
+        fprintf(stderr, "usage: fx_runner softmax|dense|features|requant|model|frames IN OUT\n");
         return 2;
     }
     size_t len = 0;
@@ -188,6 +225,8 @@ int main(int argc, char **argv)
         run_features(&r, out);
     } else if (strcmp(argv[1], "requant") == 0) {
         run_requant(&r, out);
+    } else if (strcmp(argv[1], "frames") == 0) {
+        run_frames(&r, out);
     } else if (strcmp(argv[1], "model") == 0) {
         run_model(&r, out);
     } else {
