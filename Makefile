@@ -86,6 +86,7 @@ demo: setup ## build the firmware, boot it in QEMU, classify BasicMotions test w
 
 test: setup firmwares host-tools ## every test: Python, C core with sanitizers, firmware in QEMU, Robot suites, fuzz smoke
 	$(PY) -m pytest -q tests
+	$(MAKE) -s test-robot
 	$(MAKE) -s fuzz-smoke
 
 model: setup ## retrain and requantize the shipped default model (models/), with its model card
@@ -95,7 +96,7 @@ model: setup ## retrain and requantize the shipped default model (models/), with
 
 test-robot: setup
 	@mkdir -p build/robot
-	$(VENV)/bin/robot --outputdir build/robot --pythonpath tests/robot --variable BACKEND:qemu renode/*.robot
+	$(VENV)/bin/robot --outputdir build/robot --pythonpath renode --variable BACKEND:qemu renode/*.robot
 
 bench: setup firmwares ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
 	$(PY) -m fxclass.bench_report --output bench/results.json

@@ -1,0 +1,119 @@
+"""Robot Framework keywords that speak the fxclass wire protocol to firmware at a socket URL.
+
+Shared by both back ends: QemuFirmware.py boots QEMU here, keywords_renode.resource boots
+Renode; either way the console UART ends up on a local TCP socket that these keywords open.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from robot.api.deco import keyword, library
+
+from fxclass import datasets, fxm, protocol as p
+from fxclass.errors import DeviceError
+from fxclass.link import Device
+from fxclass.reference import Pipeline
+
+
+@library(scope="SUITE")
+class FxclassDevice:
+    def __init__(self):
+        self.dev: Device | None = None
+        self.model: fxm.Model | None = None
+
+    @keyword("Connect To Firmware")
+    def connect(self, url: str, model: str = "models/default.fxm"):
+        self.dev = Device.open(url, timeout=10, boot_timeout=30)
+        self.model = fxm.load(model)
+
+    @keyword("Disconnect From Firmware")
+    def disconnect(self):
+        if self.dev is not None:
+            self.dev.close()
+            self.dev = None
+
+    @keyword("Firmware Should Report")
+    def should_report(self, board: str, protocol_version: int = p.PROTOCOL_VERSION):
+        info = self.dev.request_info()
+        if info.board != board or info.protocol_version != int(protocol_version):
+            raise AssertionError(f"INFO says board {info.board!r}, protocol {info.protocol_version}")
+        if info.model_id != self.model.model_id or info.class_names != self.model.class_names:
+            raise AssertionError(f"INFO says model 0x{info.model_id:08x} {info.class_names}")
+        return info.firmware_version
+
+    @keyword("Running Model Should Be")
+    def running_model(self, model_id: str):
+        info = self.dev.request_info()
+        if info.model_id != int(model_id, 0):
+            raise AssertionError(f"the firmware runs model 0x{info.model_id:08x}, not {model_id}")
+
+    @keyword("BasicMotions Windows Should Classify As The Reference Does")
+    def classify_like_reference(self, count: int = 8):
+        test = datasets.basicmotions("test")
+        windows = test.windows[:int(count)]
+        ref_class, ref_prob = Pipeline(self.model).run(windows)
+        for i, window in enumerate(windows):
+            r = self.dev.infer(window)
+            if r.class_index != ref_class[i] or not np.array_equal(r.prob_q15, ref_prob[i]):
+                raise AssertionError(f"window {i}: firmware {r.class_index} {r.prob_q15.tolist()}, "
+                                     f"reference {ref_class[i]} {ref_prob[i].tolist()}")
+
+    @keyword("Streaming A Recording Should Answer Every Hop")
+    def stream_every_hop(self, n_windows: int = 6):
+        m = self.model
+        recording = np.concatenate(datasets.basicmotions("test").windows[:int(n_windows)])
+        results = list(self.dev.stream(recording))
+        expected = (len(recording) - m.window_len) // m.hop_len + 1
+        if [r.index for r in results] != list(range(expected)):
+            raise AssertionError(f"hops answered: {[r.index for r in results]}, expected 0..{expected - 1}")
+        starts = np.arange(expected) * m.hop_len
+        _, ref_prob = Pipeline(m).run(np.stack([recording[s:s + m.window_len] for s in starts]))
+        if not np.array_equal(np.stack([r.prob_q15 for r in results]), ref_prob):
+            raise AssertionError("streamed results differ from the reference")
+
+    @keyword("Send Garbage To The UART")
+    def send_garbage(self, n_bytes: int = 2000, seed: int = 1):
+        rng = np.random.default_rng(int(seed))
+        self.dev.link.write(bytes(rng.integers(0, 256, size=int(n_bytes), dtype=np.uint8)) + b"\0")
+        time.sleep(0.3)
+
+    @keyword("Error Counters Should Have Grown")
+    def counters_grew(self):
+        s = self.dev.stats()
+        if s["framing_errors"] + s["crc_errors"] + s["oversize_frames"] == 0:
+            raise AssertionError(f"no framing, CRC or oversize error counted: {s}")
+
+    @keyword("Uploading A Corrupt Model Should Be Refused")
+    def upload_corrupt(self):
+        blob = bytearray(fxm.pack(self.model))
+        blob[60] ^= 0x01
+        try:
+            self.dev.upload(bytes(blob))
+        except DeviceError as exc:
+            return str(exc)
+        raise AssertionError("the firmware accepted a corrupt model")
+
+    @keyword("Announcement Should Have Been Seen")
+    def announced(self):
+        if not any(t.startswith("fxclass ") and t.endswith("ready") for t in self.dev.announcements):
+            raise AssertionError(f"no boot announcement, only {self.dev.announcements}")
+
+    @keyword("Upload Model")
+    def upload(self, path: str):
+        with open(path, "rb") as f:
+            blob = f.read()
+        self.model = fxm.unpack(blob)
+        self.dev.upload(blob)
+        return f"0x{self.dev.info.model_id:08x}"
+
+    @keyword("Upload Model With Raised Bias")
+    def upload_variant(self, model_id: str = "0xC0FFEE"):
+        """A different valid model: the running one with the first class's logit bias raised."""
+        m = self.model
+        layers = [fxm.Layer(l.weights, l.bias.copy(), l.mult, l.shift, l.relu, l.logits) for l in m.layers]
+        layers[-1].bias[0] += 5000
+        new = fxm.Model(m.window_len, m.n_channels, m.hop_len, m.sample_rate_hz, m.class_names, m.input_offset,
+                        m.input_mult, m.input_shift, layers, model_id=int(model_id, 0))
+        self.dev.upload(fxm.pack(new))
+        self.model = new
