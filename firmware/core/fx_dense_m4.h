@@ -4,12 +4,11 @@
 #define FX_DENSE_M4_H
 
 #include <arm_acle.h>
-#include <string.h>
 
 static inline uint32_t load_word(const int8_t *p)
 {
     uint32_t v;
-    memcpy(&v, p, 4); /* one LDR: blocks of four are 4-byte aligned in the blob and scratch */
+    __builtin_memcpy(&v, p, 4); /* one LDR (-ffreestanding would make memcpy a call) */
     return v;
 }
 

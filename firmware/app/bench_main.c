@@ -1,0 +1,90 @@
+/* bench_main.c: bench image: one inference and its kernels between marker calls, then exit.
+ * An instruction counter (QEMU's exec log, or a debugger on DWT CYCCNT) measures the code between
+ * each fx_bench_begin and the following fx_bench_end; the segments run in this order:
+ *   1. fx_model_run on one window (the whole inference)
+ *   2. each dense layer of the model, in order
+ *   3. fx_softmax_q15 over the model's n_classes logits
+ *   4. fx_softmax_q15 over FX_MAX_CLASSES logits (to separate per-class from fixed cost)
+ */
+#include "fx_model.h"
+
+extern const uint8_t fx_default_model[];
+extern const uint8_t fx_default_model_end[];
+
+void fx_bench_begin(void);
+void fx_bench_end(void);
+int main(void);
+
+__attribute__((noinline)) void fx_bench_begin(void)
+{
+    __asm volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void fx_bench_end(void)
+{
+    __asm volatile("" ::: "memory");
+}
+
+/* ARM semihosting SYS_EXIT (0x18) with ADP_Stopped_ApplicationExit or RunTimeErrorUnknown. */
+static void semihosting_exit(int ok)
+{
+    register uint32_t op __asm("r0") = 0x18u;
+    register uint32_t arg __asm("r1") = ok ? 0x20026u : 0x20023u;
+    __asm volatile("bkpt 0xab" : : "r"(op), "r"(arg) : "memory");
+    for (;;) {
+    }
+}
+
+static fx_scratch scratch;
+static int16_t window[FX_MAX_WINDOW_VALUES];
+
+int main(void)
+{
+    fx_model model;
+    if (fx_model_parse(fx_default_model, (uint32_t)(fx_default_model_end - fx_default_model), &model) != FX_OK) {
+        semihosting_exit(0);
+    }
+    /* A deterministic, sensor-like window: triangle waves of different periods per channel. */
+    const uint32_t values = (uint32_t)model.window_len * model.n_channels;
+    for (uint32_t i = 0; i < values; ++i) {
+        const uint32_t t = i / model.n_channels;
+        const uint32_t c = i % model.n_channels;
+        const int32_t period = (int32_t)(7u + 5u * c);
+        const int32_t phase = (int32_t)(t % (uint32_t)period);
+        window[i] = (int16_t)((phase < period / 2 ? phase : period - phase) * 900 - 2000 + 300 * (int32_t)c);
+    }
+    fx_result result;
+    fx_bench_begin();
+    const fx_status status = fx_model_run(&model, window, &scratch, &result);
+    fx_bench_end();
+
+    /* The kernels again, one by one, on the activations the run left behind. */
+    uint8_t cur = 0;
+    fx_status kernel_status = fx_quantize_input(&model.input, scratch.features, scratch.act[0]);
+    for (uint8_t k = 0; k + 1u < model.n_layers; ++k) {
+        fx_bench_begin();
+        kernel_status |= fx_dense_s8(&model.layers[k], scratch.act[cur], scratch.act[cur ^ 1u]);
+        fx_bench_end();
+        cur ^= 1u;
+    }
+    fx_bench_begin();
+    kernel_status |= fx_dense_logits(&model.layers[model.n_layers - 1u], scratch.act[cur], scratch.logits);
+    fx_bench_end();
+
+    int16_t prob[FX_MAX_CLASSES];
+    uint16_t best;
+    fx_bench_begin();
+    kernel_status |= fx_softmax_q15(scratch.logits, model.n_classes, prob, &best);
+    fx_bench_end();
+
+    int32_t many[FX_MAX_CLASSES];
+    for (uint32_t i = 0; i < FX_MAX_CLASSES; ++i) {
+        many[i] = scratch.logits[i % model.n_classes] - (int32_t)(i * 9000u);
+    }
+    fx_bench_begin();
+    kernel_status |= fx_softmax_q15(many, FX_MAX_CLASSES, prob, &best);
+    fx_bench_end();
+
+    semihosting_exit(status == FX_OK && kernel_status == FX_OK && best == result.class_index);
+    return 0;
+}

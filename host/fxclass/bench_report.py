@@ -1,0 +1,121 @@
+"""`make bench`: instruction counts of the default model on Cortex-M4 (QEMU exec log), softmax error,
+accuracy, firmware footprint per board and link figures, written to bench/results.json."""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import datasets, fxm
+from .build import BOARDS
+from .evaluate import evaluate
+from .reference import softmax_q15
+from .sim import REPO
+from .train import FloatModel
+
+MAX_CLASSES = 32
+
+
+def count_segments(elf: Path) -> list[int]:
+    """Instructions executed between each fx_bench_begin and the following fx_bench_end.
+
+    QEMU with -singlestep -d exec,nochain logs one line per executed guest instruction; the
+    count excludes the markers' own `bx lr` and the `bl` into fx_bench_end."""
+    nm = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
+    addr = {name: int(a, 16) & ~1 for a, _, name in (line.split() for line in nm.splitlines() if len(line.split()) == 3)}
+    begin, end = addr["fx_bench_begin"], addr["fx_bench_end"]
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "exec.log"
+        proc = subprocess.run(["qemu-system-arm", "-M", "netduinoplus2", "-display", "none", "-monitor", "none",
+                               "-serial", "null", "-semihosting-config", "enable=on,target=native", "-singlestep",
+                               "-d", "exec,nochain", "-D", str(log), "-kernel", str(elf)], timeout=300)
+        if proc.returncode != 0:
+            raise RuntimeError("the bench image reported a failure (semihosting exit status)")
+        pcs = [int(m.group(1), 16) for m in re.finditer(r"\[[0-9a-f]+/([0-9a-f]+)/", log.read_text())]
+    segments, start = [], None
+    for i, pc in enumerate(pcs):
+        if pc == begin:
+            start = i
+        elif pc == end and start is not None:
+            segments.append(i - start - 2)
+            start = None
+    return segments
+
+
+def footprint(board: str, model_bytes: int) -> dict[str, int]:
+    elf = REPO / "firmware" / "build" / board / "fxclass.elf"
+    out = subprocess.run(["arm-none-eabi-size", "-A", str(elf)], capture_output=True, text=True, check=True).stdout
+    sections = {f[0]: int(f[1]) for f in (line.split() for line in out.splitlines()) if len(f) >= 3 and f[0].startswith(".")}
+    flash = sum(sections.get(s, 0) for s in (".isr_vector", ".text", ".ARM.exidx", ".data"))
+    ram = sum(sections.get(s, 0) for s in (".data", ".bss", ".stack"))
+    return {"flash_bytes": flash, "flash_bytes_without_model": flash - model_bytes, "ram_bytes": ram}
+
+
+def softmax_error(rng: np.random.Generator, cases: int = 20000) -> float:
+    worst = 0.0
+    for n in (2, 4, 8, 32):
+        logits = np.round(rng.normal(0, 4, size=(cases, n)) * 65536).astype(np.int64)
+        prob, _ = softmax_q15(logits)
+        x = logits / 65536.0
+        p = np.exp(x - x.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        worst = max(worst, float(np.abs(prob / 32768.0 - p).max()))
+    return worst
+
+
+def link_figures() -> dict:
+    from .link import Device
+    from .linkbench import measure
+    from .sim import Emulator
+
+    with Emulator() as emu, Device.open(emu.url, timeout=10) as dev:
+        return measure(dev, 64).as_dict()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--output", default=str(REPO / "bench" / "results.json"))
+    args = ap.parse_args(argv)
+    for board in BOARDS:
+        subprocess.run(["make", "-s", "-C", str(REPO / "firmware"), f"BOARD={board}"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["make", "-s", "-C", str(REPO / "firmware"), "BOARD=netduinoplus2", "bench"], check=True)
+    blob = (REPO / "models" / "default.fxm").read_bytes()
+    model = fxm.unpack(blob)
+    seg = count_segments(REPO / "firmware" / "build" / "netduinoplus2" / "fxclass_bench.elf")
+    n_dense = len(model.layers)
+    inference, dense, soft_n, soft_max = seg[0], seg[1:1 + n_dense], seg[1 + n_dense], seg[2 + n_dense]
+    per_class = (soft_max - soft_n) / (MAX_CLASSES - model.n_classes)
+    ev = evaluate(FloatModel.load(REPO / "models" / "default.npz"), model, datasets.basicmotions("test"))
+    results = {
+        "model": {"id": f"0x{model.model_id:08x}", "macs": model.macs(), "classes": model.n_classes,
+                  "layers": [f"{l.in_len}x{l.out_len}" for l in model.layers], "blob_bytes": len(blob)},
+        "method": "QEMU 7.2 netduinoplus2 (Cortex-M4), -singlestep -d exec,nochain: guest instructions "
+                  "between fx_bench_begin and fx_bench_end in firmware/app/bench_main.c",
+        "instructions_per_inference": inference,
+        "dense_instructions": dense,
+        "dense_instructions_per_mac": round(sum(dense) / model.macs(), 3),
+        "softmax_instructions": {str(model.n_classes): soft_n, str(MAX_CLASSES): soft_max},
+        "softmax_instructions_per_class": round(per_class, 2),
+        "softmax_instructions_fixed": round(soft_n - per_class * model.n_classes, 1),
+        "softmax_max_abs_error": softmax_error(np.random.default_rng(0)),
+        "float_accuracy": ev.float_accuracy,
+        "quantized_accuracy": ev.quantized_accuracy,
+        "footprint": {board: footprint(board, len(blob)) for board in BOARDS},
+        "link": link_figures(),
+    }
+    for board, fp in results["footprint"].items():
+        results[f"flash_bytes_without_model_{board}"] = fp["flash_bytes_without_model"]
+        results[f"ram_bytes_{board}"] = fp["ram_bytes"]
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
