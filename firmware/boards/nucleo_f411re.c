@@ -3,8 +3,8 @@
 
 #define FX_BOARD_CHIP "stm32f411re"
 
-/* 8 MHz ST-LINK MCO in bypass: 8 / 4 * 100 / 2 = 100 MHz, 3 wait states at 2.7-3.6 V
-   (RM0383 3.4.1); APB1 at most 50 MHz (/2), APB2 100 MHz (/1). */
+/* 8 MHz ST-LINK MCO in bypass: 8 / 4 * 100 / 2 = 100 MHz (Q: 40 MHz, at most 48; USB is unused),
+   3 wait states at 2.7-3.6 V (RM0383 3.4.1); APB1 at most 50 MHz (/2), APB2 100 MHz (/1). */
 const fx_board fx_board_config = {
     .name = "nucleo_f411re",
     .hse_hz = 8000000u,
@@ -12,7 +12,7 @@ const fx_board fx_board_config = {
     .pll_m = 4,
     .pll_n = 100,
     .pll_p = 2,
-    .pll_q = 4,
+    .pll_q = 5,
     .flash_wait_states = 3,
     .apb1_div = 2,
     .apb2_div = 1,

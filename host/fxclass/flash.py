@@ -62,6 +62,15 @@ def copy_to_drive(image: Path, drive: Path) -> Path:
     return target
 
 
+def _reason(output: str) -> str:
+    """The line of a tool's output that says why it failed."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in lines:
+        if any(word in line.lower() for word in ("error", "couldn't", "no connected", "not found", "failed")):
+            return line
+    return lines[-1] if lines else "failed"
+
+
 def flash(board: str, image: Path, probe: str | None = None, mount_roots: list[Path] | None = None,
           run: Callable = subprocess.run) -> str:
     """Flash with the first backend that works (or only `probe`); returns the backend's name."""
@@ -85,7 +94,6 @@ def flash(board: str, image: Path, probe: str | None = None, mount_roots: list[P
         proc = run(backend.command(image, board), capture_output=True, text=True, timeout=120)
         if proc.returncode == 0:
             return backend.name
-        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["failed"]
-        tried.append(f"{backend.name}: {last[0]}")
+        tried.append(f"{backend.name}: {_reason(proc.stderr + proc.stdout)}")
     raise ToolError("could not flash: no probe answered.\n  " + "\n  ".join(tried) +
                     "\nPlug the Nucleo's ST-LINK USB (CN1) in, check the cable carries data, or install one of the tools.")

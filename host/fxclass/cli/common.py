@@ -29,7 +29,7 @@ def open_device(port: str | None, baud: int, sim: bool, timeout: float = 3.0, el
         if sim:
             emu = stack.enter_context(Emulator(elf=elf))
             port = emu.url
-        dev = stack.enter_context(Device.open(port, baud, timeout=timeout))
+        dev = stack.enter_context(Device.open(port, baud, timeout=timeout, boot_timeout=max(2.0, 2 * timeout)))
         yield dev
 
 

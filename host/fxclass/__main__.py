@@ -1,0 +1,6 @@
+"""python -m fxclass: the CLI."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

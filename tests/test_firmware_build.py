@@ -1,0 +1,60 @@
+"""Every board builds, fits its chip, and its clock tree obeys the reference manual's limits."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRMWARE = ROOT / "firmware"
+# Per chip: flash bytes, RAM bytes, max SYSCLK, max APB1, max APB2, wait states by HCLK at 2.7-3.6 V
+# (RM0090 table 10, RM0390 table 5, RM0383 table 6: one more wait state every 30 MHz).
+CHIPS = {
+    "stm32f405rg": (1024 * 1024, 128 * 1024, 168e6, 42e6, 84e6, 30e6),
+    "stm32f446re": (512 * 1024, 128 * 1024, 180e6, 45e6, 90e6, 30e6),
+    "stm32f411re": (512 * 1024, 128 * 1024, 100e6, 50e6, 100e6, 30e6),
+}
+BOARDS = ["netduinoplus2", "nucleo_f446re", "nucleo_f411re"]
+
+
+def board_config(board: str) -> dict:
+    text = (FIRMWARE / "boards" / f"{board}.c").read_text()
+    cfg = {k: int(v) for k, v in re.findall(r"\.(\w+) = (\d+)u?,", text)}
+    cfg["chip"] = re.search(r'#define FX_BOARD_CHIP "(\w+)"', text).group(1)
+    return cfg
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_board_builds_and_fits_its_chip(board):
+    out = subprocess.run(["make", "-s", "-C", str(FIRMWARE), f"BOARD={board}"], check=True, capture_output=True,
+                         text=True).stdout
+    text, data, bss = (int(v) for v in re.search(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+", out, re.M).groups())
+    flash_size, ram_size, *_ = CHIPS[board_config(board)["chip"]]
+    assert text + data <= flash_size and data + bss <= ram_size
+    for ext in ("elf", "bin", "hex"):
+        assert (FIRMWARE / "build" / board / f"fxclass.{ext}").stat().st_size > 0
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_clock_tree_is_within_the_reference_manual(board):
+    c = board_config(board)
+    _, _, max_sys, max_apb1, max_apb2, per_ws = CHIPS[c["chip"]]
+    vco_in = c["hse_hz"] / c["pll_m"]
+    vco_out = vco_in * c["pll_n"]
+    assert 1e6 <= vco_in <= 2e6, "VCO input must be 1..2 MHz (2 MHz limits jitter)"
+    assert 100e6 <= vco_out <= 432e6
+    assert c["pll_p"] in (2, 4, 6, 8) and 2 <= c["pll_q"] <= 15
+    assert vco_out / c["pll_p"] == c["sysclk_hz"] <= max_sys
+    assert vco_out / c["pll_q"] <= 48e6
+    assert c["sysclk_hz"] / c["apb1_div"] <= max_apb1 and c["sysclk_hz"] / c["apb2_div"] <= max_apb2
+    assert c["flash_wait_states"] == -(-c["sysclk_hz"] // int(per_ws)) - 1
+    assert c["over_drive"] == (1 if c["sysclk_hz"] > 168e6 else 0)
+    if board.startswith("nucleo"):
+        assert c["hse_hz"] == 8_000_000 and c["hse_bypass"] == 1, "the ST-LINK's 8 MHz MCO drives HSE"
+
+
+def test_unknown_board_is_refused_with_the_list():
+    r = subprocess.run(["make", "-C", str(FIRMWARE), "BOARD=nucleo_f999"], capture_output=True, text=True)
+    assert r.returncode != 0 and "unknown board 'nucleo_f999'" in r.stderr and "nucleo_f446re" in r.stderr
