@@ -133,3 +133,24 @@ def test_reset_reboots_and_announces(device, default_model):
     info = device.reset()
     assert info.model_id == default_model.model_id and not info.model_uploaded
     assert any("ready" in t for t in device.announcements)
+
+
+def test_layers_off_the_m4_fast_path_match_the_reference(device, default_model):
+    """Uploaded models whose shapes or shifts the Cortex-M4 whole-layer path does not take."""
+    from fxclass import train
+    from fxclass.quantize import quantize
+
+    bm = datasets.basicmotions("train")
+    test = datasets.basicmotions("test")
+    odd = quantize(train.train(bm, hidden=(6, 10), epochs=60, hop_len=50), bm.windows)  # rows % 4 != 0
+    small_shift = _retrained_model(default_model)
+    hidden = small_shift.layers[0]
+    hidden.shift = np.where(np.arange(hidden.out_len) % 2 == 0, hidden.shift - 8, hidden.shift).astype(np.int32)
+    small_shift.model_id = 0xBADC0DE
+    for m in (odd, small_shift):
+        device.upload(fxm.pack(m))
+        ref_class, ref_prob = Pipeline(m).run(test.windows[:6])
+        for i in range(6):
+            r = device.infer(test.windows[i])
+            assert r.class_index == ref_class[i] and np.array_equal(r.prob_q15, ref_prob[i]), (m.model_id, i)
+    device.upload(fxm.pack(default_model))

@@ -14,20 +14,9 @@ static int32_t clamp64(int64_t v, int32_t lo, int32_t hi)
     return v < lo ? lo : (v > hi ? hi : (int32_t)v);
 }
 
-static int params_valid(const int32_t *mult, const int32_t *shift, uint16_t n)
-{
-    for (uint16_t j = 0; j < n; ++j) {
-        if (mult[j] < 1 || shift[j] < 1 || shift[j] > 62) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, int8_t *out)
 {
-    if (q == NULL || features == NULL || out == NULL || q->n == 0 || q->n > FX_MAX_FEATURES ||
-        !params_valid(q->mult, q->shift, q->n)) {
+    if (q == NULL || features == NULL || out == NULL || q->n == 0 || q->n > FX_MAX_FEATURES) {
         return FX_ERR_ARG;
     }
     for (uint16_t i = 0; i < q->n; ++i) {
@@ -46,14 +35,14 @@ static fx_status dense_check(const fx_dense *layer, const void *in, const void *
 {
     if (layer == NULL || in == NULL || out == NULL || layer->weights == NULL ||
         layer->bias == NULL || layer->in_len == 0 || layer->out_len == 0 ||
-        layer->in_len > FX_MAX_FEATURES || layer->out_len > FX_MAX_LAYER_WIDTH ||
-        !params_valid(layer->mult, layer->shift, layer->out_len)) {
+        layer->in_len > FX_MAX_FEATURES || layer->out_len > FX_MAX_LAYER_WIDTH) {
         return FX_ERR_ARG;
     }
     return FX_OK;
 }
 
 #if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
+#define FX_DENSE_M4 1
 #include "fx_dense_m4.h"
 #define dense_accumulate fx_dense_accumulate_m4
 #else
@@ -77,12 +66,32 @@ static void dense_accumulate(const fx_dense *layer, uint16_t block, const int8_t
 }
 #endif
 
+int fx_dense_m4_fast(const fx_dense *layer)
+{
+    if ((layer->out_len & 3u) != 0 || ((FX_PAD4(layer->in_len) / 4u) & 1u) != 0 ||
+        (layer->flags & FX_DENSE_LOGITS)) {
+        return 0;
+    }
+    for (uint16_t j = 0; j < layer->out_len; ++j) {
+        if (layer->shift[j] < 33) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 fx_status fx_dense_s8(const fx_dense *layer, const int8_t *in, int8_t *out)
 {
     const fx_status status = dense_check(layer, in, out);
     if (status != FX_OK) {
         return status;
     }
+#ifdef FX_DENSE_M4
+    if (layer->m4_fast) {
+        fx_dense_s8_m4(layer, in, out);
+        return FX_OK;
+    }
+#endif
     const int32_t lo = (layer->flags & FX_DENSE_RELU) ? 0 : -128;
     const uint16_t out_pad = (uint16_t)FX_PAD4(layer->out_len);
     int32_t acc[4];

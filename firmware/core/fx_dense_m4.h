@@ -1,18 +1,11 @@
-/* fx_dense_m4.h: Cortex-M4 DSP path of the dense accumulation (SXTB16 + SMLAD), same sums as the
-   portable definition in fx_dense.c; included there only when __ARM_FEATURE_DSP is set. */
+/* fx_dense_m4.h: Cortex-M4 DSP path of the dense layer (SXTB16 + SMLAD, SMULL + USAT/SSAT), giving
+   the same bits as the portable definition in fx_dense.c; included there only with __ARM_FEATURE_DSP. */
 #ifndef FX_DENSE_M4_H
 #define FX_DENSE_M4_H
 
 #include <arm_acle.h>
 
-static inline uint32_t load_word(const int8_t *p)
-{
-    uint32_t v;
-    __builtin_memcpy(&v, p, 4); /* one LDR (-ffreestanding would make memcpy a call) */
-    return v;
-}
-
-/* SXTB16 with its built-in rotation: (b1, b3) as int16 pairs in one instruction. */
+/* SXTB16 with its built-in rotation: bytes 1 and 3 as an int16 pair in one instruction. */
 static inline int16x2_t sxtb16_ror8(uint32_t x)
 {
     int16x2_t r;
@@ -20,32 +13,154 @@ static inline int16x2_t sxtb16_ror8(uint32_t x)
     return r;
 }
 
-/* SXTB16 splits four int8 into (b0, b2) and, rotated by 8, (b1, b3) as int16 pairs. A weight word
-   and an input word split the same way pair up lane by lane, so SMLAD needs no reordering:
-   smlad(x02, w02) + smlad(x13, w13) = sum of the four products. */
+/*
+ * One step: four inputs into four row accumulators. The inputs come pre-split into the int16
+ * pairs (x0, x2), (x1, x3) (see expand_inputs); SXTB16 splits a weight word the same way, with
+ * its rotation for the odd bytes, so SMLAD pairs lane with lane and nothing is reordered. The
+ * block layout puts each row's four weights in one word and the four rows' words side by side.
+ */
+#define FX_M4_STEP                                 \
+    "ldrd   %[x02], %[x13], [%[x]], #8\n\t"        \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"          \
+    "sxtb16 %[t], %[wa]\n\t"                       \
+    "smlad  %[a0], %[t], %[x02], %[a0]\n\t"        \
+    "sxtb16 %[t], %[wa], ror #8\n\t"               \
+    "smlad  %[a0], %[t], %[x13], %[a0]\n\t"        \
+    "sxtb16 %[t], %[wb]\n\t"                       \
+    "smlad  %[a1], %[t], %[x02], %[a1]\n\t"        \
+    "sxtb16 %[t], %[wb], ror #8\n\t"               \
+    "smlad  %[a1], %[t], %[x13], %[a1]\n\t"        \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"          \
+    "sxtb16 %[t], %[wa]\n\t"                       \
+    "smlad  %[a2], %[t], %[x02], %[a2]\n\t"        \
+    "sxtb16 %[t], %[wa], ror #8\n\t"               \
+    "smlad  %[a2], %[t], %[x13], %[a2]\n\t"        \
+    "sxtb16 %[t], %[wb]\n\t"                       \
+    "smlad  %[a3], %[t], %[x02], %[a3]\n\t"        \
+    "sxtb16 %[t], %[wb], ror #8\n\t"               \
+    "smlad  %[a3], %[t], %[x13], %[a3]\n\t"
+
+#define FX_M4_OPERANDS                                                                        \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x),       \
+        [x02] "=&r"(x02), [x13] "=&r"(x13), [wa] "=&r"(wa), [wb] "=&r"(wb), [t] "=&r"(t)
+
+/* Split the layer's int8 inputs once into int16 pairs: words (x0, x2), (x1, x3) per four inputs. */
+static inline void expand_inputs(const int8_t *in, uint32_t in_blocks, uint32_t *expanded)
+{
+    const uint32_t *x = (const uint32_t *)(const void *)in;
+    for (uint32_t b = 0; b < in_blocks; ++b) {
+        const uint32_t v = x[b];
+        expanded[2u * b] = (uint32_t)__sxtb16(v);
+        expanded[2u * b + 1u] = (uint32_t)sxtb16_ror8(v);
+    }
+}
+
+/* acc[r] += sum over in_blocks * 4 inputs of w(r, i) * x[i]; two steps per loop iteration. */
+#define FX_M4_BLOCK_SUMS(w_start, x_start, in_blocks)                                            \
+    do {                                                                                        \
+        const uint32_t *w = (w_start);                                                          \
+        const uint32_t *x = (x_start);                                                          \
+        uint32_t x02, x13, wa, wb, t;                                                           \
+        if ((in_blocks) & 1u) {                                                                 \
+            __asm volatile(FX_M4_STEP : FX_M4_OPERANDS : : "memory");                           \
+        }                                                                                       \
+        uint32_t pairs = (in_blocks) / 2u;                                                      \
+        if (pairs != 0) {                                                                       \
+            __asm volatile("1:\n\t" FX_M4_STEP FX_M4_STEP "subs   %[n], %[n], #1\n\t"           \
+                           "bne    1b\n\t"                                                      \
+                           : FX_M4_OPERANDS, [n] "+r"(pairs)                                    \
+                           :                                                                    \
+                           : "cc", "memory");                                                   \
+        }                                                                                       \
+    } while (0)
+
+/* Where fx_dense_s8_m4's assembly keeps its running pointers and counts. */
+typedef struct {
+    const int32_t *bias;    /* 0 */
+    const int32_t *mult;    /* 4 */
+    const int32_t *shift;   /* 8 */
+    uint8_t *out;           /* 12 */
+    const uint32_t *x;      /* 16: the expanded inputs */
+    uint32_t pairs;         /* 20: input blocks / 2 */
+    uint32_t blocks;        /* 24: row blocks left */
+} m4_layer_state;
+
+/*
+ * Requantize one row, exactly as fx_requantize for shift >= 33: with q = floor(acc * mult /
+ * 2^(shift - 1)), which is SMULL's high word >> (shift - 33), the rounded result is
+ * floor((q + 1) / 2), and the saturating instruction applies that last ASR #1 itself.
+ */
+#define FX_M4_REQUANT(acc, SAT)                             \
+    "ldr    %[t], [%[x]], #4\n\t"                           \
+    "ldr    %[wa], [%[x02]], #4\n\t"                        \
+    "smull  %[wb], %[t], " acc ", %[t]\n\t"                 \
+    "sub    %[wa], %[wa], #33\n\t"                          \
+    "asr    %[t], %[t], %[wa]\n\t"                          \
+    "add    %[t], %[t], #1\n\t"                             \
+    SAT "\n\t"                                              \
+    "strb   %[t], [%[x13]], #1\n\t"
+
+/*
+ * The whole layer for the common shape: out_len a multiple of 4, an even number of input blocks,
+ * every shift >= 33 (fx_model_parse sets layer->m4_fast when so). Per block of four rows: bias
+ * into the accumulators, two steps per loop iteration, then four requantized outputs.
+ */
+#define FX_M4_LAYER(SAT)                                                                         \
+    __asm volatile("2:\n\t"                                                                      \
+                   "ldr    %[t], [%[st], #0]\n\t"                                                \
+                   "ldrd   %[a0], %[a1], [%[t]], #8\n\t"                                         \
+                   "ldrd   %[a2], %[a3], [%[t]], #8\n\t"                                         \
+                   "str    %[t], [%[st], #0]\n\t"                                                \
+                   "ldr    %[x], [%[st], #16]\n\t"                                               \
+                   "ldr    %[n], [%[st], #20]\n\t"                                               \
+                   "1:\n\t" FX_M4_STEP FX_M4_STEP                                                \
+                   "subs   %[n], %[n], #1\n\t"                                                   \
+                   "bne    1b\n\t"                                                               \
+                   "ldr    %[x], [%[st], #4]\n\t"                                                \
+                   "ldr    %[x02], [%[st], #8]\n\t"                                              \
+                   "ldr    %[x13], [%[st], #12]\n\t"                                             \
+                   FX_M4_REQUANT("%[a0]", SAT) FX_M4_REQUANT("%[a1]", SAT)                       \
+                   FX_M4_REQUANT("%[a2]", SAT) FX_M4_REQUANT("%[a3]", SAT)                       \
+                   "str    %[x], [%[st], #4]\n\t"                                                \
+                   "str    %[x02], [%[st], #8]\n\t"                                              \
+                   "str    %[x13], [%[st], #12]\n\t"                                             \
+                   "ldr    %[t], [%[st], #24]\n\t"                                               \
+                   "subs   %[t], %[t], #1\n\t"                                                   \
+                   "str    %[t], [%[st], #24]\n\t"                                               \
+                   "bne    2b\n\t"                                                               \
+                   : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w] "+r"(w), \
+                     [x] "=&r"(x), [x02] "=&r"(x02), [x13] "=&r"(x13), [wa] "=&r"(wa),             \
+                     [wb] "=&r"(wb), [t] "=&r"(t), [n] "=&r"(n)                                   \
+                   : [st] "r"(&st)                                                               \
+                   : "cc", "memory")
+
+static void fx_dense_s8_m4(const fx_dense *layer, const int8_t *in, int8_t *out)
+{
+    const uint32_t in_blocks = FX_PAD4(layer->in_len) / 4u;
+    uint32_t expanded[FX_MAX_LAYER_WIDTH / 2u];
+    expand_inputs(in, in_blocks, expanded);
+    m4_layer_state st = {layer->bias, layer->mult, layer->shift, (uint8_t *)out, expanded,
+                         in_blocks / 2u, layer->out_len / 4u};
+    const uint32_t *w = (const uint32_t *)(const void *)layer->weights;
+    const uint32_t *x;
+    int32_t a0, a1, a2, a3;
+    uint32_t x02, x13, wa, wb, t, n;
+    if (layer->flags & FX_DENSE_RELU) {
+        FX_M4_LAYER("usat   %[t], #7, %[t], asr #1");
+    } else {
+        FX_M4_LAYER("ssat   %[t], #8, %[t], asr #1");
+    }
+}
+
+/* The block sums for the portable layer loop (other shapes, and the logits layer). */
 static void fx_dense_accumulate_m4(const fx_dense *layer, uint16_t block, const int8_t *in, int32_t acc[4])
 {
     const uint32_t in_blocks = FX_PAD4(layer->in_len) / 4u;
-    const int8_t *w = layer->weights + (size_t)block * in_blocks * 16u;
+    uint32_t expanded[FX_MAX_LAYER_WIDTH / 2u];
+    expand_inputs(in, in_blocks, expanded);
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    for (uint32_t ib = 0; ib < in_blocks; ++ib) {
-        const uint32_t x = load_word(in + ib * 4u);
-        const int16x2_t x02 = __sxtb16(x);
-        const int16x2_t x13 = sxtb16_ror8(x);
-        uint32_t wv = load_word(w);
-        a0 = __smlad(__sxtb16(wv), x02, a0);
-        a0 = __smlad(sxtb16_ror8(wv), x13, a0);
-        wv = load_word(w + 4);
-        a1 = __smlad(__sxtb16(wv), x02, a1);
-        a1 = __smlad(sxtb16_ror8(wv), x13, a1);
-        wv = load_word(w + 8);
-        a2 = __smlad(__sxtb16(wv), x02, a2);
-        a2 = __smlad(sxtb16_ror8(wv), x13, a2);
-        wv = load_word(w + 12);
-        a3 = __smlad(__sxtb16(wv), x02, a3);
-        a3 = __smlad(sxtb16_ror8(wv), x13, a3);
-        w += 16;
-    }
+    FX_M4_BLOCK_SUMS((const uint32_t *)(const void *)(layer->weights + (size_t)block * in_blocks * 16u),
+                     expanded, in_blocks);
     acc[0] = a0;
     acc[1] = a1;
     acc[2] = a2;

@@ -15,7 +15,9 @@ extern "C" {
  */
 int64_t fx_requantize(int32_t value, int32_t mult, int32_t shift);
 
-/* Per-feature input quantization: q = sat_s8(requantize(feature - offset, mult, shift)). */
+/* Per-feature input quantization: q = sat_s8(requantize(feature - offset, mult, shift)).
+   Like every per-channel parameter array below, mult and shift must lie in fx_requantize's
+   ranges; fx_model_parse checks them once, the kernels do not check them on every call. */
 typedef struct {
     const int32_t *offset;  /* [n] feature value that maps to 0 */
     const int32_t *mult;    /* [n] within [1, 2^31 - 1] */
@@ -57,7 +59,12 @@ typedef struct {
     uint16_t in_len;        /* [1, FX_MAX_FEATURES or FX_MAX_LAYER_WIDTH] */
     uint16_t out_len;       /* [1, FX_MAX_LAYER_WIDTH] */
     uint8_t flags;          /* FX_DENSE_RELU and/or FX_DENSE_LOGITS */
+    uint8_t m4_fast;        /* 1: Cortex-M4 may take its whole-layer path (see fx_dense_m4_fast) */
 } fx_dense;
+
+/* Whether a layer has the shape of the Cortex-M4 whole-layer path: out_len a multiple of 4, an
+   even number of four-input blocks, every shift >= 33. fx_model_parse records it in m4_fast. */
+int fx_dense_m4_fast(const fx_dense *layer);
 
 /* out: int8[FX_PAD4(out_len)]; the padding bytes are written as zero so out can feed the next layer. */
 fx_status fx_dense_s8(const fx_dense *layer, const int8_t *in, int8_t *out);
@@ -66,8 +73,9 @@ fx_status fx_dense_logits(const fx_dense *layer, const int8_t *in, int32_t *out)
 
 /*
  * Softmax over n Q16.16 logits (any int32 values) to Q15 probabilities, no float and no libm.
- * exp is evaluated as 2^-u on the distance to the maximum logit, with a 129-entry table and linear
- * interpolation; probabilities are rounded to nearest. Guarantees: prob_q15[argmax] is the largest
+ * exp is evaluated as 2^-u on the distance to the maximum logit (u = distance * log2(e) in
+ * Q17.15, truncated), with a 129-entry table and linear interpolation; probabilities are rounded
+ * to nearest. Guarantees: prob_q15[argmax] is the largest
  * output (exp is monotonic), |sum - 32768| <= n / 2 + 1, and every probability is within 1e-4 of
  * the float64 softmax of the same logits. n within [1, FX_MAX_CLASSES]. Returns the index of
  * the first maximum logit through *argmax (may be NULL).

@@ -57,7 +57,11 @@ static fx_status parse_layer(const uint8_t *blob, const uint8_t *rec, uint32_t p
     layer->bias = (const int32_t *)(const void *)(blob + b_off);
     layer->mult = (const int32_t *)(const void *)(blob + m_off);
     layer->shift = (const int32_t *)(const void *)(blob + s_off);
-    return params_ok(layer->mult, layer->shift, layer->out_len) ? FX_OK : FX_ERR_PARAM;
+    if (!params_ok(layer->mult, layer->shift, layer->out_len)) {
+        return FX_ERR_PARAM;
+    }
+    layer->m4_fast = (uint8_t)fx_dense_m4_fast(layer);
+    return FX_OK;
 }
 
 fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model)

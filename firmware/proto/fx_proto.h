@@ -22,7 +22,7 @@ extern "C" {
 /* COBS adds one byte per 254 plus one. */
 #define FX_PROTO_MAX_ENCODED (FX_PROTO_MAX_BODY + FX_PROTO_MAX_BODY / 254u + 1u)
 #define FX_MAX_MODEL_BYTES 3072u
-#define FX_STREAM_RESULTS_PER_REPLY 8u
+#define FX_STREAM_RESULTS_PER_REPLY 4u
 
 typedef enum {
     FX_MSG_INFO = 0x01,          /* -> FX_MSG_INFO_REPLY */

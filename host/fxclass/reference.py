@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 LOGIT_FRAC_BITS = 16
-LOG2E_Q30 = 1549082005
+LOG2E_Q31 = 3098164009
 STATS8_PER_CHANNEL = 8
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
@@ -98,15 +98,16 @@ def softmax_q15(logits) -> tuple[np.ndarray, np.ndarray]:
     best = np.argmax(x, axis=-1)
     top = np.take_along_axis(x, best[..., None], axis=-1)
     distance = (top - x) & 0xFFFFFFFF
-    u = (distance * LOG2E_Q30 + (1 << 29)) >> 30
-    small = u < (25 << 16)
+    # (distance * LOG2E_Q31) >> 32 without overflowing int64: split distance into 16-bit halves.
+    u = ((distance >> 16) * LOG2E_Q31 + (((distance & 0xFFFF) * LOG2E_Q31) >> 16)) >> 16
+    small = u < (25 << 15)
     u = np.where(small, u, 0)
-    k = u >> 16
-    idx = (u >> 9) & 127
-    r = u & 511
+    k = u >> 15
+    idx = (u >> 8) & 127
+    r = u & 255
     a = _EXP2[idx]
     step = a - _EXP2[idx + 1]
-    e = np.where(small, (a - ((step * r + 256) >> 9)) >> k, 0)
+    e = np.where(small, (a - ((step * r + 128) >> 8)) >> k, 0)
     total = e.sum(axis=-1, keepdims=True)
     den = (total + 128) >> 8
     p = ((e << 7) + (den >> 1)) // den
