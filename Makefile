@@ -90,7 +90,7 @@ test: setup firmwares host-tools ## every test: Python, C core with sanitizers, 
 	$(MAKE) -s fuzz-smoke
 
 model: setup ## retrain and requantize the shipped default model (models/), with its model card
-	$(FXCLASS) train --dataset basicmotions --model mlp --hidden 32 --epochs 400 -o models/default.npz
+	$(FXCLASS) train --dataset basicmotions --features stats16 --model mlp --hidden 24 --epochs 400 -o models/default.npz
 	$(FXCLASS) quantize models/default.npz --dataset basicmotions -o models/default.fxm
 	$(FXCLASS) eval models/default.npz models/default.fxm --dataset basicmotions --card models/README.md
 

@@ -114,6 +114,6 @@ class FxclassDevice:
         layers = [fxm.Layer(l.weights, l.bias.copy(), l.mult, l.shift, l.relu, l.logits) for l in m.layers]
         layers[-1].bias[0] += 5000
         new = fxm.Model(m.window_len, m.n_channels, m.hop_len, m.sample_rate_hz, m.class_names, m.input_offset,
-                        m.input_mult, m.input_shift, layers, model_id=int(model_id, 0))
+                        m.input_mult, m.input_shift, layers, model_id=int(model_id, 0), feature_set=m.feature_set)
         self.dev.upload(fxm.pack(new))
         self.model = new

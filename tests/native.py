@@ -53,10 +53,10 @@ def dense(runner: Path, w, bias, mult, shift, flags: int, inputs: np.ndarray):
     return status, raw[:, 4:4 + out_len].copy().view(np.int8), raw[:, 4 + out_len:]
 
 
-def features(runner: Path, windows: np.ndarray):
+def features(runner: Path, windows: np.ndarray, segments: int = 4):
     n, length, ch = windows.shape
-    data = struct.pack("<III", length, ch, n) + windows.astype("<i2").tobytes()
-    out = np.frombuffer(run(runner, "features", data), dtype="<i4").reshape(n, 1 + 8 * ch)
+    data = struct.pack("<IIII", length, ch, segments, n) + windows.astype("<i2").tobytes()
+    out = np.frombuffer(run(runner, "features", data), dtype="<i4").reshape(n, 1 + (segments + 4) * ch)
     return out[:, 0], out[:, 1:]
 
 

@@ -119,17 +119,18 @@ def test_dense_bit_exact(runners, runner):
 def test_features_bit_exact(runners, runner):
     rng = np.random.default_rng(4)
     total = 0
-    shapes = [(4, 1), (512, 12), (256, 9), (100, 6)] + [(int(rng.integers(4, 80)), int(rng.integers(1, 13))) for _ in range(196)]
-    for length, ch in shapes:
+    shapes = [(4, 1), (512, 12), (256, 9), (100, 6), (12, 3)] + [(int(rng.integers(12, 80)), int(rng.integers(1, 13))) for _ in range(195)]
+    for k, (length, ch) in enumerate(shapes):
+        segments = (4, 12)[k % 2] if length >= 12 else 4
         count = 40 if length * ch > 2000 else 510
         x = rng.integers(-32768, 32768, size=(count, length, ch)).astype(np.int16)
         x[0] = -32768
         x[1] = 32767
         x[2, ::2] = -32768
         x[2, 1::2] = 32767
-        status, f = native.features(runners[runner], x)
+        status, f = native.features(runners[runner], x, segments)
         assert not status.any()
-        assert np.array_equal(f, ref.features_stats8(x)), f"shape {(length, ch)} differs"
+        assert np.array_equal(f, ref.features_stats(x, segments)), f"shape {(length, ch)}, {segments} segments differs"
         total += count
     assert total >= 100_000
 

@@ -94,7 +94,8 @@ def _retrained_model(default_model):
     layers[-1].bias[0] += 5000
     m = fxm.Model(default_model.window_len, default_model.n_channels, default_model.hop_len,
                   default_model.sample_rate_hz, default_model.class_names, default_model.input_offset,
-                  default_model.input_mult, default_model.input_shift, layers, model_id=0xC0FFEE)
+                  default_model.input_mult, default_model.input_shift, layers, model_id=0xC0FFEE,
+                  feature_set=default_model.feature_set)
     return m
 
 
@@ -120,7 +121,7 @@ def test_upload_good_bad_and_interrupted(device, default_model):
     with pytest.raises(DeviceError) as err:
         device.request(p.UPLOAD_BEGIN, struct.pack("<II", 1 << 20, 0), p.ACK)
     assert err.value.code == 0x04
-    # Good upload, twice (the second goes to the other slot while the first runs).
+    # Good upload, twice (the second is received while the first runs).
     for m in (new, default_model):
         device.upload(fxm.pack(m))
         assert device.info.model_id == m.model_id and device.info.model_uploaded

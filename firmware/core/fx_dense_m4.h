@@ -48,11 +48,18 @@ static inline int16x2_t sxtb16_ror8(uint32_t x)
 static inline void expand_inputs(const int8_t *in, uint32_t in_blocks, uint32_t *expanded)
 {
     const uint32_t *x = (const uint32_t *)(const void *)in;
-    for (uint32_t b = 0; b < in_blocks; ++b) {
-        const uint32_t v = x[b];
-        expanded[2u * b] = (uint32_t)__sxtb16(v);
-        expanded[2u * b + 1u] = (uint32_t)sxtb16_ror8(v);
-    }
+    uint32_t v, lo, hi;
+    __asm volatile("1:\n\t"
+                   "ldr    %[v], [%[x]], #4\n\t"
+                   "sxtb16 %[lo], %[v]\n\t"
+                   "sxtb16 %[hi], %[v], ror #8\n\t"
+                   "strd   %[lo], %[hi], [%[out]], #8\n\t"
+                   "subs   %[n], %[n], #1\n\t"
+                   "bne    1b\n\t"
+                   : [x] "+r"(x), [out] "+r"(expanded), [n] "+r"(in_blocks), [v] "=&r"(v), [lo] "=&r"(lo),
+                     [hi] "=&r"(hi)
+                   :
+                   : "cc", "memory");
 }
 
 /* acc[r] += sum over in_blocks * 4 inputs of w(r, i) * x[i]; two steps per loop iteration. */

@@ -11,24 +11,35 @@ static int32_t floor_div(int32_t a, int32_t b)
     return q;
 }
 
-fx_status fx_features_stats8(const int16_t *window, uint16_t window_len, uint16_t n_channels,
-                             int32_t *features)
+uint32_t fx_feature_segments(uint8_t feature_set)
 {
-    if (window == NULL || features == NULL || window_len < 4 || window_len > FX_MAX_WINDOW_LEN ||
-        n_channels == 0 || n_channels > FX_MAX_CHANNELS) {
+    switch (feature_set) {
+    case FX_FEATURE_SET_STATS8: return 4;
+    case FX_FEATURE_SET_STATS16: return 12;
+    default: return 0;
+    }
+}
+
+fx_status fx_features_stats(const int16_t *window, uint16_t window_len, uint16_t n_channels,
+                            uint8_t n_segments, int32_t *features)
+{
+    if (window == NULL || features == NULL || n_segments == 0 || n_segments > FX_MAX_SEGMENTS ||
+        window_len < n_segments || window_len < 2 || window_len > FX_MAX_WINDOW_LEN || n_channels == 0 ||
+        n_channels > FX_MAX_CHANNELS) {
         return FX_ERR_ARG;
     }
+    const uint32_t per_channel = n_segments + 4u;
     /* |sum| <= 512 * 32768 = 2^24 and the absolute sums stay below 2^25: no int32 overflow. */
     for (uint16_t c = 0; c < n_channels; ++c) {
-        int32_t *f = features + (size_t)c * FX_STATS8_PER_CHANNEL;
+        int32_t *f = features + (size_t)c * per_channel;
         const int16_t *x = window + c;
         int32_t lo = x[0];
         int32_t hi = x[0];
         int32_t total_variation = 0;
         int32_t total = 0;
-        for (uint16_t k = 0; k < 4; ++k) {
-            const uint16_t begin = (uint16_t)((uint32_t)k * window_len / 4u);
-            const uint16_t end = (uint16_t)((uint32_t)(k + 1u) * window_len / 4u);
+        for (uint32_t k = 0; k < n_segments; ++k) {
+            const uint16_t begin = (uint16_t)(k * window_len / n_segments);
+            const uint16_t end = (uint16_t)((k + 1u) * window_len / n_segments);
             int32_t segment = 0;
             for (uint16_t t = begin; t < end; ++t) {
                 const int32_t v = x[(size_t)t * n_channels];
@@ -49,10 +60,10 @@ fx_status fx_features_stats8(const int16_t *window, uint16_t window_len, uint16_
             const int32_t d = x[(size_t)t * n_channels] - mean;
             deviation += d < 0 ? -d : d;
         }
-        f[4] = lo;
-        f[5] = hi;
-        f[6] = total_variation;
-        f[7] = deviation;
+        f[n_segments] = lo;
+        f[n_segments + 1u] = hi;
+        f[n_segments + 2u] = total_variation;
+        f[n_segments + 3u] = deviation;
     }
     return FX_OK;
 }

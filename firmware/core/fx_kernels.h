@@ -26,16 +26,20 @@ typedef struct {
 } fx_input_quant;
 
 /*
- * Feature set 1 ("stats8"): for each channel c of a window of window_len samples, eight int32
- * features in this order: the sums of the four quarter segments (segment k spans samples
- * [k*len/4, (k+1)*len/4)), min, max, sum |x[t] - x[t-1]| and sum |x[t] - floor(sum/len)|.
- * window is time-major: window[t * n_channels + c]. Output features[c * 8 + k].
- * window_len within [4, FX_MAX_WINDOW_LEN], n_channels within [1, FX_MAX_CHANNELS].
+ * Statistical features, for each channel c of a window of window_len samples: the sums of
+ * n_segments equal segments (segment k spans samples [k*len/S, (k+1)*len/S)), then min, max,
+ * sum |x[t] - x[t-1]| and sum |x[t] - floor(sum/len)|, all int32. window is time-major:
+ * window[t * n_channels + c]; output features[c * (S + 4) + k].
+ * n_segments within [1, FX_MAX_SEGMENTS], window_len within [max(2, S), FX_MAX_WINDOW_LEN],
+ * n_channels within [1, FX_MAX_CHANNELS].
  */
-#define FX_FEATURE_SET_STATS8 1u
-#define FX_STATS8_PER_CHANNEL 8u
-fx_status fx_features_stats8(const int16_t *window, uint16_t window_len, uint16_t n_channels,
-                             int32_t *features);
+#define FX_FEATURE_SET_STATS8 1u  /* 4 segments: 8 features per channel */
+#define FX_FEATURE_SET_STATS16 2u /* 12 segments: 16 features per channel */
+#define FX_MAX_SEGMENTS 16u
+fx_status fx_features_stats(const int16_t *window, uint16_t window_len, uint16_t n_channels,
+                            uint8_t n_segments, int32_t *features);
+/* Segments of a feature set, 0 for an unknown set. */
+uint32_t fx_feature_segments(uint8_t feature_set);
 
 /* Quantize n int32 features to int8 inputs of the first dense layer. */
 fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, int8_t *out);

@@ -110,8 +110,8 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
         return FX_ERR_LIMIT;
     }
     if (m.hop_len == 0 || m.hop_len > m.window_len || m.sample_rate_hz == 0 ||
-        m.feature_set != FX_FEATURE_SET_STATS8 ||
-        m.n_features != (uint32_t)m.n_channels * FX_STATS8_PER_CHANNEL) {
+        fx_feature_segments(m.feature_set) == 0 || m.window_len < fx_feature_segments(m.feature_set) ||
+        m.n_features != (uint32_t)m.n_channels * (fx_feature_segments(m.feature_set) + 4u)) {
         return FX_ERR_SHAPE;
     }
 
@@ -168,7 +168,8 @@ fx_status fx_model_run(const fx_model *model, const int16_t *window, fx_scratch 
     if (model == NULL || window == NULL || scratch == NULL || result == NULL) {
         return FX_ERR_ARG;
     }
-    fx_status status = fx_features_stats8(window, model->window_len, model->n_channels, scratch->features);
+    fx_status status = fx_features_stats(window, model->window_len, model->n_channels,
+                                         (uint8_t)fx_feature_segments(model->feature_set), scratch->features);
     if (status == FX_OK) {
         status = fx_quantize_input(&model->input, scratch->features, scratch->act[0]);
     }

@@ -270,11 +270,11 @@ static void on_stream_data(fx_server *s, uint16_t seq, const uint8_t *payload, u
     for (uint32_t t = 0; t < n; ++t) {
         if (s->window_fill == m->window_len) {
             /* Slide by one hop: the oldest hop_len samples leave the window. */
-            memmove(s->window, s->window + (size_t)m->hop_len * ch,
+            memmove(s->window.samples, s->window.samples + (size_t)m->hop_len * ch,
                     (size_t)(m->window_len - m->hop_len) * ch * 2u);
             s->window_fill = (uint32_t)(m->window_len - m->hop_len);
         }
-        memcpy(s->window + (size_t)s->window_fill * ch, payload + (size_t)t * ch * 2u, ch * 2u);
+        memcpy(s->window.samples + (size_t)s->window_fill * ch, payload + (size_t)t * ch * 2u, ch * 2u);
         ++s->window_fill;
         ++s->stream_samples;
         if (s->window_fill == m->window_len) {
@@ -282,7 +282,7 @@ static void on_stream_data(fx_server *s, uint16_t seq, const uint8_t *payload, u
                 stream_flush(s, seq, s->stream_records, count, 0);
                 count = 0;
             }
-            infer(s, s->window, s->stream_hops++, s->stream_records + (size_t)count * record_len);
+            infer(s, s->window.samples, s->stream_hops++, s->stream_records + (size_t)count * record_len);
             ++count;
         }
     }
@@ -305,13 +305,9 @@ static void on_upload_begin(fx_server *s, uint16_t seq, const uint8_t *payload, 
     s->upload_crc = rd32(payload + 4);
     s->upload_len = 0;
     s->uploading = 1;
+    s->streaming = 0; /* the upload takes over the stream window's memory */
+    s->window_fill = 0;
     send_ack(s, FX_MSG_UPLOAD_BEGIN, seq);
-}
-
-static uint8_t *upload_slot(fx_server *s)
-{
-    /* Never the slot the running model lives in: a failed upload must leave it intact. */
-    return (uint8_t *)s->slots[s->active_slot == 0 ? 1 : 0];
 }
 
 static void on_upload_chunk(fx_server *s, uint16_t seq, const uint8_t *payload, uint16_t len)
@@ -326,7 +322,7 @@ static void on_upload_chunk(fx_server *s, uint16_t seq, const uint8_t *payload, 
         send_error(s, FX_MSG_UPLOAD_CHUNK, seq, FX_E_UPLOAD_STATE);
         return;
     }
-    memcpy(upload_slot(s) + offset, payload + 4, n);
+    memcpy((uint8_t *)s->window.upload + offset, payload + 4, n);
     s->upload_len += n;
     send_ack(s, FX_MSG_UPLOAD_CHUNK, seq);
 }
@@ -338,22 +334,24 @@ static void on_upload_commit(fx_server *s, uint16_t seq)
         return;
     }
     s->uploading = 0;
-    const uint8_t *blob = upload_slot(s);
+    const uint8_t *blob = (const uint8_t *)s->window.upload;
     if (fx_crc32(0, blob, s->upload_len) != s->upload_crc) {
         send_error(s, FX_MSG_UPLOAD_COMMIT, seq, FX_E_UPLOAD_CRC);
         return;
     }
     fx_model parsed;
-    const fx_status status = fx_model_parse(blob, s->upload_len, &parsed);
+    fx_status status = fx_model_parse(blob, s->upload_len, &parsed);
+    if (status == FX_OK) {
+        /* Valid: only now does it replace the model in use, and it is parsed again in place. */
+        memcpy(s->model_slot, blob, s->upload_len);
+        status = fx_model_parse((const uint8_t *)s->model_slot, s->upload_len, &parsed);
+    }
     if (status != FX_OK) {
         send_error(s, FX_MSG_UPLOAD_COMMIT, seq, (uint8_t)(FX_E_MODEL_BASE + status));
         return;
     }
     s->model = parsed;
     s->model_uploaded = 1;
-    s->active_slot = (int8_t)(blob == (const uint8_t *)s->slots[0] ? 0 : 1);
-    s->streaming = 0;
-    s->window_fill = 0;
     send_ack(s, FX_MSG_UPLOAD_COMMIT, seq);
 }
 
@@ -367,6 +365,7 @@ static void dispatch(fx_server *s, uint8_t type, uint16_t seq, const uint8_t *pa
         on_infer(s, seq, payload, len);
         break;
     case FX_MSG_STREAM_START:
+        s->uploading = 0; /* the stream takes the window memory back from an unfinished upload */
         s->streaming = 1;
         s->window_fill = 0;
         s->stream_samples = 0;
@@ -442,7 +441,6 @@ fx_status fx_server_init(fx_server *s, const fx_port *port, const uint8_t *built
 {
     memset(s, 0, sizeof *s);
     s->port = *port;
-    s->active_slot = -1;
     return fx_model_parse(builtin, builtin_len, &s->model);
 }
 

@@ -21,7 +21,8 @@ extern "C" {
 #define FX_PROTO_MAX_BODY (FX_PROTO_MAX_PAYLOAD + FX_FRAME_OVERHEAD_BYTES)
 /* COBS adds one byte per 254 plus one. */
 #define FX_PROTO_MAX_ENCODED (FX_PROTO_MAX_BODY + FX_PROTO_MAX_BODY / 254u + 1u)
-#define FX_MAX_MODEL_BYTES 3072u
+/* An upload is received into the stream window's memory, so a model may be as large as it. */
+#define FX_MAX_MODEL_BYTES (FX_MAX_WINDOW_VALUES * 2u)
 #define FX_STREAM_RESULTS_PER_REPLY 4u
 
 typedef enum {
@@ -96,15 +97,19 @@ size_t fx_cobs_decode_in_place(uint8_t *buf, size_t len);
 typedef struct {
     fx_port port;
     fx_model model;
-    uint8_t model_uploaded;     /* 0: the built-in model is in use */
-    int8_t active_slot;         /* slot holding the uploaded model in use, -1 for none */
+    uint8_t model_uploaded;     /* 0: the built-in model is in use, 1: model_slot's */
     uint8_t uploading;
     uint8_t streaming;
     uint32_t upload_len;
     uint32_t upload_expected;
     uint32_t upload_crc;
-    uint32_t slots[2][FX_MAX_MODEL_BYTES / 4u];
-    int16_t window[FX_MAX_WINDOW_VALUES];
+    uint32_t model_slot[FX_MAX_MODEL_BYTES / 4u]; /* the uploaded model in use */
+    /* The stream's sliding window; during an upload, the blob being received. The model in use
+       is never overwritten before a new one has been validated whole. */
+    union {
+        int16_t samples[FX_MAX_WINDOW_VALUES];
+        uint32_t upload[FX_MAX_MODEL_BYTES / 4u];
+    } window;
     uint32_t window_fill;       /* samples (of n_channels values) in window */
     uint32_t stream_samples;
     uint32_t stream_hops;

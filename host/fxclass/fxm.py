@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelFormatError
-from .reference import STATS8_PER_CHANNEL, block_weights, pad4, unblock_weights
+from .reference import FEATURE_SEGMENTS, block_weights, features_per_channel, pad4, unblock_weights
 
 MAGIC = b"FXMB"
 FORMAT_VERSION = 1
@@ -90,8 +90,9 @@ def _validate(m: Model) -> None:
            f"window of {m.window_len} x {m.n_channels} exceeds {MAX_WINDOW_VALUES} values")
     _check(1 <= m.hop_len <= m.window_len, f"hop_len {m.hop_len} outside [1, window_len]")
     _check(1 <= m.sample_rate_hz <= 65535, f"sample_rate_hz {m.sample_rate_hz} outside [1, 65535]")
-    _check(m.feature_set == FEATURE_SET_STATS8, f"unknown feature set {m.feature_set}")
-    _check(m.n_features == m.n_channels * STATS8_PER_CHANNEL, "feature count does not match channels")
+    _check(m.feature_set in FEATURE_SEGMENTS, f"unknown feature set {m.feature_set}")
+    _check(m.window_len >= FEATURE_SEGMENTS[m.feature_set], "window shorter than the feature set's segments")
+    _check(m.n_features == m.n_channels * features_per_channel(m.feature_set), "feature count does not match channels")
     _check(1 <= m.n_classes <= MAX_CLASSES, f"{m.n_classes} classes outside [1, {MAX_CLASSES}]")
     _check(1 <= len(m.layers) <= MAX_LAYERS, f"{len(m.layers)} layers outside [1, {MAX_LAYERS}]")
     expected = m.n_features

@@ -6,7 +6,7 @@ import zlib
 import numpy as np
 
 from .fxm import Layer, Model
-from .reference import LOGIT_FRAC_BITS, features_stats8
+from .reference import LOGIT_FRAC_BITS
 from .train import FloatModel
 
 
@@ -55,13 +55,14 @@ def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0,
         layers.append(Layer(wq, bias, mult, shift, relu=not last, logits=last))
         s_in = s_out
     m = Model(fm.window_len, fm.n_channels, fm.hop_len, fm.sample_rate_hz, list(fm.class_names), offset,
-              in_mult, in_shift, layers)
+              in_mult, in_shift, layers, feature_set=fm.feature_set)
     if model_id is None:
-        # A stable id derived from the content, so the same model always reports the same id.
+        # A stable id derived from the content: the CRC-32 of the blob written with id 0 (its
+        # last four bytes; the CRC over a blob including its own CRC is a constant).
         from .fxm import pack
-        model_id = zlib.crc32(pack(m))
+        model_id = zlib.crc32(pack(m)[:-4])
     m.model_id = model_id
     return m
 
 
-__all__ = ["multiplier", "quantize", "features_stats8"]
+__all__ = ["multiplier", "quantize"]

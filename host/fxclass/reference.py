@@ -9,7 +9,8 @@ import numpy as np
 
 LOGIT_FRAC_BITS = 16
 LOG2E_Q31 = 3098164009
-STATS8_PER_CHANNEL = 8
+FEATURE_SEGMENTS = {1: 4, 2: 12}  # feature set id -> segments (stats8, stats16)
+FEATURE_SET_NAMES = {"stats8": 1, "stats16": 2}
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
@@ -37,12 +38,16 @@ def wrap_int32(x) -> np.ndarray:
     return ((np.asarray(x, dtype=np.int64) + 2**31) % 2**32 - 2**31).astype(np.int64)
 
 
-def features_stats8(window: np.ndarray) -> np.ndarray:
-    """Feature set 1 for windows shaped (..., window_len, n_channels) -> (..., n_channels * 8)."""
+def features_per_channel(feature_set: int) -> int:
+    return FEATURE_SEGMENTS[feature_set] + 4
+
+
+def features_stats(window: np.ndarray, n_segments: int = 4) -> np.ndarray:
+    """fx_features_stats for windows shaped (..., window_len, C) -> (..., C * (n_segments + 4))."""
     x = np.asarray(window, dtype=np.int64)
     n = x.shape[-2]
-    bounds = [k * n // 4 for k in range(5)]
-    segments = [x[..., bounds[k]:bounds[k + 1], :].sum(axis=-2) for k in range(4)]
+    bounds = [k * n // n_segments for k in range(n_segments + 1)]
+    segments = [x[..., bounds[k]:bounds[k + 1], :].sum(axis=-2) for k in range(n_segments)]
     total = x.sum(axis=-2)
     mean = np.floor_divide(total, n)
     feats = segments + [
@@ -51,7 +56,7 @@ def features_stats8(window: np.ndarray) -> np.ndarray:
         np.abs(np.diff(x, axis=-2)).sum(axis=-2),
         np.abs(x - mean[..., None, :]).sum(axis=-2),
     ]
-    # (..., 8, C) -> (..., C, 8) -> (..., C*8): channel-major as in C.
+    # (..., F, C) -> (..., C, F) -> (..., C*F): channel-major as in C.
     stacked = np.stack(feats, axis=-1)
     return stacked.reshape(*stacked.shape[:-2], -1)
 
@@ -122,7 +127,8 @@ class Pipeline:
 
     def logits(self, windows: np.ndarray) -> np.ndarray:
         m = self.model
-        x = quantize_input(features_stats8(windows), m.input_offset, m.input_mult, m.input_shift)
+        feats = features_stats(windows, FEATURE_SEGMENTS[m.feature_set])
+        x = quantize_input(feats, m.input_offset, m.input_mult, m.input_shift)
         for layer in m.layers[:-1]:
             x = dense_s8(layer.weights, layer.bias, layer.mult, layer.shift, x, layer.relu)
         last = m.layers[-1]

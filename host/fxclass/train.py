@@ -1,4 +1,4 @@
-"""Float models in numpy: softmax regression and a small MLP over the stats8 features."""
+"""Float models in numpy: softmax regression and a small MLP over the statistical features."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import numpy as np
 
 from .datasets import WindowSet
 from .errors import ModelFormatError
-from .reference import features_stats8
+from .reference import FEATURE_SEGMENTS, features_stats
 
 
 @dataclass
@@ -26,9 +26,11 @@ class FloatModel:
     hop_len: int
     sample_rate_hz: int
     meta: dict = field(default_factory=dict)
+    feature_set: int = 1
 
     def standardize(self, windows: np.ndarray) -> np.ndarray:
-        return (features_stats8(windows).astype(np.float64) - self.feature_mean) / self.feature_std
+        feats = features_stats(windows, FEATURE_SEGMENTS[self.feature_set]).astype(np.float64)
+        return (feats - self.feature_mean) / self.feature_std
 
     def activations(self, windows: np.ndarray) -> list[np.ndarray]:
         """Inputs of every layer followed by the logits."""
@@ -50,6 +52,7 @@ class FloatModel:
         np.savez(path, feature_mean=self.feature_mean, feature_std=self.feature_std,
                  class_names=np.array(self.class_names),
                  shape=np.array([self.window_len, self.n_channels, self.hop_len, self.sample_rate_hz]),
+                 feature_set=np.array(self.feature_set),
                  meta=np.array(json.dumps(self.meta)), **arrays)
 
     @classmethod
@@ -60,16 +63,18 @@ class FloatModel:
                 window_len, n_channels, hop_len, rate = (int(v) for v in z["shape"])
                 return cls([z[f"w{k}"] for k in range(n)], [z[f"b{k}"] for k in range(n)], z["feature_mean"],
                            z["feature_std"], [str(c) for c in z["class_names"]], window_len, n_channels,
-                           hop_len, rate, meta=json.loads(str(z["meta"])) if "meta" in z.files else {})
+                           hop_len, rate, meta=json.loads(str(z["meta"])) if "meta" in z.files else {},
+                           feature_set=int(z["feature_set"]) if "feature_set" in z.files else 1)
         except (OSError, KeyError, ValueError) as exc:
             raise ModelFormatError(f"cannot read float model {path}: {exc}") from exc
 
 
 def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, lr: float = 0.01,
-          l2: float = 1e-3, seed: int = 0, hop_len: int | None = None, progress=None) -> FloatModel:
+          l2: float = 1e-3, seed: int = 0, hop_len: int | None = None, progress=None,
+          feature_set: int = 1) -> FloatModel:
     """Full-batch Adam on cross-entropy. hidden=() gives softmax regression."""
     rng = np.random.default_rng(seed)
-    feats = features_stats8(data.windows).astype(np.float64)
+    feats = features_stats(data.windows, FEATURE_SEGMENTS[feature_set]).astype(np.float64)
     mean = feats.mean(axis=0)
     std = feats.std(axis=0)
     std = np.where(std > 1e-9, std, 1.0)
@@ -106,7 +111,7 @@ def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, l
     window_len, n_channels = data.windows.shape[1:]
     return FloatModel(weights, biases, mean, std, list(data.class_names), window_len, n_channels,
                       hop_len or max(1, window_len // 2), data.sample_rate_hz,
-                      meta={"hidden": list(hidden), "epochs": epochs, "seed": seed})
+                      meta={"hidden": list(hidden), "epochs": epochs, "seed": seed}, feature_set=feature_set)
 
 
 def accuracy(pred: np.ndarray, labels: np.ndarray) -> float:

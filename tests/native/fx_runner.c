@@ -112,18 +112,19 @@ static void run_dense(reader *r, FILE *out)
     free((void *)layer.shift);
 }
 
-/* features: u32 window_len, n_channels, count; int16 windows -> u32 status, int32 features */
+/* features: u32 window_len, n_channels, n_segments, count; int16 windows -> u32 status, int32 features */
 static void run_features(reader *r, FILE *out)
 {
     const uint32_t len = take_u32(r);
     const uint32_t ch = take_u32(r);
+    const uint32_t segments = take_u32(r);
     const uint32_t count = take_u32(r);
     for (uint32_t c = 0; c < count; ++c) {
         int16_t *window = take_copy(r, (size_t)len * ch * 2u);
-        int32_t f[FX_MAX_FEATURES];
-        const uint32_t status = (uint32_t)fx_features_stats8(window, (uint16_t)len, (uint16_t)ch, f);
+        int32_t f[FX_MAX_CHANNELS * (FX_MAX_SEGMENTS + 4u)];
+        const uint32_t status = (uint32_t)fx_features_stats(window, (uint16_t)len, (uint16_t)ch, (uint8_t)segments, f);
         fwrite(&status, 4, 1, out);
-        fwrite(f, 4, ch * FX_STATS8_PER_CHANNEL, out);
+        fwrite(f, 4, ch * (segments + 4u), out);
         free(window);
     }
 }
