@@ -24,5 +24,7 @@ def command(port, baud, sim, timeout, windows, as_json):
     click.echo(f"windows per second     {r.windows_per_second_measured:.1f} measured over {r.windows} hops")
     click.echo(f"bytes per window       {r.wire_bytes_per_window:.0f} on the wire, {r.payload_bytes_per_window:.0f} payload "
                f"({100 * r.framing_overhead:.2f} % framing)")
-    click.echo(f"UART limit             {r.windows_per_second_115200:.1f} windows/s at 115200, "
+    click.echo(f"UART, with framing     {r.windows_per_second_115200:.1f} windows/s at 115200, "
                f"{r.windows_per_second_921600:.1f} at 921600 baud")
+    click.echo(f"UART, payload only     {r.limit_windows_per_second_115200:.1f} windows/s at 115200, "
+               f"{r.limit_windows_per_second_921600:.1f} at 921600 baud (the link's limit)")
