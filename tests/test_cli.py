@@ -92,6 +92,13 @@ def test_info_run_validate_upload_and_bench_against_qemu(firmware_elf, tmp_path)
     assert r.returncode == 0, r.stderr
     assert "accuracy: 100.0 % (4/4)" in r.stdout
     assert len(out.read_text().splitlines()) == 4 and png.stat().st_size > 1000
+    # One line per window under a header with a column per class; the probabilities sum to one.
+    lines = r.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["#", "predicted"])
+    assert lines[header].split()[2:6] == info["class_names"]
+    rows = [line.split() for line in lines[header + 1:header + 5]]
+    assert [int(row[0]) for row in rows] == [0, 1, 2, 3] and all(row[-1] == "ok" for row in rows)
+    assert all(abs(sum(float(p) for p in row[2:6]) - 1) < 0.003 for row in rows)
 
     r = fx("validate", "--sim", "--dataset", "basicmotions", "--limit", "6")
     assert r.returncode == 0, r.stdout + r.stderr

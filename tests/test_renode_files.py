@@ -32,12 +32,13 @@ def test_console_uart_matches_the_board_and_hal():
         assert "console on USART2" in (ROOT / "firmware" / "boards" / f"{board}.c").read_text()
 
 
-def test_repl_builds_on_renodes_cpu_file():
+def test_repl_builds_on_renodes_cpu_file_and_clocks_at_the_boards_sysclk():
     repl = (RENODE / "nucleo_f446re.repl").read_text()
     assert re.search(r'^using "platforms/cpus/stm32f4.repl"$', repl, re.M)
-    assert re.search(r"^nvic:\n    systickFrequency: 180000000$", repl, re.M)
     board = (ROOT / "firmware" / "boards" / "nucleo_f446re.c").read_text()
-    assert ".sysclk_hz = 180000000u" in board
+    sysclk_hz = re.search(r"\.sysclk_hz = (\d+)u", board).group(1)
+    assert re.search(rf"^nvic:\n    systickFrequency: {sysclk_hz}$", repl, re.M)
+    assert re.search(rf"^dwt: Miscellaneous\.DWT @ sysbus 0xE0001000\n    frequency: {sysclk_hz}$", repl, re.M)
 
 
 def test_robot_resources_exist_for_both_backends_and_name_existing_files():

@@ -77,10 +77,58 @@ def link_figures() -> dict:
         return measure(dev, 64).as_dict()
 
 
+README_BEGIN, README_END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def markdown(results: dict) -> str:
+    """The README's table of results, with each goal next to its figure."""
+    link = results["link"]
+    rows = [
+        ("instructions per inference (features, 2 dense layers, softmax)", f"{results['instructions_per_inference']:,}", ""),
+        ("dense layers, instructions per multiply-accumulate", f"{results['dense_instructions_per_mac']:.3f}",
+         "at most 1.6 (CMSIS-NN arm_fully_connected_s8: 3.2)"),
+        ("softmax, instructions per class + fixed",
+         f"{results['softmax_instructions_per_class']:.1f} + {results['softmax_instructions_fixed']:.0f}",
+         "at most 40 + 100 (CMSIS-NN arm_softmax_s8: 2,219 for 4 classes)"),
+        ("softmax, max abs error against float64", f"{results['softmax_max_abs_error']:.2e}", "at most 1e-4"),
+        ("accuracy on the BasicMotions test split, float / quantized",
+         f"{100 * results['float_accuracy']:.1f} % / {100 * results['quantized_accuracy']:.1f} %", "within 1 point"),
+    ]
+    for board, fp in results["footprint"].items():
+        rows.append((f"{board}: flash without the model / RAM", f"{fp['flash_bytes_without_model']:,} B / {fp['ram_bytes']:,} B",
+                     "at most 16 KiB each"))
+    rows += [
+        ("cycles per inference on the target (INFER reply)", f"{link['cycles_per_inference']:,}", f"source: {link['cycle_source']}"),
+        ("bytes on the wire per streamed window, both ways / payload",
+         f"{link['wire_bytes_per_window']:.1f} / {link['payload_bytes_per_window']:.1f}", ""),
+        ("framing overhead when streaming", f"{100 * link['framing_overhead']:.2f} %", "at most 3 %"),
+        ("windows per second at 115200 baud: with framing / the link's limit (payload only)",
+         f"{link['windows_per_second_115200']:.1f} / {link['limit_windows_per_second_115200']:.1f}", ""),
+        ("windows per second at 921600 baud: with framing / the link's limit (payload only)",
+         f"{link['windows_per_second_921600']:.1f} / {link['limit_windows_per_second_921600']:.1f}", ""),
+    ]
+    lines = ["| measure | figure | goal or note |", "| --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, results: dict) -> None:
+    text = readme.read_text()
+    begin, end = text.find(README_BEGIN), text.find(README_END)
+    if begin < 0 or end < begin:
+        raise SystemExit(f"{readme}: no {README_BEGIN} ... {README_END} block for the results")
+    readme.write_text(text[:begin + len(README_BEGIN)] + "\n" + markdown(results) + "\n" + text[end:])
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--output", default=str(REPO / "bench" / "results.json"))
+    ap.add_argument("--readme", default=str(REPO / "README.md"), help="README whose results table to rewrite")
+    ap.add_argument("--readme-only", action="store_true", help="rewrite the README table from --output, measure nothing")
     args = ap.parse_args(argv)
+    if args.readme_only:
+        update_readme(Path(args.readme), json.loads(Path(args.output).read_text()))
+        return 0
     for board in BOARDS:
         subprocess.run(["make", "-s", "-C", str(REPO / "firmware"), f"BOARD={board}"], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["make", "-s", "-C", str(REPO / "firmware"), "BOARD=netduinoplus2", "bench"], check=True)
@@ -113,6 +161,7 @@ def main(argv=None) -> int:
         results[f"ram_bytes_{board}"] = fp["ram_bytes"]
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    update_readme(Path(args.readme), results)
     print(json.dumps(results, indent=2))
     return 0
 

@@ -33,5 +33,20 @@ def open_device(port: str | None, baud: int, sim: bool, timeout: float = 3.0, el
         yield dev
 
 
-def probabilities(prob_q15, names) -> str:
-    return " ".join(f"{n[:8]}={p / 32768:.3f}" for n, p in zip(names, prob_q15))
+class ResultTable:
+    """One line per result, a column per class, under a header printed once."""
+
+    def __init__(self, names):
+        self.names = list(names)
+        self.widths = [max(len(n), 5) for n in self.names]
+        self.pred_width = max(9, *(len(n) for n in self.names))
+
+    def header(self) -> str:
+        classes = " ".join(f"{n:>{w}}" for n, w in zip(self.names, self.widths))
+        return f"{'#':>5} {'predicted':<{self.pred_width}} {classes} {'cycles':>8} {'ms':>6}"
+
+    def row(self, rec) -> str:
+        probs = " ".join(f"{p:>{w}.3f}" for p, w in zip(rec.prob, self.widths))
+        mark = "" if rec.label is None else ("  ok" if rec.label == rec.predicted else f"  (true {rec.label})")
+        return (f"{rec.index:>5} {rec.predicted:<{self.pred_width}} {probs} {rec.cycles:>8} "
+                f"{rec.latency_ms:>6.1f}{mark}")

@@ -10,7 +10,7 @@ from ..errors import DataError, LinkError
 from ..evaluate import format_confusion
 from ..runner import ResultWriter, run_recording, run_windows, window_labels
 from ..train import confusion
-from .common import device_options, open_device, probabilities
+from .common import ResultTable, device_options, open_device
 
 
 @click.command("run")
@@ -33,6 +33,7 @@ def command(port, baud, sim, timeout, dataset, split, csv_path, limit, output, p
                    f"({info.window_len} x {info.n_channels}, classes {', '.join(names)})")
         writer = ResultWriter(output, names) if output else None
         records = []
+        table = ResultTable(names)
         try:
             if dataset:
                 ws = datasets.load(dataset, split, window_len=info.window_len)
@@ -49,6 +50,8 @@ def command(port, baud, sim, timeout, dataset, split, csv_path, limit, output, p
                     samples = samples[:info.window_len + (limit - 1) * info.hop_len]
                 labels = window_labels(sample_labels, len(samples), info.window_len, info.hop_len)
                 total, unit = max(0, (len(samples) - info.window_len) // info.hop_len + 1), "hop"
+            if not quiet:
+                click.echo(table.header())
             with tqdm(total=total, unit=unit, disable=None, leave=False) as bar:
                 def show(rec):
                     records.append(rec)
@@ -56,9 +59,7 @@ def command(port, baud, sim, timeout, dataset, split, csv_path, limit, output, p
                         writer.write(rec)
                     bar.update(1)
                     if not quiet:
-                        mark = "" if rec.label is None else ("  ok" if rec.label == rec.predicted else f"  (true {rec.label})")
-                        tqdm.write(f"{rec.index:5d} {rec.predicted:<12} {probabilities(np.array(rec.prob) * 32768, names)}"
-                                   f"  {rec.cycles} cycles {rec.latency_ms:6.1f} ms{mark}")
+                        tqdm.write(table.row(rec))
                 if dataset:
                     run_windows(dev, windows, labels, show)
                 else:
