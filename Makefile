@@ -42,7 +42,7 @@ setup: $(VENV)/.pip-done ## install what is missing (Debian packages, Python ven
 
 # ---- firmware ------------------------------------------------------------------------------------
 firmware: setup ## build firmware/build/$(BOARD)/fxclass.{elf,bin,hex}; BOARD=netduinoplus2|nucleo_f446re|nucleo_f411re
-	$(MAKE) -C firmware BOARD=$(BOARD)
+	$(MAKE) -C firmware BOARD=$(BOARD) $(if $(MODEL),MODEL=$(abspath $(MODEL)))
 
 firmwares: setup
 	@for b in $(BOARDS); do $(MAKE) -s -C firmware BOARD=$$b || exit 1; done

@@ -29,6 +29,13 @@ def test_help_lists_every_command():
         assert name in result.output
 
 
+def test_build_makes_the_board_image():
+    r = CliRunner().invoke(cli, ["build", "--board", "nucleo_f411re"])
+    assert r.exit_code == 0, r.output
+    assert "firmware/build/nucleo_f411re/fxclass.elf" in r.output
+    assert (ROOT / "firmware" / "build" / "nucleo_f411re" / "config").read_text().startswith("BAUD=115200 ")
+
+
 def test_train_quantize_eval_on_synthetic_data(tmp_path):
     npz, blob, c_file, card = tmp_path / "m.npz", tmp_path / "m.fxm", tmp_path / "m.c", tmp_path / "card.md"
     r = CliRunner().invoke(cli, ["train", "--dataset", "synthetic", "--model", "softmax", "--epochs", "150", "-o", str(npz)])
@@ -68,6 +75,7 @@ def test_train_on_a_csv_recording(tmp_path):
     (["run", "--port", "loop://"], 2, "exactly one of --dataset or --csv"),
     (["info", "--port", "/dev/ttyFXCLASS_NONE"], 5, "cannot open /dev/ttyFXCLASS_NONE"),
     (["info", "--port", "loop://", "--timeout", "0.3"], 5, "no answer from loop://"),
+    (["build", "--board", "nucleo_f411re", "--baud", "300"], 2, "300 is not in the range"),
 ])
 def test_errors_have_messages_and_exit_codes(args, code, message, capsys):
     assert main(args) == code

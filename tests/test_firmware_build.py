@@ -58,3 +58,36 @@ def test_clock_tree_is_within_the_reference_manual(board):
 def test_unknown_board_is_refused_with_the_list():
     r = subprocess.run(["make", "-C", str(FIRMWARE), "BOARD=nucleo_f999"], capture_output=True, text=True)
     assert r.returncode != 0 and "unknown board 'nucleo_f999'" in r.stderr and "nucleo_f446re" in r.stderr
+
+
+@pytest.mark.parametrize("board", BOARDS)
+@pytest.mark.parametrize("baud", [115200, 921600])
+def test_console_baud_error_is_within_the_usart_tolerance(board, baud):
+    # 16x oversampling: BRR = f_apb1 / baud rounded, as fx_hal_stm32f4.c computes it. The receiver
+    # tolerates about 3.75 % in all (RM0390 30.5.5); keep each side's error under half of that.
+    c = board_config(board)
+    apb1_hz = c["sysclk_hz"] // c["apb1_div"]
+    brr = (apb1_hz + baud // 2) // baud
+    assert brr >= 16
+    assert abs(apb1_hz / brr - baud) / baud < 0.0187
+
+
+def test_baud_is_a_build_setting_and_changing_it_rebuilds(tmp_path):
+    def build(*args):
+        subprocess.run(["make", "-s", "-C", str(FIRMWARE), "BOARD=nucleo_f411re", f"BUILD={tmp_path}", *args],
+                       check=True, capture_output=True)
+        nm = subprocess.run(["arm-none-eabi-nm", "-S", str(tmp_path / "fxclass.elf")], capture_output=True,
+                            text=True, check=True).stdout
+        addr, size = next((int(a, 16), int(s, 16)) for a, s, _, name in
+                          (line.split() for line in nm.splitlines() if len(line.split()) == 4)
+                          if name == "fx_board_config")
+        image = (tmp_path / "fxclass.bin").read_bytes()
+        # The last field of fx_board is console_baud; the image starts at flash address 0x08000000.
+        return int.from_bytes(image[addr - 0x08000000 + size - 4:addr - 0x08000000 + size], "little")
+
+    assert build() == 115200
+    assert build("BAUD=921600") == 921600
+    assert build() == 115200
+    r = subprocess.run(["make", "-C", str(FIRMWARE), "BOARD=nucleo_f411re", f"BUILD={tmp_path}", "BAUD=fast"],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "BAUD=fast" in r.stderr

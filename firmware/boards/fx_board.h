@@ -4,6 +4,11 @@
 
 #include <stdint.h>
 
+/* Console baud rate, 115200 unless the build says otherwise (make firmware BAUD=921600). */
+#ifndef FX_CONSOLE_BAUD
+#define FX_CONSOLE_BAUD 115200u
+#endif
+
 typedef struct {
     const char *name;
     uint32_t hse_hz;          /* crystal or bypass clock; the PLL runs from it */

@@ -19,5 +19,5 @@ const fx_board fx_board_config = {
     .apb2_div = 2,
     .over_drive = 0,
     .sysclk_hz = 168000000u,
-    .console_baud = 115200u,
+    .console_baud = FX_CONSOLE_BAUD,
 };

@@ -18,5 +18,5 @@ const fx_board fx_board_config = {
     .apb2_div = 1,
     .over_drive = 0,
     .sysclk_hz = 100000000u,
-    .console_baud = 115200u,
+    .console_baud = FX_CONSOLE_BAUD,
 };

@@ -15,14 +15,16 @@ def image_dir(board: str, root: Path = REPO) -> Path:
     return root / "firmware" / "build" / board
 
 
-def build(board: str, model: str | Path | None = None, root: Path = REPO) -> Path:
-    """make -C firmware BOARD=board [MODEL=...]; returns the folder with fxclass.{elf,bin,hex}."""
+def build(board: str, model: str | Path | None = None, baud: int | None = None, root: Path = REPO) -> Path:
+    """make -C firmware BOARD=board [MODEL=...] [BAUD=...]; returns the folder with fxclass.{elf,bin,hex}."""
     if shutil.which("arm-none-eabi-gcc") is None:
         raise ToolError("arm-none-eabi-gcc not found: `sudo apt-get install gcc-arm-none-eabi "
                         "libnewlib-arm-none-eabi` (or run `make setup`)")
     cmd = ["make", "-C", str(root / "firmware"), f"BOARD={board}"]
     if model is not None:
         cmd.append(f"MODEL={Path(model).resolve()}")
+    if baud is not None:
+        cmd.append(f"BAUD={baud}")
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise ToolError(f"firmware build failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")

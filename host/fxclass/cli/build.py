@@ -9,8 +9,10 @@ from ..build import BOARDS, build
 @click.command("build")
 @click.option("--board", default="netduinoplus2", show_default=True, type=click.Choice(BOARDS))
 @click.option("--model", type=click.Path(exists=True, dir_okay=False), help="Built-in model (default: models/default.fxm).")
-def command(board, model):
+@click.option("--baud", type=click.IntRange(1200, 4_000_000), default=115200, show_default=True,
+              help="Console baud rate built into the image (use the same --baud on the host).")
+def command(board, model, baud):
     """Build firmware/build/BOARD/fxclass.{elf,bin,hex}."""
-    out = build(board, model)
+    out = build(board, model, baud)
     elf = out / "fxclass.elf"
     click.echo(f"built {elf} ({(out / 'fxclass.bin').stat().st_size} bytes of flash image)")
