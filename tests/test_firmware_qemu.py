@@ -1,16 +1,20 @@
 """The netduinoplus2 firmware in QEMU, end to end over its emulated USART2."""
 from __future__ import annotations
 
+import re
 import struct
+import subprocess
 import time
 import zlib
 
 import numpy as np
 import pytest
+import serial
 
 from fxclass import datasets, fxm, protocol as p
 from fxclass.errors import DeviceError
 from fxclass.reference import Pipeline
+from fxclass.sim import REPO, Emulator
 
 
 def test_info_describes_board_and_model(device, default_model):
@@ -155,3 +159,26 @@ def test_layers_off_the_m4_fast_path_match_the_reference(device, default_model):
             r = device.infer(test.windows[i])
             assert r.class_index == ref_class[i] and np.array_equal(r.prob_q15, ref_prob[i]), (m.model_id, i)
     device.upload(fxm.pack(default_model))
+
+
+def test_fault_is_reported_on_the_console_and_the_firmware_resets():
+    """The fault test image executes an undefined instruction after start-up: the HardFault handler
+    must name the faulting pc and the fault status, and the reset must bring the image back."""
+    build = REPO / "firmware" / "build" / "netduinoplus2"
+    subprocess.run(["make", "-s", "-C", str(REPO / "firmware"), "BOARD=netduinoplus2", "fault-test"], check=True)
+    nm = subprocess.run(["arm-none-eabi-nm", str(build / "fxclass_fault.elf")], capture_output=True, text=True,
+                        check=True).stdout
+    trigger = int(re.search(r"^([0-9a-f]+) T fx_fault_test_trigger$", nm, re.M).group(1), 16) & ~1
+    with Emulator(elf=build / "fxclass_fault.elf") as emu:
+        port = serial.serial_for_url(emu.url, timeout=0.2)
+        text, deadline = b"", time.monotonic() + 20
+        while text.count(b"FAULT") < 2 and time.monotonic() < deadline:
+            text += port.read(256)
+        port.close()
+    faults = re.findall(rb"\0FAULT pc=([0-9a-f]{8}) lr=[0-9a-f]{8} cfsr=([0-9a-f]{8}) hfsr=([0-9a-f]{8})\r\n", text)
+    assert len(faults) >= 2, text
+    pc, cfsr, hfsr = (int(v, 16) for v in faults[0])
+    assert pc == trigger
+    assert cfsr & (1 << 16), "UsageFault UNDEFINSTR"
+    assert hfsr & (1 << 30), "escalated to HardFault (FORCED)"
+    assert text.count(b"fault test: undefined instruction next") >= 2, "the image came back after the reset"
