@@ -5,6 +5,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 RENODE = ROOT / "renode"
 
@@ -54,3 +56,29 @@ def test_robot_resources_exist_for_both_backends_and_name_existing_files():
     for path in re.findall(r"@\$\{CURDIR\}/(\S+?)(?:;|\s|$)", renode):
         target = (RENODE / path).resolve()
         assert target.is_file() or target.suffix == ".elf", path
+
+
+def test_sim_renode_runs_a_script_that_sets_the_resc_variables(firmware_elf):
+    from fxclass.sim import Emulator
+
+    emu = Emulator(elf=firmware_elf, renode=True, port=4567)
+    cmd = emu.command()
+    try:
+        assert cmd[:3] == ["renode", "--disable-xwt", "--console"] and len(cmd) == 4
+        script = Path(cmd[3]).read_text().splitlines()
+        assert script == [f"$elf=@{firmware_elf.resolve()}", "$port=4567", f"include @{RENODE / 'fxclass.resc'}"]
+        # fxclass.resc must take both from the caller: `?=` keeps a value set before it runs.
+        resc = (RENODE / "fxclass.resc").read_text()
+        assert re.search(r"^\$elf \?= @", resc, re.M) and re.search(r"^\$port \?= \d+$", resc, re.M)
+    finally:
+        emu.stop()
+    assert not Path(cmd[3]).exists(), "stop() removes the script"
+
+
+def test_sim_renode_without_renode_names_what_to_install(firmware_elf, monkeypatch):
+    from fxclass.errors import ToolError
+    from fxclass.sim import Emulator
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ToolError, match="Renode is not installed"):
+        Emulator(elf=firmware_elf, renode=True).start()

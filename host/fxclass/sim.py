@@ -1,9 +1,11 @@
 """Emulators: the firmware in QEMU's netduinoplus2 (or Renode) with its console UART on a socket."""
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,6 +43,7 @@ class Emulator:
         self.renode = renode
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
+        self._script: Path | None = None
 
     @property
     def url(self) -> str:
@@ -48,32 +51,45 @@ class Emulator:
 
     def command(self) -> list[str]:
         if self.renode:
-            script = REPO / "renode" / "fxclass.resc"
-            return ["renode", "--disable-xwt", "--console", "-e", f"$elf=@{self.elf}; $port={self.port}",
-                    "-e", f"include @{script}"]
+            # A small script of our own sets the variables fxclass.resc reads and includes it:
+            # Renode takes either a script file or -e commands, not both.
+            return ["renode", "--disable-xwt", "--console", str(self._renode_script())]
         if self.board not in QEMU_MACHINES:
             raise ToolError(f"QEMU emulates only {sorted(QEMU_MACHINES)}; build with BOARD=netduinoplus2 "
                             f"(board {self.board!r} runs on hardware or in Renode)")
         return qemu_command(self.elf, self.port, QEMU_MACHINES[self.board])
 
+    def _renode_script(self) -> Path:
+        if self._script is None:
+            fd, name = tempfile.mkstemp(prefix="fxclass-", suffix=".resc")
+            with os.fdopen(fd, "w") as f:
+                f.write(f"$elf=@{self.elf.resolve()}\n$port={self.port}\n"
+                        f"include @{REPO / 'renode' / 'fxclass.resc'}\n")
+            self._script = Path(name)
+        return self._script
+
     def start(self, timeout: float = 20.0) -> "Emulator":
         if not self.elf.exists():
             raise ToolError(f"firmware image {self.elf} not found: run `make firmware BOARD={self.board}`")
-        cmd = self.command()
-        if shutil.which(cmd[0]) is None:
+        program = "renode" if self.renode else "qemu-system-arm"
+        if shutil.which(program) is None:
             hint = ("Renode is not installed (see renode.io)" if self.renode else
                     "install it with `sudo apt-get install qemu-system-arm` (or run `make setup`)")
-            raise ToolError(f"{cmd[0]} not found: {hint}")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+            raise ToolError(f"{program} not found: {hint}")
+        cmd = self.command()
+        # Renode's monitor console reads stdin: an open pipe, so that it never sees end of file.
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.renode else subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout
         while not self._listening():
             if self.proc.poll() is not None:
                 err = self.proc.stderr.read().decode(errors="replace").strip()
-                raise ToolError(f"{cmd[0]} exited with status {self.proc.returncode}: {err}")
+                status = self.proc.returncode
+                self.stop()
+                raise ToolError(f"{program} exited with status {status}: {err}")
             if time.monotonic() > deadline:
                 self.stop()
-                raise ToolError(f"{cmd[0]} did not open port {self.port} within {timeout:.0f} s")
+                raise ToolError(f"{program} did not open port {self.port} within {timeout:.0f} s")
             time.sleep(0.05)
         return self
 
@@ -96,7 +112,12 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc is not None and self.proc.stdin is not None:
+            self.proc.stdin.close()
         self.proc = None
+        if self._script is not None:
+            self._script.unlink(missing_ok=True)
+            self._script = None
 
     def __enter__(self) -> "Emulator":
         return self.start()

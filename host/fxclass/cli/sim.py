@@ -9,16 +9,17 @@ from ..sim import Emulator
 
 
 @click.command("sim")
-@click.option("--board", default="netduinoplus2", show_default=True, help="Image to boot (QEMU emulates netduinoplus2).")
+@click.option("--board", help="Image to boot (default: netduinoplus2, which QEMU emulates; nucleo_f446re with --renode).")
 @click.option("--renode", is_flag=True, help="Use Renode (renode/fxclass.resc) instead of QEMU.")
 @click.option("--elf", type=click.Path(dir_okay=False), help="Firmware ELF (default: firmware/build/BOARD/fxclass.elf).")
 @click.option("--tcp-port", type=int, help="Local TCP port for the UART (default: a free one).")
 def command(board, renode, elf, tcp_port):
     """Run until stopped (Ctrl-C); connect with --port socket://127.0.0.1:PORT."""
+    board = board or ("nucleo_f446re" if renode else "netduinoplus2")
     emu = Emulator(board, elf, renode, tcp_port).start()
     click.echo(f"{'Renode' if renode else 'QEMU'} is running {emu.elf}")
     click.echo(f"UART: {emu.url}")
-    click.echo("the firmware boots when the first client connects; Ctrl-C stops")
+    click.echo("Ctrl-C stops" if renode else "the firmware boots when the first client connects; Ctrl-C stops")
     try:
         while emu.proc.poll() is None:
             time.sleep(0.2)
