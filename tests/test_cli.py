@@ -76,6 +76,10 @@ def test_train_on_a_csv_recording(tmp_path):
     (["info", "--port", "/dev/ttyFXCLASS_NONE"], 5, "cannot open /dev/ttyFXCLASS_NONE"),
     (["info", "--port", "loop://", "--timeout", "0.3"], 5, "no answer from loop://"),
     (["build", "--board", "nucleo_f411re", "--baud", "300"], 2, "300 is not in the range"),
+    # A missing recording is reported before any device is opened (loop:// would time out).
+    (["run", "--port", "loop://", "--csv", "/nonexistent.csv"], 4, "cannot read /nonexistent.csv"),
+    (["eval", str(ROOT / "README.md"), str(ROOT / "models" / "default.fxm"), "--dataset", "basicmotions"], 3,
+     "not an .npz archive"),
 ])
 def test_errors_have_messages_and_exit_codes(args, code, message, capsys):
     assert main(args) == code

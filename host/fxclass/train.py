@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,14 +59,20 @@ class FloatModel:
     @classmethod
     def load(cls, path: str | Path) -> "FloatModel":
         try:
+            if not zipfile.is_zipfile(path):
+                raise ValueError("not an .npz archive (write float models with `fxclass train`)")
             with np.load(path, allow_pickle=False) as z:
+                missing = [k for k in ("shape", "feature_mean", "feature_std", "class_names", "w0", "b0")
+                           if k not in z.files]
+                if missing:
+                    raise ValueError(f"no {', '.join(missing)} in it (write float models with `fxclass train`)")
                 n = sum(1 for k in z.files if k.startswith("w"))
                 window_len, n_channels, hop_len, rate = (int(v) for v in z["shape"])
                 return cls([z[f"w{k}"] for k in range(n)], [z[f"b{k}"] for k in range(n)], z["feature_mean"],
                            z["feature_std"], [str(c) for c in z["class_names"]], window_len, n_channels,
                            hop_len, rate, meta=json.loads(str(z["meta"])) if "meta" in z.files else {},
                            feature_set=int(z["feature_set"]) if "feature_set" in z.files else 1)
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise ModelFormatError(f"cannot read float model {path}: {exc}") from exc
 
 

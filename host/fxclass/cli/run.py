@@ -26,6 +26,8 @@ def command(port, baud, sim, timeout, dataset, split, csv_path, limit, output, p
     """Classify windows on the device: a dataset split (INFER) or a recording (STREAM)."""
     if bool(dataset) == bool(csv_path):
         raise click.UsageError("give exactly one of --dataset or --csv")
+    if csv_path:  # read the recording before touching the device: a bad file fails fast
+        samples, sample_labels, _ = datasets.read_csv(csv_path)
     with open_device(port, baud, sim, timeout) as dev:
         info = dev.info
         names = info.class_names
@@ -43,7 +45,6 @@ def command(port, baud, sim, timeout, dataset, split, csv_path, limit, output, p
                 windows, labels = ws.windows[:limit], [ws.class_names[i] for i in ws.labels[:limit]]
                 total, unit = len(windows), "window"
             else:
-                samples, sample_labels, _ = datasets.read_csv(csv_path)
                 if samples.shape[1] != info.n_channels:
                     raise DataError(f"{csv_path} has {samples.shape[1]} channels, the model takes {info.n_channels}")
                 if limit:
