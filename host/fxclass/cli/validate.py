@@ -5,6 +5,7 @@ import click
 from tqdm import tqdm
 
 from .. import datasets, fxm
+from ..sim import REPO
 from ..validate import validate
 from .common import device_options, open_device
 
@@ -13,8 +14,8 @@ from .common import device_options, open_device
 @device_options
 @click.option("--dataset", default="basicmotions", show_default=True, type=click.Choice(["basicmotions", "synthetic"]))
 @click.option("--split", default="test", show_default=True, type=click.Choice(["train", "test"]))
-@click.option("--model", default="models/default.fxm", show_default=True, type=click.Path(dir_okay=False),
-              help="The .fxm the device runs.")
+@click.option("--model", default=str(REPO / "models" / "default.fxm"), show_default="models/default.fxm",
+              type=click.Path(dir_okay=False), help="The .fxm the device runs.")
 @click.option("--limit", type=int, help="Only the first N windows.")
 def command(port, baud, sim, timeout, dataset, split, model, limit):
     """Exit 0 when every window agrees bit for bit, 2 when any differs."""
