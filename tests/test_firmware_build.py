@@ -53,6 +53,9 @@ def test_clock_tree_is_within_the_reference_manual(board):
     assert c["over_drive"] == (1 if c["sysclk_hz"] > 168e6 else 0)
     if board.startswith("nucleo"):
         assert c["hse_hz"] == 8_000_000 and c["hse_bypass"] == 1, "the ST-LINK's 8 MHz MCO drives HSE"
+        assert (c["led_port"], c["led_pin"]) == (0, 5), "LD2 is on PA5 on the Nucleo-64 boards (UM1724)"
+    assert c["led_pin"] <= 15
+    assert c["led_port"] != 0 or c["led_pin"] not in (2, 3), "the LED must not take the console's PA2/PA3"
 
 
 def test_unknown_board_is_refused_with_the_list():
@@ -81,9 +84,11 @@ def test_baud_is_a_build_setting_and_changing_it_rebuilds(tmp_path):
         addr, size = next((int(a, 16), int(s, 16)) for a, s, _, name in
                           (line.split() for line in nm.splitlines() if len(line.split()) == 4)
                           if name == "fx_board_config")
-        image = (tmp_path / "fxclass.bin").read_bytes()
-        # The last field of fx_board is console_baud; the image starts at flash address 0x08000000.
-        return int.from_bytes(image[addr - 0x08000000 + size - 4:addr - 0x08000000 + size], "little")
+        image = (tmp_path / "fxclass.bin").read_bytes()  # starts at flash address 0x08000000
+        config = image[addr - 0x08000000:addr - 0x08000000 + size]
+        # console_baud is the field after sysclk_hz in fx_board.
+        at = config.index(board_config("nucleo_f411re")["sysclk_hz"].to_bytes(4, "little")) + 4
+        return int.from_bytes(config[at:at + 4], "little")
 
     assert build() == 115200
     assert build("BAUD=921600") == 921600

@@ -5,6 +5,8 @@
 extern const uint8_t fx_default_model[];
 extern const uint8_t fx_default_model_end[];
 
+#define HEARTBEAT_HALF_PERIOD_MS 500u
+
 static fx_server server;
 
 static void port_write(void *ctx, const uint8_t *data, size_t len)
@@ -55,8 +57,15 @@ int main(void)
     }
     fx_server_announce(&server);
     uint8_t chunk[64];
+    uint32_t blink_ms = fx_hal_millis();
     for (;;) {
         fx_hal_watchdog_kick();
+        /* Heartbeat: the user LED blinks at 1 Hz while the main loop runs (SysTick wakes it). */
+        const uint32_t now_ms = fx_hal_millis();
+        if (now_ms - blink_ms >= HEARTBEAT_HALF_PERIOD_MS) {
+            blink_ms = now_ms;
+            fx_hal_led_toggle();
+        }
         const size_t n = fx_hal_uart_read(chunk, sizeof chunk);
         if (n > 0) {
             server.stats.rx_overruns = fx_hal_uart_overruns();

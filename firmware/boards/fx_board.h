@@ -23,7 +23,11 @@ typedef struct {
     uint8_t over_drive;       /* F446 above 168 MHz needs the regulator's over-drive mode */
     uint32_t sysclk_hz;       /* what the PLL settings above give */
     uint32_t console_baud;
+    uint8_t led_port;         /* user LED: 0 = GPIOA, 1 = GPIOB, ...; FX_BOARD_NO_LED for none */
+    uint8_t led_pin;          /* 0 .. 15, active high */
 } fx_board;
+
+#define FX_BOARD_NO_LED 0xFFu
 
 /* The board this image is built for; defined by the one board file linked in. */
 extern const fx_board fx_board_config;

@@ -20,4 +20,6 @@ const fx_board fx_board_config = {
     .over_drive = 0,
     .sysclk_hz = 168000000u,
     .console_baud = FX_CONSOLE_BAUD,
+    .led_port = 0, /* the blue user LED on PA10; QEMU does not model GPIO, writes are ignored */
+    .led_pin = 10,
 };

@@ -19,4 +19,6 @@ const fx_board fx_board_config = {
     .over_drive = 0,
     .sysclk_hz = 100000000u,
     .console_baud = FX_CONSOLE_BAUD,
+    .led_port = 0, /* LD2 on PA5 (UM1724 6.4, SB21 closed as shipped) */
+    .led_pin = 5,
 };

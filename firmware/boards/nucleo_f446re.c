@@ -20,4 +20,6 @@ const fx_board fx_board_config = {
     .over_drive = 1,
     .sysclk_hz = 180000000u,
     .console_baud = FX_CONSOLE_BAUD,
+    .led_port = 0, /* LD2 on PA5 (UM1724 6.4, SB21 closed as shipped) */
+    .led_pin = 5,
 };

@@ -13,7 +13,7 @@ typedef enum {
     FX_CLOCK_PLL_TIMEOUT = 2, /* fell back to HSI: PLL lock, over-drive or switch timed out */
 } fx_clock_status;
 
-/* Clocks, SysTick (1 kHz), cycle counter, console USART with RX interrupt, watchdog. */
+/* Clocks, SysTick (1 kHz), cycle counter, console USART with RX interrupt, user LED, watchdog. */
 fx_clock_status fx_hal_init(const fx_board *board);
 uint32_t fx_hal_sysclk_hz(void);
 
@@ -27,6 +27,9 @@ uint32_t fx_hal_millis(void);
 uint32_t fx_hal_cycles(void);
 /* 0: DWT CYCCNT, 1: SysTick-derived (cores or emulators without a working DWT). */
 uint8_t fx_hal_cycle_source(void);
+
+/* The board's user LED; nothing on a board without one. */
+void fx_hal_led_toggle(void);
 
 void fx_hal_watchdog_kick(void);
 void fx_hal_wait_for_interrupt(void);

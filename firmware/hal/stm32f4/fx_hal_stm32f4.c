@@ -114,6 +114,30 @@ static void cycle_counter_init(void)
     cycle_source = (DWT_CYCCNT != before) ? 0u : 1u;
 }
 
+static uint8_t led_port = FX_BOARD_NO_LED;
+static uint8_t led_pin;
+
+static void led_init(const fx_board *b)
+{
+    if (b->led_port > 7u || b->led_pin > 15u) {
+        return;
+    }
+    led_port = b->led_port;
+    led_pin = b->led_pin;
+    RCC_AHB1ENR |= 1u << led_port;
+    GPIO_BSRR(led_port) = 1u << (led_pin + 16u); /* off, then output push-pull */
+    GPIO_MODER(led_port) = (GPIO_MODER(led_port) & ~(3u << (2u * led_pin))) | (1u << (2u * led_pin));
+}
+
+void fx_hal_led_toggle(void)
+{
+    if (led_port == FX_BOARD_NO_LED) {
+        return;
+    }
+    const uint32_t bit = 1u << led_pin;
+    GPIO_BSRR(led_port) = (GPIO_ODR(led_port) & bit) ? bit << 16 : bit;
+}
+
 static void watchdog_init(void)
 {
     IWDG_KR = 0x5555u; /* unlock PR and RLR */
@@ -132,6 +156,7 @@ fx_clock_status fx_hal_init(const fx_board *board)
     SYST_CSR = 7u; /* processor clock, interrupt, enable */
     cycle_counter_init();
     uart_init(board, apb1_hz);
+    led_init(board);
     watchdog_init();
     return status;
 }

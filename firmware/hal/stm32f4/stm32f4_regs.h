@@ -46,7 +46,10 @@
 #define FLASH_ACR_ICEN (1u << 9)
 #define FLASH_ACR_DCEN (1u << 10)
 
-/* GPIOA */
+/* GPIO ports A, B, C, ... 0x400 apart; GPIOA for the console pins */
+#define GPIO_MODER(port) REG32(0x40020000u + 0x400u * (port) + 0x00u)
+#define GPIO_BSRR(port) REG32(0x40020000u + 0x400u * (port) + 0x18u)
+#define GPIO_ODR(port) REG32(0x40020000u + 0x400u * (port) + 0x14u)
 #define GPIOA_BASE 0x40020000u
 #define GPIOA_MODER REG32(GPIOA_BASE + 0x00u)
 #define GPIOA_OSPEEDR REG32(GPIOA_BASE + 0x08u)
