@@ -16,7 +16,7 @@ HOST_CFLAGS := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-pro
                -Ifirmware/core -Ifirmware/proto -g
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: help setup demo test test-robot bench firmware firmwares flash clean host-tools fuzz-smoke model
+.PHONY: help setup demo test test-robot bench firmware firmwares flash clean host-tools fuzz-smoke model native
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -52,7 +52,7 @@ flash: firmware ## flash BOARD through pyOCD, st-flash, OpenOCD or the ST-LINK d
 
 # ---- host builds of the C core for the tests -----------------------------------------------------
 host-tools: $(HOST_BUILD)/fx_runner $(HOST_BUILD)/fx_runner_san $(HOST_BUILD)/fx_runner_portable \
-            $(HOST_BUILD)/fuzz_model $(HOST_BUILD)/fuzz_proto
+            $(HOST_BUILD)/fuzz_model $(HOST_BUILD)/fuzz_proto $(HOST_BUILD)/fxclass_native
 
 $(HOST_BUILD)/fx_runner: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
@@ -65,6 +65,15 @@ $(HOST_BUILD)/fx_runner_portable: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HD
 $(HOST_BUILD)/fx_runner_san: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	cc $(HOST_CFLAGS) -O1 $(SAN) $(filter %.c,$^) -o $@
+
+# The application itself on the host: hal/host's POSIX port, sanitizers on (`make native`).
+NATIVE_SRC := firmware/app/main.c firmware/hal/host/fx_hal_host.c firmware/boards/host.c $(CORE_SRC)
+$(HOST_BUILD)/fxclass_native: $(NATIVE_SRC) $(CORE_HDR) firmware/hal/fx_hal.h firmware/boards/fx_board.h \
+                              $(HOST_BUILD)/default_model.o
+	@mkdir -p $(dir $@)
+	cc $(HOST_CFLAGS) -Ifirmware/hal -Ifirmware/boards -O1 $(SAN) $(filter %.c %.o,$^) -o $@
+
+native: setup $(HOST_BUILD)/fxclass_native ## the firmware's application natively, console on 127.0.0.1:$$FXCLASS_NATIVE_PORT
 
 $(HOST_BUILD)/default_model.o: firmware/app/default_model.S models/default.fxm
 	@mkdir -p $(dir $@)

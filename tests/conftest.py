@@ -31,6 +31,13 @@ def firmware_elf() -> Path:
     return ROOT / "firmware" / "build" / "netduinoplus2" / "fxclass.elf"
 
 
+@pytest.fixture(scope="session")
+def native_binary() -> Path:
+    """The firmware's application built for the host on hal/host, with the sanitizers."""
+    make(str(HOST_BUILD.relative_to(ROOT) / "fxclass_native"))
+    return HOST_BUILD / "fxclass_native"
+
+
 @pytest.fixture(scope="module")
 def emulator(firmware_elf):
     from fxclass.sim import Emulator

@@ -76,6 +76,7 @@ def test_train_on_a_csv_recording(tmp_path):
     (["info", "--port", "/dev/ttyFXCLASS_NONE"], 5, "cannot open /dev/ttyFXCLASS_NONE"),
     (["info", "--port", "loop://", "--timeout", "0.3"], 5, "no answer from loop://"),
     (["build", "--board", "nucleo_f411re", "--baud", "300"], 2, "300 is not in the range"),
+    (["sim", "--renode", "--native"], 2, "--renode and --native exclude each other"),
     # A missing recording is reported before any device is opened (loop:// would time out).
     (["run", "--port", "loop://", "--csv", "/nonexistent.csv"], 4, "cannot read /nonexistent.csv"),
     (["eval", str(ROOT / "README.md"), str(ROOT / "models" / "default.fxm"), "--dataset", "basicmotions"], 3,
@@ -143,15 +144,16 @@ def test_run_streams_a_csv_recording_in_qemu(firmware_elf, tmp_path):
     assert len(out.read_text().splitlines()) == 4
 
 
-def test_sim_prints_the_socket_url(firmware_elf):
-    proc = subprocess.Popen([*FXCLASS, "sim"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+@pytest.mark.parametrize("args, board", [((), "netduinoplus2"), (("--native",), "host")])
+def test_sim_prints_the_socket_url(firmware_elf, native_binary, args, board):
+    proc = subprocess.Popen([*FXCLASS, "sim", *args], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         lines = [proc.stdout.readline() for _ in range(2)]
         url = lines[1].split()[-1]
         assert url.startswith("socket://127.0.0.1:")
         from fxclass.link import Device
         with Device.open(url, timeout=5) as dev:
-            assert dev.info.board == "netduinoplus2"
+            assert dev.info.board == board
     finally:
         proc.terminate()
         proc.wait(10)

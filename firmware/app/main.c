@@ -32,6 +32,7 @@ static const char *clock_message(fx_clock_status status)
     switch (status) {
     case FX_CLOCK_HSE_TIMEOUT: return "clock: HSE not ready, running on HSI 16 MHz\r\n";
     case FX_CLOCK_PLL_TIMEOUT: return "clock: PLL not ready, running on HSI 16 MHz\r\n";
+    case FX_CLOCK_HOST: return "clock: host, cycles are nanoseconds\r\n";
     default: return "clock: PLL ready\r\n";
     }
 }

@@ -11,6 +11,7 @@ typedef enum {
     FX_CLOCK_PLL = 0,         /* the board's PLL configuration is running */
     FX_CLOCK_HSE_TIMEOUT = 1, /* fell back to the 16 MHz HSI: the HSE never became ready */
     FX_CLOCK_PLL_TIMEOUT = 2, /* fell back to HSI: PLL lock, over-drive or switch timed out */
+    FX_CLOCK_HOST = 3,        /* no clock tree: a native run on a host (hal/host) */
 } fx_clock_status;
 
 /* Clocks, SysTick (1 kHz), cycle counter, console USART with RX interrupt, user LED, watchdog. */

@@ -128,6 +128,7 @@ class Device:
         deadline = time.monotonic() + (timeout or self.timeout)
         frames = self.link.reader.frames
         while True:
+            self._take_texts()  # before the frames: a reply and the text before it can come in one read
             while frames:
                 frame = frames.pop(0)
                 if frame.seq != seq:
@@ -137,7 +138,6 @@ class Device:
                     raise DeviceError(f"the firmware refused the request: {p.error_text(code)}", code)
                 if frame.type == expect:
                     return frame
-            self._take_texts()
             if time.monotonic() > deadline:
                 raise LinkError(f"no reply from {self.link.url} within {timeout or self.timeout:.1f} s")
             self.link.poll()

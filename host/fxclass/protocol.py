@@ -42,6 +42,10 @@ def error_text(code: int) -> str:
     return ERROR_NAMES.get(code, f"error code {code}")
 
 
+# INFO's cycle source: what the cycle counts in RESULT records count.
+CYCLE_SOURCES = {0: "dwt", 1: "systick", 2: "host"}  # host: nanoseconds, in a native run
+
+
 @dataclass
 class Frame:
     type: int
@@ -134,7 +138,7 @@ class Info:
          nlay, uploaded, max_model, max_values, max_classes) = cls.FIXED.unpack_from(payload)
         strings = payload[cls.FIXED.size:].split(b"\0")
         board, names = strings[0].decode(errors="replace"), [s.decode(errors="replace") for s in strings[1:1 + ncls]]
-        return cls(proto, f"{major}.{minor}.{patch}", "dwt" if cyc == 0 else "systick", max_payload, sysclk,
+        return cls(proto, f"{major}.{minor}.{patch}", CYCLE_SOURCES.get(cyc, f"unknown ({cyc})"), max_payload, sysclk,
                    model_id, wlen, nch, hop, rate, ncls, nlay, bool(uploaded), max_model, max_values,
                    max_classes, board, names)
 

@@ -15,6 +15,9 @@ REPO = Path(__file__).resolve().parents[2]
 QEMU_MACHINES = {"netduinoplus2": "netduinoplus2"}
 
 
+NATIVE_BINARY = REPO / "build" / "host" / "fxclass_native"
+
+
 def firmware_elf(board: str = "netduinoplus2", root: Path = REPO) -> Path:
     return root / "firmware" / "build" / board / "fxclass.elf"
 
@@ -37,10 +40,11 @@ class Emulator:
     """A running emulator; use as a context manager, or start() and stop()."""
 
     def __init__(self, board: str = "netduinoplus2", elf: str | Path | None = None, renode: bool = False,
-                 port: int | None = None):
-        self.board = board
-        self.elf = Path(elf) if elf else firmware_elf(board)
+                 port: int | None = None, native: bool = False):
+        self.board = "host" if native else board
+        self.elf = Path(elf) if elf else (NATIVE_BINARY if native else firmware_elf(board))
         self.renode = renode
+        self.native = native
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
         self._script: Path | None = None
@@ -50,6 +54,8 @@ class Emulator:
         return f"socket://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
+        if self.native:
+            return [str(self.elf)]  # the port travels in FXCLASS_NATIVE_PORT
         if self.renode:
             # A small script of our own sets the variables fxclass.resc reads and includes it:
             # Renode takes either a script file or -e commands, not both.
@@ -70,16 +76,18 @@ class Emulator:
 
     def start(self, timeout: float = 20.0) -> "Emulator":
         if not self.elf.exists():
-            raise ToolError(f"firmware image {self.elf} not found: run `make firmware BOARD={self.board}`")
-        program = "renode" if self.renode else "qemu-system-arm"
-        if shutil.which(program) is None:
+            make = "make native" if self.native else f"make firmware BOARD={self.board}"
+            raise ToolError(f"firmware image {self.elf} not found: run `{make}`")
+        program = str(self.elf) if self.native else "renode" if self.renode else "qemu-system-arm"
+        if not self.native and shutil.which(program) is None:
             hint = ("Renode is not installed (see renode.io)" if self.renode else
                     "install it with `sudo apt-get install qemu-system-arm` (or run `make setup`)")
             raise ToolError(f"{program} not found: {hint}")
         cmd = self.command()
         # Renode's monitor console reads stdin: an open pipe, so that it never sees end of file.
+        env = {**os.environ, "FXCLASS_NATIVE_PORT": str(self.port)} if self.native else None
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.renode else subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         deadline = time.monotonic() + timeout
         while not self._listening():
             if self.proc.poll() is not None:

@@ -11,15 +11,18 @@ from ..sim import Emulator
 @click.command("sim")
 @click.option("--board", help="Image to boot (default: netduinoplus2, which QEMU emulates; nucleo_f446re with --renode).")
 @click.option("--renode", is_flag=True, help="Use Renode (renode/fxclass.resc) instead of QEMU.")
+@click.option("--native", is_flag=True, help="Run the application natively on hal/host (`make native`) instead.")
 @click.option("--elf", type=click.Path(dir_okay=False), help="Firmware ELF (default: firmware/build/BOARD/fxclass.elf).")
 @click.option("--tcp-port", type=int, help="Local TCP port for the UART (default: a free one).")
-def command(board, renode, elf, tcp_port):
+def command(board, renode, native, elf, tcp_port):
     """Run until stopped (Ctrl-C); connect with --port socket://127.0.0.1:PORT."""
+    if renode and native:
+        raise click.UsageError("--renode and --native exclude each other")
     board = board or ("nucleo_f446re" if renode else "netduinoplus2")
-    emu = Emulator(board, elf, renode, tcp_port).start()
-    click.echo(f"{'Renode' if renode else 'QEMU'} is running {emu.elf}")
+    emu = Emulator(board, elf, renode, tcp_port, native=native).start()
+    click.echo(f"{'Renode' if renode else 'the host' if native else 'QEMU'} is running {emu.elf}")
     click.echo(f"UART: {emu.url}")
-    click.echo("Ctrl-C stops" if renode else "the firmware boots when the first client connects; Ctrl-C stops")
+    click.echo("the firmware boots when the first client connects; Ctrl-C stops" if not renode else "Ctrl-C stops")
     try:
         while emu.proc.poll() is None:
             time.sleep(0.2)

@@ -1,7 +1,9 @@
-"""The netduinoplus2 firmware in QEMU, end to end over its emulated USART2."""
+"""The firmware end to end over its console: the netduinoplus2 image in QEMU (USART2 on a socket), and
+the same application natively on hal/host under AddressSanitizer and UndefinedBehaviorSanitizer."""
 from __future__ import annotations
 
 import re
+import signal
 import struct
 import subprocess
 import time
@@ -13,21 +15,34 @@ import serial
 
 from fxclass import datasets, fxm, protocol as p
 from fxclass.errors import DeviceError
+from fxclass.link import Device
 from fxclass.reference import Pipeline
 from fxclass.sim import REPO, Emulator
 
 
-def test_info_describes_board_and_model(device, default_model):
+@pytest.fixture(scope="module", params=["qemu", "native"])
+def emulator(request, firmware_elf, native_binary):
+    native = request.param == "native"
+    with Emulator(elf=native_binary if native else firmware_elf, native=native) as emu:
+        yield emu
+
+
+def test_info_describes_board_and_model(emulator, device, default_model):
     info = device.request_info()
     assert info.protocol_version == p.PROTOCOL_VERSION
-    assert info.board == "netduinoplus2"
     assert info.model_id == default_model.model_id
     assert (info.window_len, info.n_channels, info.hop_len) == (default_model.window_len, default_model.n_channels,
                                                                default_model.hop_len)
     assert info.class_names == default_model.class_names
-    assert info.cycle_source == "systick"  # QEMU's DWT reads zero
-    assert info.sysclk_hz == 16_000_000  # QEMU's RCC never reports HSE ready: the HSI fallback
-    assert any(t.startswith("fxclass 0.1.0 netduinoplus2 ready") for t in device.announcements)
+    if emulator.native:
+        # The native application announces itself the moment the connection is accepted, and
+        # pyserial's socket:// discards what is waiting when it opens; test_reset sees the line.
+        assert (info.board, info.cycle_source, info.sysclk_hz) == ("host", "host", 1_000_000_000)
+    else:
+        assert info.board == "netduinoplus2"
+        assert info.cycle_source == "systick"  # QEMU's DWT reads zero
+        assert info.sysclk_hz == 16_000_000  # QEMU's RCC never reports HSE ready: the HSI fallback
+        assert any(t.startswith("fxclass 0.1.0 netduinoplus2 ready") for t in device.announcements)
 
 
 def test_infer_matches_reference_on_basicmotions(device, default_model):
@@ -137,7 +152,7 @@ def test_reset_reboots_and_announces(device, default_model):
     device.announcements.clear()
     info = device.reset()
     assert info.model_id == default_model.model_id and not info.model_uploaded
-    assert any("ready" in t for t in device.announcements)
+    assert any(t.startswith(f"fxclass 0.1.0 {info.board} ready") for t in device.announcements)
 
 
 def test_layers_off_the_m4_fast_path_match_the_reference(device, default_model):
@@ -182,3 +197,19 @@ def test_fault_is_reported_on_the_console_and_the_firmware_resets():
     assert cfsr & (1 << 16), "UsageFault UNDEFINSTR"
     assert hfsr & (1 << 30), "escalated to HardFault (FORCED)"
     assert text.count(b"fault test: undefined instruction next") >= 2, "the image came back after the reset"
+
+
+@pytest.mark.parametrize("signal_name, report", [("SIGSEGV", "FAULT signal 11"), ("SIGALRM", None)])
+def test_native_fault_and_watchdog_reset_on_the_same_connection(native_binary, signal_name, report):
+    """hal/host reports a fault signal on the console and resets (re-executes, keeping the socket);
+    SIGALRM is its watchdog expiring, which resets without a report, as the IWDG does."""
+    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=5) as dev:
+        emu.proc.send_signal(getattr(signal, signal_name))
+        texts, deadline = [], time.monotonic() + 10
+        while "fxclass 0.1.0 host ready" not in texts and time.monotonic() < deadline:
+            dev.link.poll()
+            texts += dev.link.reader.texts
+            dev.link.reader.texts.clear()
+        assert any(t == "fxclass 0.1.0 host ready" for t in texts), texts
+        assert (report in texts) if report else not any("FAULT" in t for t in texts)
+        assert dev.request_info().board == "host" and emu.proc.poll() is None
