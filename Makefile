@@ -41,7 +41,7 @@ $(VENV)/.pip-done: $(VENV)/.apt-done host/pyproject.toml
 setup: $(VENV)/.pip-done ## install what is missing (Debian packages, Python venv with fxclass)
 
 # ---- firmware ------------------------------------------------------------------------------------
-firmware: setup ## build firmware/build/$(BOARD)/fxclass.{elf,bin,hex}; BOARD=netduinoplus2|nucleo_f446re|nucleo_f411re
+firmware: setup ## build firmware/build/$(BOARD)/fxclass.{elf,bin,hex}; BOARD=netduinoplus2|nucleo_f446re|nucleo_f411re [BAUD=] [MODEL=]
 	$(MAKE) -C firmware BOARD=$(BOARD) $(if $(MODEL),MODEL=$(abspath $(MODEL)))
 
 firmwares: setup
@@ -73,7 +73,7 @@ $(HOST_BUILD)/fxclass_native: $(NATIVE_SRC) $(CORE_HDR) firmware/hal/fx_hal.h fi
 	@mkdir -p $(dir $@)
 	cc $(HOST_CFLAGS) -Ifirmware/hal -Ifirmware/boards -O1 $(SAN) $(filter %.c %.o,$^) -o $@
 
-native: setup $(HOST_BUILD)/fxclass_native ## the firmware's application natively, console on 127.0.0.1:$$FXCLASS_NATIVE_PORT
+native: setup $(HOST_BUILD)/fxclass_native ## the application on this computer (hal/host, sanitizers); console port FXCLASS_NATIVE_PORT or 3456
 
 $(HOST_BUILD)/default_model.o: firmware/app/default_model.S models/default.fxm
 	@mkdir -p $(dir $@)
