@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 
 from fxclass import fxm
 from fxclass.cli import cli, main
+from fxclass.sim import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 FXCLASS = [sys.executable, "-m", "fxclass"]
@@ -157,3 +159,24 @@ def test_sim_prints_the_socket_url(firmware_elf, native_binary, args, board):
     finally:
         proc.terminate()
         proc.wait(10)
+    # SIGTERM stops the emulator with the command: nothing listens on the port any more.
+    port = int(url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + 5
+    while Emulator(port=port)._listening() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Emulator(port=port)._listening()
+
+
+def test_emulator_ends_with_the_process_that_started_it(firmware_elf):
+    """Even a killed Python (no finally, no atexit) leaves no emulator running."""
+    script = ("import sys, time; from fxclass.sim import Emulator; "
+              f"e = Emulator(elf={str(firmware_elf)!r}).start(); print(e.port, flush=True); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    port = int(proc.stdout.readline())
+    assert Emulator(port=port)._listening()
+    proc.kill()
+    proc.wait(10)
+    deadline = time.monotonic() + 5
+    while Emulator(port=port)._listening() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Emulator(port=port)._listening()

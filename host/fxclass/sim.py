@@ -1,10 +1,13 @@
 """Emulators: the firmware in QEMU's netduinoplus2 (or Renode) with its console UART on a socket."""
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,6 +37,17 @@ def qemu_command(elf: Path, port: int, machine: str = "netduinoplus2", extra: tu
     return ["qemu-system-arm", "-M", machine, "-display", "none", "-monitor", "none",
             "-serial", "null", "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on",
             "-icount", "shift=3", "-kernel", str(elf), *extra]
+
+
+def _die_with_parent() -> None:
+    """In the emulator's process before exec: on Linux, end it when the Python process that started
+    it ends, however that happens, so that no emulator outlives a killed command or test run."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 class Emulator:
@@ -87,7 +101,8 @@ class Emulator:
         # Renode's monitor console reads stdin: an open pipe, so that it never sees end of file.
         env = {**os.environ, "FXCLASS_NATIVE_PORT": str(self.port)} if self.native else None
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.renode else subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                                     preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
         while not self._listening():
             if self.proc.poll() is not None:

@@ -1,6 +1,8 @@
 """fxclass sim: boot the firmware in an emulator with its console UART on a local socket."""
 from __future__ import annotations
 
+import signal
+import sys
 import time
 
 import click
@@ -23,6 +25,8 @@ def command(board, renode, native, elf, tcp_port):
     click.echo(f"{'Renode' if renode else 'the host' if native else 'QEMU'} is running {emu.elf}")
     click.echo(f"UART: {emu.url}")
     click.echo("the firmware boots when the first client connects; Ctrl-C stops" if not renode else "Ctrl-C stops")
+    # `kill` (SIGTERM) stops it as cleanly as Ctrl-C: the emulator is stopped in the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         while emu.proc.poll() is None:
             time.sleep(0.2)
