@@ -13,10 +13,18 @@ from click.testing import CliRunner
 
 from fxclass import fxm
 from fxclass.cli import cli, main
-from fxclass.sim import Emulator
+from fxclass.sim import port_listening
 
 ROOT = Path(__file__).resolve().parents[1]
 FXCLASS = [sys.executable, "-m", "fxclass"]
+
+
+def closed_soon(port: int, within: float = 5.0) -> bool:
+    """Whether nothing listens on the local port any more, after waiting up to `within` seconds."""
+    deadline = time.monotonic() + within
+    while port_listening(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not port_listening(port)
 
 
 def fx(*args, timeout=180):
@@ -161,10 +169,7 @@ def test_sim_prints_the_socket_url(firmware_elf, native_binary, args, board):
         proc.wait(10)
     # SIGTERM stops the emulator with the command: nothing listens on the port any more.
     port = int(url.rsplit(":", 1)[1])
-    deadline = time.monotonic() + 5
-    while Emulator(port=port)._listening() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not Emulator(port=port)._listening()
+    assert closed_soon(port)
 
 
 def test_emulator_ends_with_the_process_that_started_it(firmware_elf):
@@ -173,10 +178,7 @@ def test_emulator_ends_with_the_process_that_started_it(firmware_elf):
               f"e = Emulator(elf={str(firmware_elf)!r}).start(); print(e.port, flush=True); time.sleep(60)")
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     port = int(proc.stdout.readline())
-    assert Emulator(port=port)._listening()
+    assert port_listening(port)
     proc.kill()
     proc.wait(10)
-    deadline = time.monotonic() + 5
-    while Emulator(port=port)._listening() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not Emulator(port=port)._listening()
+    assert closed_soon(port)

@@ -1,4 +1,5 @@
-"""Emulators: the firmware in QEMU's netduinoplus2 (or Renode) with its console UART on a socket."""
+"""Emulators: the firmware in QEMU's netduinoplus2, in Renode or natively on hal/host, with its console
+UART on a local TCP socket."""
 from __future__ import annotations
 
 import ctypes
@@ -16,9 +17,8 @@ from .errors import ToolError
 
 REPO = Path(__file__).resolve().parents[2]
 QEMU_MACHINES = {"netduinoplus2": "netduinoplus2"}
-
-
 NATIVE_BINARY = REPO / "build" / "host" / "fxclass_native"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def firmware_elf(board: str = "netduinoplus2", root: Path = REPO) -> Path:
@@ -39,15 +39,24 @@ def qemu_command(elf: Path, port: int, machine: str = "netduinoplus2", extra: tu
             "-icount", "shift=3", "-kernel", str(elf), *extra]
 
 
+def port_listening(port: int) -> bool:
+    """Whether something listens on the local TCP port. QEMU with wait=on blocks until the first
+    client connects, and probing with connect() would be that client: read the socket table."""
+    try:
+        with open("/proc/net/tcp") as f:
+            return any(line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A"
+                       for line in f.readlines()[1:])
+    except OSError:  # no /proc: assume it is up after a short wait
+        time.sleep(0.5)
+        return True
+
+
 def _die_with_parent() -> None:
     """In the emulator's process before exec: on Linux, end it when the Python process that started
     it ends, however that happens, so that no emulator outlives a killed command or test run."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-PR_SET_PDEATHSIG = 1
 
 
 class Emulator:
@@ -117,15 +126,7 @@ class Emulator:
         return self
 
     def _listening(self) -> bool:
-        # QEMU with wait=on blocks until the first client connects; probing with connect() would be
-        # that client, so look at the listening sockets instead.
-        try:
-            with open("/proc/net/tcp") as f:
-                return any(line.split()[1].endswith(f":{self.port:04X}") and line.split()[3] == "0A"
-                           for line in f.readlines()[1:])
-        except OSError:
-            time.sleep(0.5)
-            return True
+        return port_listening(self.port)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
