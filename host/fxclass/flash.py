@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -14,6 +15,7 @@ from .errors import ToolError
 PYOCD_TARGETS = {"nucleo_f446re": "stm32f446retx", "nucleo_f411re": "stm32f411retx", "netduinoplus2": "stm32f405rgtx"}
 DRIVE_LABELS = {"nucleo_f446re": ("NODE_F446RE",), "nucleo_f411re": ("NODE_F411RE", "NOD_F411RE")}
 FLASH_BASE = 0x08000000
+TOOL_TIMEOUT_S = 120
 
 
 @dataclass
@@ -25,8 +27,11 @@ class Backend:
 
 
 BACKENDS = [
-    Backend("pyocd", "pyocd", lambda img, board: ["pyocd", "flash", "--target", PYOCD_TARGETS.get(board, "stm32f446retx"),
-                                                   str(img / "fxclass.elf")], "pip install pyocd"),
+    # --no-wait: without it pyOCD waits for a probe forever. The F446 and F411 are pack targets:
+    # `pyocd pack install` fetches their flash algorithms once.
+    Backend("pyocd", "pyocd", lambda img, board: ["pyocd", "flash", "--no-wait", "--target",
+                                                   PYOCD_TARGETS.get(board, "stm32f446retx"), str(img / "fxclass.elf")],
+            "pip install pyocd, then `pyocd pack install stm32f446re` (or stm32f411re) once"),
     Backend("st-flash", "st-flash", lambda img, board: ["st-flash", "--reset", "write", str(img / "fxclass.bin"),
                                                          hex(FLASH_BASE)], "sudo apt-get install stlink-tools"),
     Backend("openocd", "openocd", lambda img, board: ["openocd", "-f", "interface/stlink.cfg", "-f", "target/stm32f4x.cfg",
@@ -62,6 +67,12 @@ def copy_to_drive(image: Path, drive: Path) -> Path:
     return target
 
 
+def find_tool(name: str) -> str | None:
+    """A tool on PATH, or installed beside this Python (a virtual environment's bin/, where pip puts
+    pyOCD) when that is not on PATH."""
+    return shutil.which(name) or shutil.which(name, path=os.path.dirname(sys.executable))
+
+
 def _reason(output: str) -> str:
     """The line of a tool's output that says why it failed."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
@@ -88,10 +99,16 @@ def flash(board: str, image: Path, probe: str | None = None, mount_roots: list[P
                 return backend.name
             tried.append(f"{backend.name}: no ST-LINK drive mounted")
             continue
-        if shutil.which(backend.executable) is None:
+        executable = find_tool(backend.executable)
+        if executable is None:
             tried.append(f"{backend.name}: not installed ({backend.install_hint})")
             continue
-        proc = run(backend.command(image, board), capture_output=True, text=True, timeout=120)
+        command = [executable, *backend.command(image, board)[1:]]
+        try:
+            proc = run(command, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            tried.append(f"{backend.name}: no result within {TOOL_TIMEOUT_S} s")
+            continue
         if proc.returncode == 0:
             return backend.name
         tried.append(f"{backend.name}: {_reason(proc.stderr + proc.stdout)}")
