@@ -66,7 +66,8 @@ def test_sim_renode_runs_a_script_that_sets_the_resc_variables(firmware_elf):
     try:
         assert cmd[:3] == ["renode", "--disable-xwt", "--console"] and len(cmd) == 4
         script = Path(cmd[3]).read_text().splitlines()
-        assert script == [f"$elf=@{firmware_elf.resolve()}", "$port=4567", f"include @{RENODE / 'fxclass.resc'}"]
+        assert script == [f"$elf=@{firmware_elf.resolve()}", "$port=4567", f"include @{RENODE / 'fxclass.resc'}",
+                          "start"]
         # fxclass.resc must take both from the caller: `?=` keeps a value set before it runs.
         resc = (RENODE / "fxclass.resc").read_text()
         assert re.search(r"^\$elf \?= @", resc, re.M) and re.search(r"^\$port \?= \d+$", resc, re.M)
@@ -82,3 +83,12 @@ def test_sim_renode_without_renode_names_what_to_install(firmware_elf, monkeypat
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(ToolError, match="Renode is not installed"):
         Emulator(elf=firmware_elf, renode=True).start()
+
+
+def test_the_suite_attaches_its_tester_before_the_firmware_runs():
+    """The boot line is sent once: the resc must not start the machine, and the Renode keywords must
+    create the terminal tester before Start Emulation and wait for the line after it."""
+    resc = (RENODE / "fxclass.resc").read_text()
+    assert not re.search(r"^\s*(start|s)\s*$", resc, re.M)
+    steps = [line.strip().split("    ")[0] for line in (RENODE / "keywords_renode.resource").read_text().splitlines()]
+    assert steps.index("Create Terminal Tester") < steps.index("Start Emulation") < steps.index("Wait For Line On Uart")

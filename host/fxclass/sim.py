@@ -93,7 +93,7 @@ class Emulator:
             fd, name = tempfile.mkstemp(prefix="fxclass-", suffix=".resc")
             with os.fdopen(fd, "w") as f:
                 f.write(f"$elf=@{self.elf.resolve()}\n$port={self.port}\n"
-                        f"include @{REPO / 'renode' / 'fxclass.resc'}\n")
+                        f"include @{REPO / 'renode' / 'fxclass.resc'}\nstart\n")
             self._script = Path(name)
         return self._script
 
