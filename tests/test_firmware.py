@@ -14,6 +14,7 @@ import pytest
 import serial
 
 from fxclass import datasets, fxm, protocol as p
+from fxclass.build import elf_symbols
 from fxclass.errors import DeviceError
 from fxclass.link import Device
 from fxclass.reference import Pipeline
@@ -181,9 +182,7 @@ def test_fault_is_reported_on_the_console_and_the_firmware_resets():
     must name the faulting pc and the fault status, and the reset must bring the image back."""
     build = REPO / "firmware" / "build" / "netduinoplus2"
     subprocess.run(["make", "-s", "-C", str(REPO / "firmware"), "BOARD=netduinoplus2", "fault-test"], check=True)
-    nm = subprocess.run(["arm-none-eabi-nm", str(build / "fxclass_fault.elf")], capture_output=True, text=True,
-                        check=True).stdout
-    trigger = int(re.search(r"^([0-9a-f]+) T fx_fault_test_trigger$", nm, re.M).group(1), 16) & ~1
+    trigger, _ = elf_symbols(build / "fxclass_fault.elf")["fx_fault_test_trigger"]
     with Emulator(elf=build / "fxclass_fault.elf") as emu:
         port = serial.serial_for_url(emu.url, timeout=0.2)
         text, deadline = b"", time.monotonic() + 20

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from fxclass.build import elf_symbols
+
 ROOT = Path(__file__).resolve().parents[1]
 FIRMWARE = ROOT / "firmware"
 # Per chip: flash bytes, RAM bytes, max SYSCLK, max APB1, max APB2, wait states by HCLK at 2.7-3.6 V
@@ -79,11 +81,7 @@ def test_baud_is_a_build_setting_and_changing_it_rebuilds(tmp_path):
     def build(*args):
         subprocess.run(["make", "-s", "-C", str(FIRMWARE), "BOARD=nucleo_f411re", f"BUILD={tmp_path}", *args],
                        check=True, capture_output=True)
-        nm = subprocess.run(["arm-none-eabi-nm", "-S", str(tmp_path / "fxclass.elf")], capture_output=True,
-                            text=True, check=True).stdout
-        addr, size = next((int(a, 16), int(s, 16)) for a, s, _, name in
-                          (line.split() for line in nm.splitlines() if len(line.split()) == 4)
-                          if name == "fx_board_config")
+        addr, size = elf_symbols(tmp_path / "fxclass.elf")["fx_board_config"]
         image = (tmp_path / "fxclass.bin").read_bytes()  # starts at flash address 0x08000000
         config = image[addr - 0x08000000:addr - 0x08000000 + size]
         # console_baud is the field after sysclk_hz in fx_board.

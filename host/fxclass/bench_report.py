@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import datasets, fxm
-from .build import BOARDS
+from .build import BOARDS, elf_symbols
 from .evaluate import evaluate
 from .reference import softmax_q15
 from .sim import REPO
@@ -26,9 +26,8 @@ def count_segments(elf: Path) -> list[int]:
 
     QEMU with -singlestep -d exec,nochain logs one line per executed guest instruction; the
     count excludes the markers' own `bx lr` and the `bl` into fx_bench_end."""
-    nm = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
-    addr = {name: int(a, 16) & ~1 for a, _, name in (line.split() for line in nm.splitlines() if len(line.split()) == 3)}
-    begin, end = addr["fx_bench_begin"], addr["fx_bench_end"]
+    symbols = elf_symbols(elf)
+    begin, end = symbols["fx_bench_begin"][0], symbols["fx_bench_end"][0]
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "exec.log"
         proc = subprocess.run(["qemu-system-arm", "-M", "netduinoplus2", "-display", "none", "-monitor", "none",

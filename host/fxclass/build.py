@@ -15,6 +15,12 @@ def image_dir(board: str, root: Path = REPO) -> Path:
     return root / "firmware" / "build" / board
 
 
+def elf_symbols(elf: str | Path) -> dict[str, tuple[int, int]]:
+    """Each sized symbol of an ARM image: name -> (address without the Thumb bit, size in bytes)."""
+    out = subprocess.run(["arm-none-eabi-nm", "-S", str(elf)], capture_output=True, text=True, check=True).stdout
+    return {f[3]: (int(f[0], 16) & ~1, int(f[1], 16)) for f in (line.split() for line in out.splitlines()) if len(f) == 4}
+
+
 def build(board: str, model: str | Path | None = None, baud: int | None = None, root: Path = REPO) -> Path:
     """make -C firmware BOARD=board [MODEL=...] [BAUD=...]; returns the folder with fxclass.{elf,bin,hex}."""
     if shutil.which("arm-none-eabi-gcc") is None:
