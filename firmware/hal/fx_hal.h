@@ -21,7 +21,7 @@ uint32_t fx_hal_sysclk_hz(void);
 void fx_hal_uart_write(const uint8_t *data, size_t len);
 /* Bytes received since the last call, up to cap; never blocks. */
 size_t fx_hal_uart_read(uint8_t *data, size_t cap);
-/* Bytes lost because the receive ring or the USART overflowed. */
+/* Receive overruns: times bytes were lost because they kept coming while the ring was full. */
 uint32_t fx_hal_uart_overruns(void);
 
 uint32_t fx_hal_millis(void);

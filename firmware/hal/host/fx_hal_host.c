@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -59,6 +60,12 @@ static void accept_console(void)
     }
     if (fcntl(console_fd, F_SETFL, fcntl(console_fd, F_GETFL) | O_NONBLOCK) != 0) {
         die("fcntl");
+    }
+    /* A reply is written in a few small pieces (COBS blocks): send each at once, as a UART would,
+       instead of holding it back for the host's acknowledgement (Nagle's algorithm, ~40 ms). */
+    const int one = 1;
+    if (setsockopt(console_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+        die("setsockopt TCP_NODELAY");
     }
 }
 
@@ -197,6 +204,9 @@ void fx_hal_uart_write(const uint8_t *data, size_t len)
             data += n;
             len -= (size_t)n;
         } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            /* The host is not reading: the firmware is waiting, not hung, so the watchdog is kept
+               quiet, as a board's UART keeps sending at its baud rate whether anyone listens. */
+            fx_hal_watchdog_kick();
             struct pollfd p = {.fd = console_fd, .events = POLLOUT};
             (void)poll(&p, 1, 100);
         } else {

@@ -185,6 +185,10 @@ size_t fx_hal_uart_read(uint8_t *data, size_t cap)
         ++tail;
     }
     rx_tail = tail;
+    if (n > 0) {
+        /* There is room again: let the receive interrupt take what the USART holds. */
+        NVIC_ISER(USART2_IRQN / 32u) = 1u << (USART2_IRQN % 32u);
+    }
     return n;
 }
 
@@ -193,21 +197,29 @@ uint32_t fx_hal_uart_overruns(void)
     return rx_overruns;
 }
 
+/* Moves received bytes into the ring. When the ring is full the byte stays in the USART and the
+   interrupt is masked until fx_hal_uart_read has made room: an emulator, or a USB-CDC bridge, that
+   delivers a whole frame at once is held back instead of losing bytes. On a board the baud rate
+   paces the bytes; if they keep coming while the ring is full the USART flags an overrun, counted,
+   and a 0x00 frame delimiter is put where the bytes went missing, so that the protocol drops only
+   the frame they belonged to and reads the next one whole. */
 void USART2_IRQHandler(void);
 void USART2_IRQHandler(void)
 {
     uint32_t sr;
     while ((sr = USART2_SR) & (USART_SR_RXNE | USART_SR_ORE)) {
-        const uint8_t byte = (uint8_t)USART2_DR; /* reading DR also clears ORE */
+        const uint32_t needed = (sr & USART_SR_ORE) ? 2u : 1u;
+        if (RX_RING_BYTES - (rx_head - rx_tail) < needed) {
+            NVIC_ICER(USART2_IRQN / 32u) = 1u << (USART2_IRQN % 32u);
+            return;
+        }
         if (sr & USART_SR_ORE) {
             ++rx_overruns;
-        }
-        if (rx_head - rx_tail < RX_RING_BYTES) {
-            rx_ring[rx_head % RX_RING_BYTES] = byte;
+            rx_ring[rx_head % RX_RING_BYTES] = 0;
             ++rx_head;
-        } else {
-            ++rx_overruns;
         }
+        rx_ring[rx_head % RX_RING_BYTES] = (uint8_t)USART2_DR; /* reading DR also clears ORE */
+        ++rx_head;
     }
 }
 

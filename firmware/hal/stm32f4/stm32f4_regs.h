@@ -81,6 +81,7 @@
 #define SYST_RVR REG32(0xE000E014u)
 #define SYST_CVR REG32(0xE000E018u)
 #define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
+#define NVIC_ICER(n) REG32(0xE000E180u + 4u * (n))
 #define NVIC_IPR_BYTE(n) (*(volatile uint8_t *)(0xE000E400u + (n)))
 #define SCB_VTOR REG32(0xE000ED08u)
 #define SCB_AIRCR REG32(0xE000ED0Cu)
