@@ -9,6 +9,22 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FXCLASS := $(VENV)/bin/fxclass
 APT_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm clang stlink-tools openocd
+# Renode for the Robot suites: $FXCLASS_RENODE (the folder of a Renode release), else `renode` on
+# PATH, else a portable Renode unpacked beside the checkout. A portable Renode built for mono needs
+# these Debian packages of mono (the smallest set that runs it and renode-test), and its Robot
+# runner needs its tests/requirements.txt in the virtual environment.
+ifeq ($(FXCLASS_RENODE)$(shell command -v renode),)
+FXCLASS_RENODE := $(patsubst %/renode,%,$(firstword $(abspath $(wildcard $(CURDIR)/../renode/renode $(CURDIR)/../shared/renode/renode))))
+endif
+export FXCLASS_RENODE
+RENODE_HOME := $(if $(FXCLASS_RENODE),$(FXCLASS_RENODE),$(patsubst %/,%,$(dir $(realpath $(shell command -v renode)))))
+RENODE_REQUIREMENTS := $(wildcard $(RENODE_HOME)/tests/requirements.txt)
+MONO_PACKAGES := mono-runtime libmono-microsoft-csharp4.0-cil libmono-posix4.0-cil libmono-system-drawing4.0-cil \
+                 libmono-system-xml-linq4.0-cil libmono-system-runtime4.0-cil libmono-system-xaml4.0-cil \
+                 libmono-system-runtime-serialization4.0-cil
+ifneq ($(wildcard $(RENODE_HOME)/output/bin/Release/Renode.exe),)
+APT_PACKAGES += $(MONO_PACKAGES)
+endif
 HOST_BUILD := build/host
 CORE_SRC := $(wildcard firmware/core/*.c) firmware/proto/fx_proto.c
 CORE_HDR := $(wildcard firmware/core/*.h firmware/proto/*.h)
@@ -22,7 +38,7 @@ help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
 
 # ---- set-up: Debian packages (sudo when not root) and the Python virtual environment -------------
-$(VENV)/.apt-done:
+$(VENV)/.apt-done: $(VENV)/.apt-list
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if apt-cache show libclang-rt-dev >/dev/null 2>&1 && ! dpkg -s libclang-rt-dev >/dev/null 2>&1; then \
 	    missing="$$missing libclang-rt-dev"; fi; \
@@ -34,9 +50,12 @@ $(VENV)/.apt-done:
 	fi
 	@python3 -m venv $(VENV) && touch $@
 
-$(VENV)/.pip-done: $(VENV)/.apt-done host/pyproject.toml
-	$(VENV)/bin/pip install -q --disable-pip-version-check -e 'host[test]'
+$(VENV)/.pip-done: $(VENV)/.apt-done host/pyproject.toml $(RENODE_REQUIREMENTS)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -e 'host[test]' $(if $(RENODE_REQUIREMENTS),-r $(RENODE_REQUIREMENTS))
 	@touch $@
+
+# The Debian packages wanted, rewritten only when the list changes (a Renode found later adds mono).
+$(shell mkdir -p $(VENV) && [ "$$(cat $(VENV)/.apt-list 2>/dev/null)" = "$(APT_PACKAGES)" ] || echo "$(APT_PACKAGES)" > $(VENV)/.apt-list)
 
 setup: $(VENV)/.pip-done ## install what is missing (Debian packages, Python venv with fxclass)
 
@@ -45,7 +64,7 @@ firmware: setup ## build firmware/build/$(BOARD)/fxclass.{elf,bin,hex}; BOARD=ne
 	$(MAKE) -C firmware BOARD=$(BOARD) $(if $(MODEL),MODEL=$(abspath $(MODEL)))
 
 firmwares: setup
-	@for b in $(BOARDS); do $(MAKE) -s -C firmware BOARD=$$b || exit 1; done
+	@for b in $(BOARDS); do $(MAKE) -s -C firmware BOARD=$$b all fault-test || exit 1; done
 
 flash: firmware ## flash BOARD through pyOCD, st-flash, OpenOCD or the ST-LINK drive
 	$(FXCLASS) flash --board $(BOARD)
@@ -103,9 +122,8 @@ model: setup ## retrain and requantize the shipped default model (models/), with
 	$(FXCLASS) quantize models/default.npz --dataset basicmotions -o models/default.fxm
 	$(FXCLASS) eval models/default.npz models/default.fxm --dataset basicmotions --card models/README.md
 
-test-robot: setup
-	@mkdir -p build/robot
-	$(VENV)/bin/robot --outputdir build/robot --pythonpath renode --variable BACKEND:qemu renode/*.robot
+test-robot: setup firmwares ## the Robot suites over QEMU and, where Renode is found, in Renode for each Nucleo
+	$(PY) tests/run_robot.py --output build/robot
 
 bench: setup firmwares ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
 	$(PY) -m fxclass.bench_report --output bench/results.json

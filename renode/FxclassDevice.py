@@ -11,9 +11,11 @@ import numpy as np
 from robot.api.deco import keyword, library
 
 from fxclass import datasets, fxm, protocol as p
+from fxclass.build import elf_symbols
 from fxclass.errors import DeviceError
 from fxclass.link import Device
 from fxclass.reference import Pipeline
+from fxclass.sim import free_port
 
 
 @library(scope="SUITE")
@@ -77,6 +79,42 @@ class FxclassDevice:
         rng = np.random.default_rng(int(seed))
         self.dev.link.write(bytes(rng.integers(0, 256, size=int(n_bytes), dtype=np.uint8)) + b"\0")
         time.sleep(0.3)
+
+    @keyword("Send A Burst At Once")
+    def send_burst(self, n_bytes: int = 5000, seed: int = 2):
+        """n_bytes of random bytes in one write, then a frame delimiter: in Renode 1.15 they all
+        reach the USART in the same instant."""
+        rng = np.random.default_rng(int(seed))
+        self.dev.link.write(bytes(rng.integers(0, 256, size=int(n_bytes), dtype=np.uint8)) + b"\0")
+
+    @keyword("INFER Frames Sent At Once Should All Be Answered")
+    def infer_burst(self, count: int = 4):
+        """count INFER requests (1,230 bytes each on the wire) written at once, then their replies."""
+        windows = datasets.basicmotions("test").windows[:int(count)]
+        ref_class, ref_prob = Pipeline(self.model).run(windows)
+        written = self.dev.link.bytes_written
+        seqs = self.dev.send_at_once([(p.INFER, w.astype("<i2").tobytes()) for w in windows])
+        for i, seq in enumerate(seqs):
+            r = p.Result.parse_many(self.dev.wait_reply(seq, p.RESULT).payload, 1)[0]
+            if r.class_index != ref_class[i] or not np.array_equal(r.prob_q15, ref_prob[i]):
+                raise AssertionError(f"window {i} of the burst: firmware {r.class_index} {r.prob_q15.tolist()}, "
+                                     f"reference {ref_class[i]} {ref_prob[i].tolist()}")
+        return self.dev.link.bytes_written - written
+
+    @keyword("No Received Byte Should Have Been Lost")
+    def no_overruns(self):
+        s = self.dev.stats()
+        if s["rx_overruns"] != 0:
+            raise AssertionError(f"the firmware lost received bytes: {s}")
+
+    @keyword("Free TCP Port")
+    def free_tcp_port(self) -> int:
+        return free_port()
+
+    @keyword("Symbol Address")
+    def symbol_address(self, elf: str, name: str) -> str:
+        """The address of a function or object in an image, as 0x... (without the Thumb bit)."""
+        return f"0x{elf_symbols(elf)[name][0]:08x}"
 
     @keyword("Error Counters Should Have Grown")
     def counters_grew(self):

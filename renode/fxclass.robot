@@ -1,10 +1,14 @@
 *** Settings ***
 Documentation     What the fxclass firmware does on its console UART, in a tester's words.
-...               Runs under renode-test (BACKEND=renode, the default) and, in `make test`,
-...               over QEMU (robot --variable BACKEND:qemu).
+...               Runs under renode-test (BACKEND=renode, the default; BOARD=nucleo_f446re or
+...               nucleo_f411re) and over QEMU (robot --variable BACKEND:qemu, the netduinoplus2
+...               image). Every test boots the firmware afresh on a free TCP port.
 Resource          ${CURDIR}/keywords_${BACKEND}.resource
-Suite Setup       Start Firmware
-Suite Teardown    Stop Firmware
+Suite Setup       Set Up Backend
+Suite Teardown    Tear Down Backend
+Test Setup        Start Firmware
+Test Teardown     Stop Firmware
+Test Timeout      2 minutes
 
 *** Variables ***
 ${BACKEND}        renode

@@ -116,6 +116,12 @@ class Device:
         self.link.write(p.encode(msg_type, seq, payload))
         return seq
 
+    def send_at_once(self, requests: list[tuple[int, bytes]]) -> list[int]:
+        """Several requests in a single write, so that they arrive as one burst; their seqs."""
+        seqs = [self._next_seq() for _ in requests]
+        self.link.write(b"".join(p.encode(t, seq, payload) for (t, payload), seq in zip(requests, seqs)))
+        return seqs
+
     def _take_texts(self) -> None:
         for text in self.link.reader.texts:
             self.announcements.append(text)

@@ -16,8 +16,14 @@ from pathlib import Path
 from .errors import ToolError
 
 REPO = Path(__file__).resolve().parents[2]
+RENODE_DIR = REPO / "renode"
 QEMU_MACHINES = {"netduinoplus2": "netduinoplus2"}
+RENODE_BOARDS = ("nucleo_f446re", "nucleo_f411re")
 NATIVE_BINARY = REPO / "build" / "host" / "fxclass_native"
+ENV_RENODE = "FXCLASS_RENODE"
+RENODE_HINT = (f"install Renode (1.15.3 is what fxclass is tested with) from its releases at "
+               f"https://github.com/renode/renode/releases, then put `renode` on PATH, set {ENV_RENODE} to "
+               "the folder it was unpacked in, or pass --renode-path")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -31,24 +37,57 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def find_renode(path: str | Path | None = None) -> Path:
+    """The `renode` launcher: path (a Renode folder, such as an unpacked portable release, or the
+    launcher itself), else $FXCLASS_RENODE, else `renode` on PATH."""
+    given = path or os.environ.get(ENV_RENODE)
+    if given:
+        candidate = Path(given).expanduser()
+        launcher = candidate / "renode" if candidate.is_dir() else candidate
+        if not launcher.is_file():
+            raise ToolError(f"no Renode at {given}: give the folder a Renode release was unpacked in "
+                            "(it holds the `renode` launcher) or the launcher itself")
+        return launcher.resolve()
+    found = shutil.which("renode")
+    if found is None:
+        raise ToolError(f"Renode is not installed: {RENODE_HINT}")
+    return Path(found)
+
+
+def find_renode_test(path: str | Path | None = None) -> Path:
+    """renode-test, Renode's Robot Framework runner, from the same install as find_renode's launcher."""
+    launcher = find_renode(path)
+    beside = launcher.parent / "renode-test"
+    if beside.is_file():
+        return beside
+    found = shutil.which("renode-test")
+    if found is None:
+        raise ToolError(f"renode-test not found beside {launcher}: {RENODE_HINT}")
+    return Path(found)
+
+
 def qemu_command(elf: Path, port: int, machine: str = "netduinoplus2", extra: tuple[str, ...] = ()) -> list[str]:
     """USART2 is QEMU's second -serial; the first (USART1) is discarded. With -icount shift=3 each
-    instruction takes 8 ns of virtual time, so SysTick-derived cycle counts repeat exactly."""
+    instruction takes 8 ns of virtual time, so SysTick-derived cycle counts repeat exactly. nodelay
+    sends each reply as the firmware writes it instead of waiting for the host's acknowledgement."""
     return ["qemu-system-arm", "-M", machine, "-display", "none", "-monitor", "none",
-            "-serial", "null", "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on",
+            "-serial", "null", "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on",
             "-icount", "shift=3", "-kernel", str(elf), *extra]
 
 
 def port_listening(port: int) -> bool:
     """Whether something listens on the local TCP port. QEMU with wait=on blocks until the first
-    client connects, and probing with connect() would be that client: read the socket table."""
-    try:
-        with open("/proc/net/tcp") as f:
-            return any(line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A"
-                       for line in f.readlines()[1:])
-    except OSError:  # no /proc: assume it is up after a short wait
+    client connects, and probing with connect() would be that client: read the socket tables."""
+    tables = [t for t in ("/proc/net/tcp", "/proc/net/tcp6") if os.path.exists(t)]
+    if not tables:  # no /proc: assume it is up after a short wait
         time.sleep(0.5)
         return True
+    for table in tables:
+        with open(table) as f:
+            rows = [line.split() for line in f.readlines()[1:]]
+        if any(r[1].endswith(f":{port:04X}") and r[3] == "0A" for r in rows):
+            return True
+    return False
 
 
 def _die_with_parent() -> None:
@@ -60,21 +99,31 @@ def _die_with_parent() -> None:
 
 
 class Emulator:
-    """A running emulator; use as a context manager, or start() and stop()."""
+    """A running emulator; use as a context manager, or start() and stop().
+
+    QEMU boots the netduinoplus2 image; Renode a Nucleo image on renode/BOARD.repl (renode_path or
+    $FXCLASS_RENODE says where Renode is when it is not on PATH); native runs `make native`'s program.
+    """
 
     def __init__(self, board: str = "netduinoplus2", elf: str | Path | None = None, renode: bool = False,
-                 port: int | None = None, native: bool = False):
+                 port: int | None = None, native: bool = False, renode_path: str | Path | None = None):
         self.board = "host" if native else board
-        self.elf = Path(elf) if elf else (NATIVE_BINARY if native else firmware_elf(board))
+        self.elf = Path(elf).resolve() if elf else (NATIVE_BINARY if native else firmware_elf(board))
         self.renode = renode
         self.native = native
+        self.renode_path = renode_path
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
         self._script: Path | None = None
+        self._log: Path | None = None
 
     @property
     def url(self) -> str:
         return f"socket://127.0.0.1:{self.port}"
+
+    @property
+    def program(self) -> str:
+        return "the native firmware" if self.native else "Renode" if self.renode else "QEMU"
 
     def command(self) -> list[str]:
         if self.native:
@@ -82,51 +131,62 @@ class Emulator:
         if self.renode:
             # A small script of our own sets the variables fxclass.resc reads and includes it:
             # Renode takes either a script file or -e commands, not both.
-            return ["renode", "--disable-xwt", "--console", str(self._renode_script())]
+            return [str(find_renode(self.renode_path)), "--disable-xwt", "--console", str(self._renode_script())]
         if self.board not in QEMU_MACHINES:
             raise ToolError(f"QEMU emulates only {sorted(QEMU_MACHINES)}; build with BOARD=netduinoplus2 "
-                            f"(board {self.board!r} runs on hardware or in Renode)")
+                            f"(board {self.board!r} runs on hardware or in Renode: --renode)")
+        if shutil.which("qemu-system-arm") is None:
+            raise ToolError("qemu-system-arm not found: install it with `sudo apt-get install qemu-system-arm` "
+                            "(or run `make setup`)")
         return qemu_command(self.elf, self.port, QEMU_MACHINES[self.board])
+
+    def renode_platform(self) -> Path:
+        if self.board not in RENODE_BOARDS:
+            raise ToolError(f"no Renode platform for board {self.board!r}: renode/ has {', '.join(RENODE_BOARDS)}")
+        return RENODE_DIR / f"{self.board}.repl"
 
     def _renode_script(self) -> Path:
         if self._script is None:
+            lines = [f"$platform=@{self.renode_platform()}", f"$elf=@{self.elf}", f"$port={self.port}",
+                     f"include @{RENODE_DIR / 'fxclass.resc'}", "start"]
             fd, name = tempfile.mkstemp(prefix="fxclass-", suffix=".resc")
             with os.fdopen(fd, "w") as f:
-                f.write(f"$elf=@{self.elf.resolve()}\n$port={self.port}\n"
-                        f"include @{REPO / 'renode' / 'fxclass.resc'}\nstart\n")
+                f.write("\n".join(lines) + "\n")
             self._script = Path(name)
         return self._script
 
-    def start(self, timeout: float = 20.0) -> "Emulator":
+    def start(self, timeout: float = 30.0) -> "Emulator":
         if not self.elf.exists():
             make = "make native" if self.native else f"make firmware BOARD={self.board}"
             raise ToolError(f"firmware image {self.elf} not found: run `{make}`")
-        program = str(self.elf) if self.native else "renode" if self.renode else "qemu-system-arm"
-        if not self.native and shutil.which(program) is None:
-            hint = ("Renode is not installed (see renode.io)" if self.renode else
-                    "install it with `sudo apt-get install qemu-system-arm` (or run `make setup`)")
-            raise ToolError(f"{program} not found: {hint}")
         cmd = self.command()
-        # Renode's monitor console reads stdin: an open pipe, so that it never sees end of file.
         env = {**os.environ, "FXCLASS_NATIVE_PORT": str(self.port)} if self.native else None
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.renode else subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                                     preexec_fn=_die_with_parent)
+        # The emulator's output goes to a file, read only when it fails: a pipe nobody reads would
+        # stall it once full. Renode's monitor reads stdin: an open pipe, so it never sees its end.
+        fd, log = tempfile.mkstemp(prefix="fxclass-emulator-", suffix=".log")
+        self._log = Path(log)
+        with os.fdopen(fd, "w") as out:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.renode else subprocess.DEVNULL,
+                                         stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
-        while not self._listening():
+        while not port_listening(self.port):
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace").strip()
-                status = self.proc.returncode
+                status, output = self.proc.returncode, self.output()
                 self.stop()
-                raise ToolError(f"{program} exited with status {status}: {err}")
+                raise ToolError(f"{self.program} exited with status {status}: {output}")
             if time.monotonic() > deadline:
+                output = self.output()
                 self.stop()
-                raise ToolError(f"{program} did not open port {self.port} within {timeout:.0f} s")
+                raise ToolError(f"{self.program} did not open port {self.port} within {timeout:.0f} s: {output}")
             time.sleep(0.05)
         return self
 
-    def _listening(self) -> bool:
-        return port_listening(self.port)
+    def output(self, max_chars: int = 1500) -> str:
+        """The end of what the emulator printed, for error messages."""
+        if self._log is None or not self._log.exists():
+            return ""
+        text = self._log.read_text(errors="replace").strip()
+        return ("..." + text[-max_chars:]) if len(text) > max_chars else text
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -139,9 +199,10 @@ class Emulator:
         if self.proc is not None and self.proc.stdin is not None:
             self.proc.stdin.close()
         self.proc = None
-        if self._script is not None:
-            self._script.unlink(missing_ok=True)
-            self._script = None
+        for path in (self._script, self._log):
+            if path is not None:
+                path.unlink(missing_ok=True)
+        self._script = self._log = None
 
     def __enter__(self) -> "Emulator":
         return self.start()

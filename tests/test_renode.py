@@ -1,0 +1,117 @@
+"""renode/: the platforms against the board files, the script's paths, and `fxclass sim --renode` in a
+real Renode (the Robot suites in renode/ run there too, through tests/run_robot.py)."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fxclass.errors import ToolError
+from fxclass.sim import ENV_RENODE, RENODE_BOARDS, Emulator, find_renode
+
+ROOT = Path(__file__).resolve().parents[1]
+RENODE = ROOT / "renode"
+
+
+def board_clock(board: str) -> tuple[int, int]:
+    """(SYSCLK, APB1) in Hz from the board file."""
+    text = (ROOT / "firmware" / "boards" / f"{board}.c").read_text()
+    sysclk = int(re.search(r"\.sysclk_hz = (\d+)u", text).group(1))
+    return sysclk, sysclk // int(re.search(r"\.apb1_div = (\d+)", text).group(1))
+
+
+@pytest.mark.parametrize("board", RENODE_BOARDS)
+def test_each_platform_clocks_systick_dwt_and_usart2_as_the_board_does(board):
+    repl = (RENODE / f"{board}.repl").read_text()
+    sysclk, apb1 = board_clock(board)
+    assert re.search(r'^using "\./stm32f4_nucleo\.repl"$', repl, re.M)
+    assert re.search(rf"^nvic:\n    systickFrequency: {sysclk}$", repl, re.M)
+    assert re.search(rf"^dwt: Miscellaneous\.DWT @ sysbus 0xE0001000\n    frequency: {sysclk}$", repl, re.M)
+    assert re.search(rf"^usart2:\n    frequency: {apb1}$", repl, re.M)
+
+
+def test_the_shared_platform_needs_no_network():
+    repl = (RENODE / "stm32f4_nucleo.repl").read_text()
+    assert re.search(r'^using "platforms/cpus/stm32f4\.repl"$', repl, re.M)
+    code = "\n".join(line for line in repl.splitlines() if not line.lstrip().startswith("//"))
+    assert "ApplySVD" not in code and "http" not in code
+    assert re.search(r"^sysbus:\n    init:\n", code, re.M)
+
+
+def test_script_paths_are_relative_to_the_script_and_name_what_make_builds():
+    resc = (RENODE / "fxclass.resc").read_text()
+    platform = re.search(r"^\$platform \?= \$ORIGIN/(\S+)$", resc, re.M).group(1)
+    elf = re.search(r"^\$elf \?= \$ORIGIN/(\S+)$", resc, re.M).group(1)
+    assert (RENODE / platform).is_file()
+    assert (RENODE / elf).resolve() == ROOT / "firmware" / "build" / "nucleo_f446re" / "fxclass.elf"
+    assert not re.search(r"^\s*//", resc, re.M), "a Renode script comments with #"
+    assert not re.search(r"^\s*(start|s)\s*$", resc, re.M), "the suites attach their tester before the start"
+
+
+def test_sim_renode_script_loads_the_boards_platform_and_image():
+    emu = Emulator("nucleo_f411re", renode=True, port=4567)
+    script = emu._renode_script()
+    try:
+        assert script.read_text().splitlines() == [
+            f"$platform=@{RENODE / 'nucleo_f411re.repl'}",
+            f"$elf=@{ROOT / 'firmware' / 'build' / 'nucleo_f411re' / 'fxclass.elf'}",
+            "$port=4567", f"include @{RENODE / 'fxclass.resc'}", "start"]
+    finally:
+        emu.stop()
+    assert not script.exists(), "stop() removes the script"
+
+
+def test_renode_is_found_through_the_option_the_variable_or_path(tmp_path, monkeypatch):
+    tree = tmp_path / "renode_1.15.3_portable"
+    tree.mkdir()
+    (tree / "renode").write_text("#!/bin/sh\n")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv(ENV_RENODE, raising=False)
+    with pytest.raises(ToolError, match="Renode is not installed: install Renode .* releases"):
+        find_renode()
+    assert find_renode(tree) == tree / "renode"
+    monkeypatch.setenv(ENV_RENODE, str(tree / "renode"))
+    assert find_renode() == tree / "renode"
+    with pytest.raises(ToolError, match=f"no Renode at {tmp_path}: give the folder"):
+        find_renode(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "renode").write_text("#!/bin/sh\n")
+    (bin_dir / "renode").chmod(0o755)
+    monkeypatch.delenv(ENV_RENODE)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert find_renode() == bin_dir / "renode"
+
+
+def test_sim_renode_for_a_board_without_a_platform_says_which_exist():
+    with pytest.raises(ToolError, match="no Renode platform for board 'netduinoplus2': renode/ has nucleo_f446re"):
+        Emulator("netduinoplus2", renode=True)._renode_script()
+
+
+@pytest.fixture(scope="module")
+def renode_launcher() -> Path:
+    try:
+        return find_renode()
+    except ToolError as exc:
+        pytest.skip(f"no Renode on this machine ({exc}); tests/run_robot.py reports the same")
+
+
+def test_sim_renode_serves_the_f411_image_from_any_directory(renode_launcher, tmp_path):
+    subprocess.run(["make", "-s", "-C", str(ROOT / "firmware"), "BOARD=nucleo_f411re"], check=True,
+                   stdout=subprocess.DEVNULL)
+    sim = subprocess.Popen([sys.executable, "-m", "fxclass", "sim", "--renode", "--board", "nucleo_f411re",
+                            "--renode-path", str(renode_launcher)], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [sim.stdout.readline() for _ in range(2)]
+        url = lines[1].split("UART: ")[1].strip()
+        info = subprocess.run([sys.executable, "-m", "fxclass", "info", "--port", url, "--timeout", "10"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert info.returncode == 0, info.stderr
+        assert re.search(r"^board\s+nucleo_f411re$", info.stdout, re.M)
+        assert re.search(r"^clock\s+100 MHz, cycles from (dwt|systick)$", info.stdout, re.M)
+    finally:
+        sim.terminate()
+        assert sim.wait(20) == 0
