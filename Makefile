@@ -86,11 +86,12 @@ $(HOST_BUILD)/fx_runner_san: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
 	cc $(HOST_CFLAGS) -O1 $(SAN) $(filter %.c,$^) -o $@
 
 # The application itself on the host: hal/host's POSIX port, sanitizers on (`make native`).
-NATIVE_SRC := firmware/app/main.c firmware/hal/host/fx_hal_host.c firmware/boards/host.c $(CORE_SRC)
+NATIVE_SRC := firmware/app/main.c $(wildcard firmware/hal/host/*.c firmware/sensors/*.c) firmware/boards/host.c \
+              $(CORE_SRC)
 $(HOST_BUILD)/fxclass_native: $(NATIVE_SRC) $(CORE_HDR) firmware/hal/fx_hal.h firmware/boards/fx_board.h \
-                              $(HOST_BUILD)/default_model.o
+                              $(wildcard firmware/sensors/*.h) $(HOST_BUILD)/default_model.o
 	@mkdir -p $(dir $@)
-	cc $(HOST_CFLAGS) -Ifirmware/hal -Ifirmware/boards -O1 $(SAN) $(filter %.c %.o,$^) -o $@
+	cc $(HOST_CFLAGS) -Ifirmware/hal -Ifirmware/boards -Ifirmware/sensors -O1 $(SAN) $(filter %.c %.o,$^) -o $@
 
 native: setup $(HOST_BUILD)/fxclass_native ## the application on this computer (hal/host, sanitizers); console port FXCLASS_NATIVE_PORT or 3456
 

@@ -94,3 +94,28 @@ def frames(runner: Path, cases: list[tuple[int, int, bytes]]) -> list[tuple[byte
         results.append((wire, out[offset + 4:offset + 4 + m]))
         offset += 4 + m
     return results
+
+
+def sensor(runner: Path, cases) -> list[tuple[int, np.ndarray]]:
+    """cases: (samples (n, ch) int16, mult[ch], shift[ch], in_rate_mhz, out_rate_mhz)."""
+    data = bytearray(struct.pack("<I", len(cases)))
+    for samples, mult, shift, in_rate, out_rate in cases:
+        ch = samples.shape[1]
+        data += struct.pack("<III", ch, in_rate, out_rate)
+        data += np.asarray(mult, dtype="<i4").tobytes() + np.asarray(shift, dtype="<u4").tobytes()
+        data += struct.pack("<I", len(samples)) + samples.astype("<i2").tobytes()
+    out = run(runner, "sensor", bytes(data))
+    results, offset = [], 0
+    for samples, *_ in cases:
+        status, n_out = struct.unpack_from("<II", out, offset)
+        offset += 8
+        y = np.frombuffer(out, dtype="<i2", count=n_out * samples.shape[1], offset=offset)
+        offset += 2 * n_out * samples.shape[1]
+        results.append((status, y.reshape(n_out, samples.shape[1])))
+    return results
+
+
+def scale(runner: Path, pairs: np.ndarray) -> np.ndarray:
+    """pairs (n, 2) of (nano_units_per_count, counts_per_unit_q16) -> (n, 3) status, mult, shift."""
+    data = struct.pack("<I", len(pairs)) + np.asarray(pairs, dtype="<u4").tobytes()
+    return np.frombuffer(run(runner, "scale", data), dtype="<i4").reshape(len(pairs), 3)

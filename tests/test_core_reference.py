@@ -143,3 +143,74 @@ def test_exp_table_matches_c_source():
     table = src[src.index("exp2_neg_q24[129] = {"):src.index("};", src.index("exp2_neg_q24[129]"))]
     values = [int(v) for v in re.findall(r"(\d+)u", table)]
     assert values == ref.exp2_table().tolist()
+
+
+SENSOR_RATES_MHZ = [12500, 26000, 52000, 104000, 208000, 416000, 833000, 1666000, 3332000, 6667000]
+
+
+def sensor_cases(rng, count: int):
+    cases = []
+    for i in range(count):
+        ch = int(rng.integers(1, 13))
+        kind = i % 5
+        if kind < 3:  # a sensor rate and a model rate in whole hertz at most that
+            in_rate = int(rng.choice(SENSOR_RATES_MHZ))
+            out_rate = 1000 * int(rng.integers(1, in_rate // 1000 + 1))
+        elif kind == 3:  # equal rates: samples pass through
+            in_rate = out_rate = 1000 * int(rng.integers(1, 500))
+        else:  # any rates whose reduced ratio keeps q within 65535
+            in_rate, out_rate = (int(v) for v in rng.integers(1, 100_000, size=2))
+        mult = rng.integers(1, 2**31, size=ch)
+        shift = rng.integers(1, 63, size=ch)
+        if i % 2:  # realistic conversions: a factor between 1/64 and 8
+            shift = rng.integers(26, 36, size=ch)
+            mult = rng.integers(2**29, 2**30 + 1, size=ch)
+        n = int(rng.integers(0, 40))
+        samples = rng.integers(-32768, 32768, size=(n, ch)).astype(np.int16)
+        if i % 7 == 0 and n:
+            samples[:] = rng.choice([-32768, 32767, 0, -1, 1], size=samples.shape)
+        cases.append((samples, mult, shift, in_rate, out_rate))
+    return cases
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_sensor_path_bit_exact(runners, runner):
+    rng = np.random.default_rng(11)
+    cases = sensor_cases(rng, 5000)
+    got = native.sensor(runners[runner], cases)
+    checked = 0
+    for (samples, mult, shift, in_rate, out_rate), (status, y) in zip(cases, got):
+        g = np.gcd(in_rate, out_rate)
+        if out_rate // g > 65535:
+            assert status != 0, "a ratio whose q exceeds 65535 is refused"
+            continue
+        assert status == 0
+        expected = ref.sensor_path(samples, mult, shift, in_rate, out_rate)
+        assert np.array_equal(y, expected), (samples.shape, in_rate, out_rate)
+        checked += len(samples)
+    assert checked > 50_000
+
+
+def test_sensor_path_passes_equal_rates_and_interpolates_12_5_to_10_hz():
+    x = np.array([[0], [100], [200], [300], [400], [500], [600]], dtype=np.int16)
+    identity = ([2**30], [30])
+    assert ref.sensor_path(x, *identity, 10000, 10000).ravel().tolist() == [0, 100, 200, 300, 400, 500]
+    # 12.5 Hz -> 10 Hz: outputs at input positions 0, 1.25, 2.5, 3.75, 5.
+    assert ref.sensor_path(x, *identity, 12500, 10000).ravel().tolist() == [0, 125, 250, 375, 500]
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_scale_factor_bit_exact(runners, runner):
+    rng = np.random.default_rng(12)
+    nano = np.concatenate([rng.integers(1, 2**32, size=60_000), rng.integers(1, 10**8, size=40_000),
+                           [61000, 488000, 70000000, 1221730, 1, 2**32 - 1, 0, 5]])
+    cpu = np.concatenate([rng.integers(1, 2**32, size=60_000), rng.integers(2**10, 2**26, size=40_000),
+                          [512 << 16, 512 << 16, 512 << 16, 512 << 16, 1, 2**32 - 1, 5, 0]])
+    got = native.scale(runners[runner], np.stack([nano, cpu], axis=1))
+    for (n, c), (status, mult, shift) in zip(zip(nano.tolist(), cpu.tolist()), got.tolist()):
+        expected = ref.scale_factor(n, c)
+        if expected is None:
+            assert status != 0, (n, c)
+        else:
+            assert status == 0 and (mult, shift) == expected, (n, c)
+            assert abs(mult / 2**shift - n * c / (1e9 * 65536)) <= 2**-shift + 1e-15

@@ -1,13 +1,23 @@
-/* main.c: the fxclass firmware: wires the HAL, the wire protocol and the built-in model. */
+/* main.c: the fxclass firmware: wires the HAL, the wire protocol, the built-in model and the board's sensor. */
+#include <string.h>
+
 #include "fx_hal.h"
 #include "fx_proto.h"
+#include "fx_sensor.h"
 
 extern const uint8_t fx_default_model[];
 extern const uint8_t fx_default_model_end[];
 
 #define HEARTBEAT_HALF_PERIOD_MS 500u
+/* The sensor's FIFO is read this often in LIVE and RECORD: a few samples at a time at the low
+   rates classifiers use, and well before its 512 words fill at the highest. */
+#define SENSOR_POLL_MS 10u
+#define SENSOR_RETRY_MS 500u
+#define SENSOR_SAMPLES_PER_READ 8u
 
 static fx_server server;
+static const fx_sensor_driver *sensor;
+static uint8_t sensor_failed;   /* it stopped answering during LIVE or RECORD; retried */
 
 static void port_write(void *ctx, const uint8_t *data, size_t len)
 {
@@ -27,6 +37,83 @@ static void port_reset(void *ctx)
     fx_hal_reset();
 }
 
+static uint8_t sensor_error_code(fx_sensor_status status)
+{
+    switch (status) {
+    case FX_SENSOR_OK: return 0;
+    case FX_SENSOR_UNSUPPORTED: return FX_E_SENSOR_CHANNELS;
+    case FX_SENSOR_RATE: return FX_E_SENSOR_RATE;
+    case FX_SENSOR_NO_SCALE: return FX_E_SENSOR_SCALE;
+    case FX_SENSOR_BUS: return FX_E_SENSOR_BUS;
+    default: return FX_E_NO_SENSOR;
+    }
+}
+
+static uint8_t port_sensor_start(void *ctx, const fx_model *model, fx_sensor_setup *setup)
+{
+    (void)ctx;
+    if (sensor == NULL || sensor->probe() != FX_SENSOR_OK) {
+        sensor = fx_sensor_find(); /* a shield fitted since start-up, or the part back on the bus */
+        server.port.sensor_name = sensor != NULL ? sensor->name : NULL;
+    }
+    if (sensor == NULL) {
+        return FX_E_NO_SENSOR;
+    }
+    sensor_failed = 0;
+    return sensor_error_code(fx_sensor_start_for_model(sensor, model, setup));
+}
+
+static void port_sensor_stop(void *ctx)
+{
+    (void)ctx;
+    if (sensor != NULL) {
+        sensor->stop();
+    }
+    sensor_failed = 0;
+}
+
+/* In LIVE and RECORD: drain the sensor's FIFO into the server; a part that stops answering is
+   reported and started again every SENSOR_RETRY_MS, while the UART keeps being served. */
+static void sensor_poll(uint32_t now_ms, uint32_t *next_ms)
+{
+    if (server.mode == 0 || sensor == NULL || (int32_t)(now_ms - *next_ms) < 0) {
+        return;
+    }
+    if (sensor_failed) {
+        *next_ms = now_ms + SENSOR_RETRY_MS;
+        fx_sensor_setup setup;
+        if (sensor->probe() == FX_SENSOR_OK && fx_sensor_start_for_model(sensor, &server.model, &setup) == FX_SENSOR_OK) {
+            sensor_failed = 0;
+            fx_server_sensor_event(&server, 1);
+        }
+        return;
+    }
+    static int16_t samples[SENSOR_SAMPLES_PER_READ * FX_MAX_CHANNELS];
+    uint32_t count = 0;
+    uint32_t lost = 0;
+    if (sensor->read(samples, SENSOR_SAMPLES_PER_READ, &count, &lost) != FX_SENSOR_OK) {
+        sensor_failed = 1;
+        *next_ms = now_ms + SENSOR_RETRY_MS;
+        fx_server_sensor_event(&server, 0);
+        return;
+    }
+    fx_server_sensor_samples(&server, samples, count, lost);
+    /* A full read may have left more behind: come back at once. */
+    *next_ms = count == SENSOR_SAMPLES_PER_READ ? now_ms : now_ms + SENSOR_POLL_MS;
+}
+
+/* "\0<prefix><text>\r\n\0": a text line, as fx_port_text writes one. */
+static void port_line(const fx_port *port, const char *prefix, const char *text)
+{
+    static const uint8_t delimiter = 0;
+    const char *parts[] = {prefix, text, "\r\n"};
+    port->write(port->ctx, &delimiter, 1);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; ++i) {
+        port->write(port->ctx, (const uint8_t *)parts[i], strlen(parts[i]));
+    }
+    port->write(port->ctx, &delimiter, 1);
+}
+
 static const char *clock_message(fx_clock_status status)
 {
     switch (status) {
@@ -40,16 +127,21 @@ static const char *clock_message(fx_clock_status status)
 int main(void)
 {
     const fx_clock_status clock = fx_hal_init(&fx_board_config);
+    sensor = fx_sensor_find();
     const fx_port port = {
         .write = port_write,
         .cycles = port_cycles,
         .request_reset = port_reset,
+        .sensor_start = port_sensor_start,
+        .sensor_stop = port_sensor_stop,
         .ctx = NULL,
         .board_name = fx_board_config.name,
+        .sensor_name = sensor != NULL ? sensor->name : NULL,
         .sysclk_hz = fx_hal_sysclk_hz(),
         .cycle_source = fx_hal_cycle_source(),
     };
     fx_port_text(&port, clock_message(clock));
+    port_line(&port, "sensor: ", sensor != NULL ? sensor->name : "none found");
     const fx_status model = fx_server_init(&server, &port, fx_default_model,
                                            (uint32_t)(fx_default_model_end - fx_default_model));
     if (model != FX_OK) {
@@ -59,6 +151,7 @@ int main(void)
     fx_server_announce(&server);
     uint8_t chunk[64];
     uint32_t blink_ms = fx_hal_millis();
+    uint32_t sensor_ms = blink_ms;
     for (;;) {
         fx_hal_watchdog_kick();
         /* Heartbeat: the user LED blinks at 1 Hz while the main loop runs (SysTick wakes it). */
@@ -67,6 +160,7 @@ int main(void)
             blink_ms = now_ms;
             fx_hal_led_toggle();
         }
+        sensor_poll(now_ms, &sensor_ms);
         const size_t n = fx_hal_uart_read(chunk, sizeof chunk);
         if (n > 0) {
             server.stats.rx_overruns = fx_hal_uart_overruns();

@@ -158,8 +158,38 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
             return FX_ERR_LAYOUT;
         }
     }
+
+    const uint32_t scale_off = rd32(blob + 44);
+    if (scale_off != 0) {
+        if (!span_ok(scale_off, m.n_channels, FX_MODEL_SCALE_BYTES, payload_end)) {
+            return FX_ERR_LAYOUT;
+        }
+        m.input_scale = blob + scale_off;
+        for (uint16_t c = 0; c < m.n_channels; ++c) {
+            const uint8_t *rec = m.input_scale + (uint32_t)c * FX_MODEL_SCALE_BYTES;
+            if (rec[0] > FX_UNIT_OTHER || rec[1] || rec[2] || rec[3] || (rec[0] != FX_UNIT_COUNTS) != (rd32(rec + 4) != 0)) {
+                return FX_ERR_PARAM;
+            }
+        }
+    }
     *model = m;
     return FX_OK;
+}
+
+fx_unit fx_model_unit(const fx_model *model, uint16_t channel)
+{
+    if (model->input_scale == NULL || channel >= model->n_channels) {
+        return FX_UNIT_COUNTS;
+    }
+    return (fx_unit)model->input_scale[(uint32_t)channel * FX_MODEL_SCALE_BYTES];
+}
+
+uint32_t fx_model_counts_per_unit_q16(const fx_model *model, uint16_t channel)
+{
+    if (model->input_scale == NULL || channel >= model->n_channels) {
+        return 0;
+    }
+    return rd32(model->input_scale + (uint32_t)channel * FX_MODEL_SCALE_BYTES + 4u);
 }
 
 fx_status fx_model_run(const fx_model *model, const int16_t *window, fx_scratch *scratch,

@@ -3,6 +3,7 @@
 #define FX_MODEL_H
 
 #include "fx_kernels.h"
+#include "fx_sensor_path.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -15,11 +16,13 @@ extern "C" {
  *  18  u16 n_channels         20  u16 hop_len            22  u16 sample_rate_hz
  *  24  u8  feature_set        25  u8  n_layers           26  u8  n_classes    27 u8 reserved
  *  28  u16 n_features         30  u16 reserved           32  u32 input_quant_offset
- *  36  u32 layers_offset      40  u32 names_offset       44  u32 reserved
+ *  36  u32 layers_offset      40  u32 names_offset       44  u32 input_scale_offset (0: none)
  * input quant: int32 offset[n_features], mult[n_features], shift[n_features]
  * layers: n_layers records of 32 bytes: u16 in_len, u16 out_len, u8 flags, 3 reserved bytes,
  *   u32 weights_offset, bias_offset, mult_offset, shift_offset, 8 reserved bytes
  * names: n_classes x 16 bytes, NUL-terminated
+ * input scale (optional): n_channels records of 8 bytes: u8 unit (fx_unit), 3 reserved bytes,
+ *   u32 counts_per_unit (Q16.16, > 0): the physical scale the model's inputs were trained in
  * last 4 bytes: CRC-32 of everything before them.
  */
 #define FX_MODEL_MAGIC 0x424D5846u /* "FXMB" */
@@ -42,7 +45,15 @@ typedef struct {
     fx_input_quant input;
     fx_dense layers[FX_MAX_LAYERS];
     const char *class_names; /* n_classes x FX_CLASS_NAME_LEN */
+    const uint8_t *input_scale; /* n_channels x 8 bytes, or NULL: no physical scale declared */
 } fx_model;
+
+#define FX_MODEL_SCALE_BYTES 8u
+
+/* The unit of channel c's inputs (FX_UNIT_COUNTS when the model declares no scale). */
+fx_unit fx_model_unit(const fx_model *model, uint16_t channel);
+/* Model counts per unit of channel c, Q16.16 (0 when the model declares no scale). */
+uint32_t fx_model_counts_per_unit_q16(const fx_model *model, uint16_t channel);
 
 /* Caller-owned working memory for one inference. */
 typedef struct {

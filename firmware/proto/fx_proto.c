@@ -168,11 +168,12 @@ static void send_info(fx_server *s, uint16_t seq)
     fixed[24] = m->n_classes;
     fixed[25] = m->n_layers;
     fixed[26] = s->model_uploaded;
-    fixed[27] = 0;
+    fixed[27] = (uint8_t)(s->mode | (s->port.sensor_name != NULL ? 0x10u : 0u)); /* mode, sensor present */
     wr32(fixed + 28, FX_MAX_MODEL_BYTES);
     wr16(fixed + 32, FX_MAX_WINDOW_VALUES);
     wr16(fixed + 34, FX_MAX_CLASSES);
-    size_t len = sizeof fixed + bounded_strlen(s->port.board_name, 31) + 1u;
+    const char *sensor = s->port.sensor_name != NULL ? s->port.sensor_name : "";
+    size_t len = sizeof fixed + bounded_strlen(s->port.board_name, 31) + 1u + bounded_strlen(sensor, 31) + 1u;
     for (uint8_t c = 0; c < m->n_classes; ++c) {
         len += bounded_strlen(m->class_names + (size_t)c * FX_CLASS_NAME_LEN, FX_CLASS_NAME_LEN) + 1u;
     }
@@ -182,6 +183,7 @@ static void send_info(fx_server *s, uint16_t seq)
     for (uint8_t c = 0; c < m->n_classes; ++c) {
         put_string(&s->tx, m->class_names + (size_t)c * FX_CLASS_NAME_LEN, FX_CLASS_NAME_LEN);
     }
+    put_string(&s->tx, sensor, 31);
     fx_frame_end(&s->tx);
 }
 
@@ -289,6 +291,138 @@ static void on_stream_data(fx_server *s, uint16_t seq, const uint8_t *payload, u
     stream_flush(s, seq, s->stream_records, count, 1);
 }
 
+/* ---- the board's sensor: LIVE and RECORD -------------------------------------------------- */
+
+static void end_mode(fx_server *s)
+{
+    if (s->mode != 0 && s->port.sensor_stop != NULL) {
+        s->port.sensor_stop(s->port.ctx);
+    }
+    s->mode = 0;
+}
+
+static void on_mode(fx_server *s, uint16_t seq, const uint8_t *payload, uint16_t len)
+{
+    if (len != 1 || (payload[0] & ~(FX_MODE_LIVE | FX_MODE_RECORD)) != 0) {
+        send_error(s, FX_MSG_MODE, seq, FX_E_BAD_LENGTH);
+        return;
+    }
+    end_mode(s);
+    fx_sensor_setup setup;
+    memset(&setup, 0, sizeof setup);
+    const uint8_t mode = payload[0];
+    if (mode != 0) {
+        uint8_t code = FX_E_NO_SENSOR;
+        if (s->port.sensor_start != NULL) {
+            code = s->port.sensor_start(s->port.ctx, &s->model, &setup);
+        }
+        if (code == 0 && fx_sensor_path_init(&s->path, setup.n_channels, setup.mult, setup.shift, setup.rate_mhz,
+                                             (uint32_t)s->model.sample_rate_hz * 1000u) != FX_OK) {
+            code = FX_E_SENSOR_SCALE;
+        }
+        if (code != 0) {
+            if (s->port.sensor_stop != NULL && code != FX_E_NO_SENSOR) {
+                s->port.sensor_stop(s->port.ctx);
+            }
+            send_error(s, FX_MSG_MODE, seq, code);
+            return;
+        }
+        /* LIVE takes the window: a stream or an upload in progress ends. */
+        s->streaming = 0;
+        s->uploading = 0;
+        s->window_fill = 0;
+        s->stream_hops = 0;
+        s->stream_samples = 0;
+        s->raw_samples = 0;
+        s->mode = mode;
+        s->mode_seq = seq;
+    }
+    uint8_t head[8] = {mode, setup.n_channels};
+    wr32(head + 4, setup.rate_mhz);
+    fx_frame_begin(&s->tx, &s->port, FX_MSG_MODE_REPLY, seq, (uint16_t)(sizeof head + 8u * setup.n_channels));
+    fx_frame_put(&s->tx, head, sizeof head);
+    for (uint8_t c = 0; c < setup.n_channels; ++c) {
+        uint8_t rec[8];
+        wr32(rec, (uint32_t)setup.mult[c]);
+        rec[4] = setup.shift[c];
+        rec[5] = setup.unit[c];
+        wr16(rec + 6, setup.full_scale[c]);
+        fx_frame_put(&s->tx, rec, sizeof rec);
+    }
+    fx_frame_end(&s->tx);
+}
+
+static void live_sample(fx_server *s, const int16_t *x)
+{
+    const fx_model *m = &s->model;
+    const uint32_t ch = m->n_channels;
+    if (s->window_fill == m->window_len) {
+        memmove(s->window.samples, s->window.samples + (size_t)m->hop_len * ch,
+                (size_t)(m->window_len - m->hop_len) * ch * 2u);
+        s->window_fill = (uint32_t)(m->window_len - m->hop_len);
+    }
+    memcpy(s->window.samples + (size_t)s->window_fill * ch, x, ch * 2u);
+    ++s->window_fill;
+    ++s->stream_samples;
+    if (s->window_fill == m->window_len) {
+        uint8_t record[4u + RESULT_FIXED_BYTES + 2u * FX_MAX_CLASSES];
+        wr32(record, s->stream_samples);
+        infer(s, s->window.samples, s->stream_hops++, record + 4);
+        ++s->stats.live_results;
+        send(s, FX_MSG_LIVE_RESULT, s->mode_seq, record, (uint16_t)(4u + result_bytes(m)));
+    }
+}
+
+void fx_server_sensor_samples(fx_server *s, const int16_t *samples, uint32_t count, uint32_t lost)
+{
+    if (s->mode == 0) {
+        return;
+    }
+    const uint8_t ch = s->path.n_channels;
+    s->stats.sensor_lost += lost;
+    if (lost > 0) {
+        fx_sensor_path_restart(&s->path);
+        s->window_fill = 0;
+    }
+    if ((s->mode & FX_MODE_RECORD) && count > 0) {
+        uint8_t head[12];
+        wr32(head, s->raw_samples);
+        wr32(head + 4, s->stats.sensor_lost);
+        head[8] = (uint8_t)count;
+        head[9] = ch;
+        wr16(head + 10, 0);
+        fx_frame_begin(&s->tx, &s->port, FX_MSG_SAMPLES, s->mode_seq, (uint16_t)(sizeof head + 2u * ch * count));
+        fx_frame_put(&s->tx, head, sizeof head);
+        /* Samples are little-endian int16 in memory as on the wire (a Cortex-M and x86 alike). */
+        fx_frame_put(&s->tx, (const uint8_t *)samples, 2u * ch * count);
+        fx_frame_end(&s->tx);
+    }
+    s->raw_samples += count;
+    s->stats.sensor_samples += count;
+    if (s->mode & FX_MODE_LIVE) {
+        int16_t out[FX_MAX_CHANNELS];
+        for (uint32_t i = 0; i < count; ++i) {
+            /* The sensor runs at least as fast as the model: one input completes one output at most. */
+            if (fx_sensor_path_push(&s->path, samples + (size_t)i * ch, out) > 0) {
+                live_sample(s, out);
+            }
+        }
+    }
+}
+
+void fx_server_sensor_event(fx_server *s, uint8_t answering)
+{
+    if (!answering) {
+        ++s->stats.sensor_errors;
+    } else {
+        fx_sensor_path_restart(&s->path);
+        s->window_fill = 0;
+    }
+    uint8_t payload[8] = {answering};
+    wr32(payload + 4, s->stats.sensor_errors);
+    send(s, FX_MSG_SENSOR_EVENT, s->mode_seq, payload, sizeof payload);
+}
+
 static void on_upload_begin(fx_server *s, uint16_t seq, const uint8_t *payload, uint16_t len)
 {
     if (len != 8) {
@@ -304,8 +438,9 @@ static void on_upload_begin(fx_server *s, uint16_t seq, const uint8_t *payload, 
     s->upload_expected = total;
     s->upload_crc = rd32(payload + 4);
     s->upload_len = 0;
+    end_mode(s); /* the upload takes over the window's memory from a stream or LIVE */
     s->uploading = 1;
-    s->streaming = 0; /* the upload takes over the stream window's memory */
+    s->streaming = 0;
     s->window_fill = 0;
     send_ack(s, FX_MSG_UPLOAD_BEGIN, seq);
 }
@@ -355,8 +490,19 @@ static void on_upload_commit(fx_server *s, uint16_t seq)
     send_ack(s, FX_MSG_UPLOAD_COMMIT, seq);
 }
 
+/* Requests that carry no payload; one that comes with one is refused (docs/protocol.md). */
+static int takes_no_payload(uint8_t type)
+{
+    return type == FX_MSG_INFO || type == FX_MSG_STREAM_START || type == FX_MSG_UPLOAD_COMMIT ||
+           type == FX_MSG_STATS || type == FX_MSG_RESET;
+}
+
 static void dispatch(fx_server *s, uint8_t type, uint16_t seq, const uint8_t *payload, uint16_t len)
 {
+    if (len != 0 && takes_no_payload(type)) {
+        send_error(s, type, seq, FX_E_BAD_LENGTH);
+        return;
+    }
     switch (type) {
     case FX_MSG_INFO:
         send_info(s, seq);
@@ -365,7 +511,8 @@ static void dispatch(fx_server *s, uint8_t type, uint16_t seq, const uint8_t *pa
         on_infer(s, seq, payload, len);
         break;
     case FX_MSG_STREAM_START:
-        s->uploading = 0; /* the stream takes the window memory back from an unfinished upload */
+        end_mode(s);      /* the stream takes the window memory back from LIVE */
+        s->uploading = 0; /* and from an unfinished upload */
         s->streaming = 1;
         s->window_fill = 0;
         s->stream_samples = 0;
@@ -390,6 +537,9 @@ static void dispatch(fx_server *s, uint8_t type, uint16_t seq, const uint8_t *pa
     case FX_MSG_RESET:
         send_ack(s, type, seq);
         s->port.request_reset(s->port.ctx);
+        break;
+    case FX_MSG_MODE:
+        on_mode(s, seq, payload, len);
         break;
     default:
         send_error(s, type, seq, FX_E_UNKNOWN_TYPE);

@@ -35,11 +35,16 @@ typedef enum {
     FX_MSG_UPLOAD_COMMIT = 0x07, /* -> ACK once the new model is validated and in use */
     FX_MSG_STATS = 0x08,         /* -> FX_MSG_STATS_REPLY */
     FX_MSG_RESET = 0x09,         /* -> ACK, then the device resets */
+    FX_MSG_MODE = 0x0A,          /* u8 mode flags (FX_MODE_*) -> FX_MSG_MODE_REPLY */
     FX_MSG_ACK = 0x80,           /* u8 request type */
     FX_MSG_INFO_REPLY = 0x81,
     FX_MSG_RESULT = 0x82,
     FX_MSG_STREAM_REPLY = 0x84,  /* u32 samples_total, u8 count, u8 last, count x result record */
     FX_MSG_STATS_REPLY = 0x88,
+    FX_MSG_MODE_REPLY = 0x8A,    /* the mode and how the sensor feeds the model */
+    FX_MSG_LIVE_RESULT = 0x8B,   /* unsolicited in LIVE, one per hop: u32 samples, result record */
+    FX_MSG_SAMPLES = 0x8C,       /* unsolicited in RECORD: u32 first, u32 lost, u8 count, u8 channels, u16 0, int16[] */
+    FX_MSG_SENSOR_EVENT = 0x8D,  /* unsolicited: u8 state (0 stopped answering, 1 back), 3 x u8 0, u32 bus errors */
     FX_MSG_ERROR = 0xFF          /* u8 error code, u8 request type */
 } fx_msg_type;
 
@@ -50,8 +55,17 @@ typedef enum {
     FX_E_UPLOAD_TOO_LARGE = 0x04,
     FX_E_UPLOAD_CRC = 0x05,      /* the whole blob's CRC differs from the one announced */
     FX_E_NO_STREAM = 0x06,       /* STREAM_DATA before STREAM_START */
+    FX_E_NO_SENSOR = 0x07,       /* LIVE or RECORD, and no sensor answers (none fitted, or QEMU) */
+    FX_E_SENSOR_SCALE = 0x08,    /* the model declares no physical scale, or one the sensor cannot give */
+    FX_E_SENSOR_CHANNELS = 0x09, /* the model's channels or units are not the sensor's */
+    FX_E_SENSOR_RATE = 0x0A,     /* the model's sample rate is above the sensor's fastest */
+    FX_E_SENSOR_BUS = 0x0B,      /* the sensor answered, then failed on its bus while starting */
     FX_E_MODEL_BASE = 0x10       /* + fx_status: the uploaded model was refused */
 } fx_error_code;
+
+/* MODE flags: 0 is the host-driven mode (INFER, STREAM); the sensor runs while either is set. */
+#define FX_MODE_LIVE 0x01u       /* classify the sensor's samples, a LIVE_RESULT per hop */
+#define FX_MODE_RECORD 0x02u     /* send the sensor's samples as they come, in SAMPLES frames */
 
 typedef struct {
     uint32_t frames_ok;
@@ -62,6 +76,10 @@ typedef struct {
     uint32_t rx_overruns;     /* bytes lost before the protocol saw them (set by the port) */
     uint32_t inferences;
     uint32_t uptime_ms;       /* set by the port */
+    uint32_t sensor_samples;  /* samples the sensor delivered in LIVE or RECORD */
+    uint32_t sensor_lost;     /* samples its FIFO dropped (the firmware fell behind) */
+    uint32_t sensor_errors;   /* bus failures while reading it */
+    uint32_t live_results;
 } fx_stats;
 
 #define FX_CYCLES_DWT 0u
@@ -72,8 +90,13 @@ typedef struct {
     void (*write)(void *ctx, const uint8_t *data, size_t len);
     uint32_t (*cycles)(void *ctx);
     void (*request_reset)(void *ctx); /* called after the ACK has been written */
+    /* Start the board's sensor to feed model (fills *setup) and return 0, or return the FX_E_*
+       code that says why it cannot; NULL in a build without sensors. */
+    uint8_t (*sensor_start)(void *ctx, const fx_model *model, fx_sensor_setup *setup);
+    void (*sensor_stop)(void *ctx);
     void *ctx;
     const char *board_name;
+    const char *sensor_name;          /* the part found at start-up, NULL for none */
     uint32_t sysclk_hz;
     uint8_t cycle_source;
 } fx_port;
@@ -113,6 +136,10 @@ typedef struct {
     uint32_t window_fill;       /* samples (of n_channels values) in window */
     uint32_t stream_samples;
     uint32_t stream_hops;
+    uint8_t mode;               /* FX_MODE_* flags; the window serves LIVE when FX_MODE_LIVE is set */
+    uint16_t mode_seq;          /* the MODE request's seq, carried by the unsolicited frames */
+    uint32_t raw_samples;       /* sensor samples since the mode started */
+    fx_sensor_path path;
     fx_scratch scratch;
     uint8_t stream_records[FX_STREAM_RESULTS_PER_REPLY * (12u + 2u * FX_MAX_CLASSES)];
     fx_stats stats;
@@ -126,6 +153,14 @@ typedef struct {
 fx_status fx_server_init(fx_server *s, const fx_port *port, const uint8_t *builtin, uint32_t builtin_len);
 /* Process received bytes: frames are dispatched and answered through port->write. */
 void fx_server_feed(fx_server *s, const uint8_t *data, size_t len);
+/*
+ * Samples the board's sensor delivered (count x setup.n_channels counts, at its rate) and how many
+ * its FIFO lost before them: in RECORD they go out in a SAMPLES frame, in LIVE through the path
+ * into the window, with a LIVE_RESULT per hop. lost > 0 restarts the window after the gap.
+ */
+void fx_server_sensor_samples(fx_server *s, const int16_t *samples, uint32_t count, uint32_t lost);
+/* The sensor stopped answering (answering = 0: LIVE and RECORD pause) or answers again. */
+void fx_server_sensor_event(fx_server *s, uint8_t answering);
 /* Write the boot announcement: "\0fxclass <version> <board> ready\r\n" as a text line. */
 void fx_server_announce(const fx_server *s);
 /* Write a text line framed by 0x00 bytes so frame parsers skip it, e.g. a fault report. */

@@ -13,6 +13,7 @@ from .errors import DataError
 # value (about 35) inside int16, like a +-64 g / +-64 rad/s sensor range.
 BASICMOTIONS_COUNTS_PER_UNIT = 512
 BASICMOTIONS_RATE_HZ = 10
+BASICMOTIONS_UNITS = ["g", "g", "g", "rad/s", "rad/s", "rad/s"]
 SYNTHETIC_CLASSES = ("still", "walk", "run", "shake")
 
 
@@ -25,6 +26,9 @@ class WindowSet:
     class_names: list[str]
     sample_rate_hz: int
     channel_names: list[str]
+    # The physical scale of the counts, per channel (see fxm.UNITS); None when unknown.
+    units: list[str] | None = None
+    counts_per_unit: list[float] | None = None
 
     def __post_init__(self):
         if self.windows.ndim != 3 or self.windows.dtype != np.int16:
@@ -54,7 +58,8 @@ def basicmotions(split: str = "train") -> WindowSet:
     windows = to_counts(np.transpose(x, (0, 2, 1)), BASICMOTIONS_COUNTS_PER_UNIT)
     labels = np.array([names.index(v) for v in y])
     channels = ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
-    return WindowSet(windows, labels, names, BASICMOTIONS_RATE_HZ, channels)
+    return WindowSet(windows, labels, names, BASICMOTIONS_RATE_HZ, channels, BASICMOTIONS_UNITS,
+                     [float(BASICMOTIONS_COUNTS_PER_UNIT)] * 6)
 
 
 def synthetic(n_per_class: int = 60, window_len: int = 128, seed: int = 0,
@@ -150,7 +155,8 @@ def split(ws: WindowSet, test_fraction: float = 0.3, seed: int = 0) -> tuple[Win
     n_test = max(1, int(round(len(ws) * test_fraction)))
     parts = []
     for idx in (order[n_test:], order[:n_test]):
-        parts.append(WindowSet(ws.windows[idx], ws.labels[idx], ws.class_names, ws.sample_rate_hz, ws.channel_names))
+        parts.append(WindowSet(ws.windows[idx], ws.labels[idx], ws.class_names, ws.sample_rate_hz, ws.channel_names,
+                               ws.units, ws.counts_per_unit))
     return parts[0], parts[1]
 
 

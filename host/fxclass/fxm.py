@@ -17,6 +17,10 @@ HEADER_BYTES = 48
 LAYER_BYTES = 32
 NAME_BYTES = 16
 FEATURE_SET_STATS8 = 1
+SCALE_BYTES = 8
+# Physical units of a model's input channels (fx_unit in fx_sensor_path.h).
+UNITS = {"counts": 0, "g": 1, "m/s2": 2, "dps": 3, "rad/s": 4, "A": 5, "other": 6}
+UNIT_NAMES = {v: k for k, v in UNITS.items()}
 FLAG_RELU = 0x01
 FLAG_LOGITS = 0x02
 
@@ -65,6 +69,10 @@ class Model:
     model_id: int = 0
     feature_set: int = FEATURE_SET_STATS8
     meta: dict = field(default_factory=dict)
+    # The physical scale the inputs were trained in, per channel: a unit from UNITS and model counts
+    # per unit (kept to Q16.16). None: the model takes raw counts and declares no scale.
+    units: list[str] | None = None
+    counts_per_unit: list[float] | None = None
 
     @property
     def n_classes(self) -> int:
@@ -112,6 +120,16 @@ def _validate(m: Model) -> None:
            "input quantization parameter out of range")
     for name in m.class_names:
         _check(len(name.encode()) < NAME_BYTES, f"class name {name!r} longer than {NAME_BYTES - 1} bytes")
+    if m.units is not None or m.counts_per_unit is not None:
+        _check(m.units is not None and m.counts_per_unit is not None and len(m.units) == m.n_channels
+               and len(m.counts_per_unit) == m.n_channels, "the input scale needs a unit and counts per unit "
+               "for every channel")
+        for unit, cpu in zip(m.units, m.counts_per_unit):
+            _check(unit in UNITS, f"unknown input unit {unit!r}: use one of {', '.join(UNITS)}")
+            if unit == "counts":
+                _check(cpu == 0, "a channel in counts has no counts per unit (give 0)")
+            else:
+                _check(0 < round(cpu * 65536) < 2**32, f"counts per unit {cpu} outside (0, 65536)")
 
 
 def pack(m: Model) -> bytes:
@@ -135,10 +153,14 @@ def pack(m: Model) -> bytes:
         flags = (FLAG_RELU if layer.relu else 0) | (FLAG_LOGITS if layer.logits else 0)
         _LAYER.pack_into(body, layers_off + k * LAYER_BYTES, layer.in_len, layer.out_len, flags, w, b, mu, s)
     names = put(b"".join(n.encode().ljust(NAME_BYTES, b"\0") for n in m.class_names))
+    scale = 0
+    if m.units is not None:
+        scale = put(b"".join(struct.pack("<B3xI", UNITS[u], round(cpu * 65536))
+                             for u, cpu in zip(m.units, m.counts_per_unit)))
     total = len(body) + 4
     _HEADER.pack_into(body, 0, MAGIC, FORMAT_VERSION, HEADER_BYTES, total, m.model_id, m.window_len,
                       m.n_channels, m.hop_len, m.sample_rate_hz, m.feature_set, len(m.layers),
-                      m.n_classes, 0, m.n_features, 0, iq, layers_off, names, 0)
+                      m.n_classes, 0, m.n_features, 0, iq, layers_off, names, scale)
     return bytes(body) + struct.pack("<I", zlib.crc32(body))
 
 
@@ -153,7 +175,7 @@ def unpack(blob: bytes) -> Model:
     """Parse and validate a blob with the same rules as fx_model_parse."""
     _check(len(blob) >= HEADER_BYTES + 4, f"blob of {len(blob)} bytes is too short")
     (magic, version, header_bytes, total, model_id, window_len, n_channels, hop_len, rate, feature_set,
-     n_layers, n_classes, _, n_features, _, iq, layers_off, names_off, _) = _HEADER.unpack_from(blob)
+     n_layers, n_classes, _, n_features, _, iq, layers_off, names_off, scale_off) = _HEADER.unpack_from(blob)
     _check(magic == MAGIC, "not an fxclass model (bad magic)")
     _check(version == FORMAT_VERSION and header_bytes == HEADER_BYTES,
            f"model format version {version} is not supported (expected {FORMAT_VERSION})")
@@ -176,8 +198,18 @@ def unpack(blob: bytes) -> Model:
     chunks = [raw[i * NAME_BYTES:(i + 1) * NAME_BYTES] for i in range(n_classes)]
     _check(all(c[-1] == 0 for c in chunks), "class name not NUL-terminated")
     names = [c.split(b"\0", 1)[0].decode(errors="replace") for c in chunks]
+    units = counts_per_unit = None
+    if scale_off:
+        raw_scale = _array(blob, scale_off, n_channels * SCALE_BYTES, "u1", end).tobytes()
+        records = [struct.unpack_from("<B3sI", raw_scale, c * SCALE_BYTES) for c in range(n_channels)]
+        # As fx_model_parse: a known unit and a scale, or "counts" and none.
+        _check(all(code in UNIT_NAMES and pad == b"\0\0\0" and (code != 0) == (cpu != 0) for code, pad, cpu in records),
+               "input scale record out of range")
+        units = [UNIT_NAMES[code] for code, _, _ in records]
+        counts_per_unit = [cpu / 65536 for _, _, cpu in records]
     m = Model(window_len, n_channels, hop_len, rate, names, q[:n_features], q[n_features:2 * n_features],
-              q[2 * n_features:], layers, model_id=model_id, feature_set=feature_set)
+              q[2 * n_features:], layers, model_id=model_id, feature_set=feature_set, units=units,
+              counts_per_unit=counts_per_unit)
     _validate(m)
     return m
 

@@ -55,7 +55,7 @@ def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0,
         layers.append(Layer(wq, bias, mult, shift, relu=not last, logits=last))
         s_in = s_out
     m = Model(fm.window_len, fm.n_channels, fm.hop_len, fm.sample_rate_hz, list(fm.class_names), offset,
-              in_mult, in_shift, layers, feature_set=fm.feature_set)
+              in_mult, in_shift, layers, feature_set=fm.feature_set, units=fm.units, counts_per_unit=fm.counts_per_unit)
     if model_id is None:
         # A stable id derived from the content: the CRC-32 of the blob written with id 0 (its
         # last four bytes; the CRC over a blob including its own CRC is a constant).

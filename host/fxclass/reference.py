@@ -5,6 +5,8 @@ identical outputs. All arithmetic is integer (int64 intermediates); nothing here
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 LOGIT_FRAC_BITS = 16
@@ -138,3 +140,46 @@ class Pipeline:
         """int16 windows (..., window_len, n_channels) -> (class index, Q15 probabilities)."""
         prob, best = softmax_q15(self.logits(windows))
         return best, prob
+
+
+# ---- the board's sensor: from its counts at its rate to the model's counts at the model's rate ----
+
+def scale_factor(nano_units_per_count: int, counts_per_unit_q16: int) -> tuple[int, int] | None:
+    """fx_scale_factor: (mult, shift) with mult / 2^shift = nano x cpu / (10^9 x 2^16), mult rounded
+    in [2^29, 2^30] once the quotient has 30 bits (or shift 62); None where the C refuses."""
+    if nano_units_per_count <= 0 or counts_per_unit_q16 <= 0:
+        return None
+    num, den = nano_units_per_count * counts_per_unit_q16, 10**9 << 16
+    quotient, rem = divmod(num, den)
+    shift = 0
+    while quotient < 2**29 and shift < 62:
+        rem <<= 1
+        quotient = (quotient << 1) | (rem >= den)
+        rem = rem - den if rem >= den else rem
+        shift += 1
+    if 2 * rem >= den:
+        quotient += 1
+    if shift < 1 or quotient == 0 or quotient >= 2**31:
+        return None
+    return quotient, shift
+
+
+def sensor_path(samples: np.ndarray, mult, shift, in_rate_mhz: int, out_rate_mhz: int) -> np.ndarray:
+    """fx_sensor_path: convert each channel, y = sat16((x * mult + 2^(shift-1)) >> shift), then resample
+    by linear interpolation, output k at input position k p / q (p / q = in_rate / out_rate in lowest
+    terms), y_k = floor((x_n (q - r) + x_(n+1) r + floor(q / 2)) / q). samples (n, channels) int16."""
+    x = np.asarray(samples, dtype=np.int64)
+    mult = np.asarray(mult, dtype=np.int64)
+    shift = np.asarray(shift, dtype=np.int64)
+    conv = np.clip((x * mult + (np.int64(1) << (shift - 1))) >> shift, -32768, 32767)
+    g = math.gcd(in_rate_mhz, out_rate_mhz)
+    p, q = in_rate_mhz // g, out_rate_mhz // g
+    if len(conv) < 2:
+        return np.zeros((0, x.shape[1]), dtype=np.int16)
+    # Output k is produced once input n + 1 has arrived, for every k with k p < (n_inputs - 1) q.
+    n_out = ((len(conv) - 1) * q + p - 1) // p
+    k = np.arange(n_out, dtype=np.int64)
+    n, r = np.divmod(k * p, q)
+    a, b = conv[n], conv[np.minimum(n + 1, len(conv) - 1)]
+    y = np.floor_divide(a * (q - r)[:, None] + b * r[:, None] + q // 2, q)
+    return y.astype(np.int16)

@@ -28,6 +28,8 @@ class FloatModel:
     sample_rate_hz: int
     meta: dict = field(default_factory=dict)
     feature_set: int = 1
+    units: list[str] | None = None
+    counts_per_unit: list[float] | None = None
 
     def standardize(self, windows: np.ndarray) -> np.ndarray:
         feats = features_stats(windows, FEATURE_SEGMENTS[self.feature_set]).astype(np.float64)
@@ -54,7 +56,9 @@ class FloatModel:
                  class_names=np.array(self.class_names),
                  shape=np.array([self.window_len, self.n_channels, self.hop_len, self.sample_rate_hz]),
                  feature_set=np.array(self.feature_set),
-                 meta=np.array(json.dumps(self.meta)), **arrays)
+                 meta=np.array(json.dumps(self.meta)), **arrays,
+                 **({} if self.units is None else {"units": np.array(self.units),
+                                                    "counts_per_unit": np.array(self.counts_per_unit, dtype=np.float64)}))
 
     @classmethod
     def load(cls, path: str | Path) -> "FloatModel":
@@ -71,7 +75,9 @@ class FloatModel:
                 return cls([z[f"w{k}"] for k in range(n)], [z[f"b{k}"] for k in range(n)], z["feature_mean"],
                            z["feature_std"], [str(c) for c in z["class_names"]], window_len, n_channels,
                            hop_len, rate, meta=json.loads(str(z["meta"])) if "meta" in z.files else {},
-                           feature_set=int(z["feature_set"]) if "feature_set" in z.files else 1)
+                           feature_set=int(z["feature_set"]) if "feature_set" in z.files else 1,
+                           units=[str(u) for u in z["units"]] if "units" in z.files else None,
+                           counts_per_unit=[float(c) for c in z["counts_per_unit"]] if "units" in z.files else None)
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise ModelFormatError(f"cannot read float model {path}: {exc}") from exc
 
@@ -118,7 +124,8 @@ def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, l
     window_len, n_channels = data.windows.shape[1:]
     return FloatModel(weights, biases, mean, std, list(data.class_names), window_len, n_channels,
                       hop_len or max(1, window_len // 2), data.sample_rate_hz,
-                      meta={"hidden": list(hidden), "epochs": epochs, "seed": seed}, feature_set=feature_set)
+                      meta={"hidden": list(hidden), "epochs": epochs, "seed": seed}, feature_set=feature_set,
+                      units=data.units, counts_per_unit=data.counts_per_unit)
 
 
 def accuracy(pred: np.ndarray, labels: np.ndarray) -> float:

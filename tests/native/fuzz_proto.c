@@ -32,7 +32,8 @@ static void port_reset(void *ctx)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static fx_server server;
-    const fx_port port = {port_write, port_cycles, port_reset, NULL, "fuzz", 16000000u, 1};
+    const fx_port port = {.write = port_write, .cycles = port_cycles, .request_reset = port_reset,
+                          .board_name = "fuzz", .sysclk_hz = 16000000u, .cycle_source = 1};
     const uint32_t model_len = (uint32_t)(fx_default_model_end - fx_default_model);
     if (fx_server_init(&server, &port, fx_default_model, model_len) != FX_OK) {
         abort();

@@ -179,11 +179,62 @@ static void capture(void *ctx, const uint8_t *data, size_t len)
     wire_len += len;
 }
 
+/* sensor: u32 cases; per case u32 n_channels, in_rate_mhz, out_rate_mhz, int32 mult[n], u32 shift[n],
+   u32 n_samples, int16 samples[n_samples][n] -> u32 status, u32 n_out, int16 out[n_out][n]. */
+static void run_sensor(reader *r, FILE *out)
+{
+    const uint32_t cases = take_u32(r);
+    for (uint32_t k = 0; k < cases; ++k) {
+        const uint32_t ch = take_u32(r);
+        const uint32_t in_rate = take_u32(r);
+        const uint32_t out_rate = take_u32(r);
+        int32_t mult[FX_MAX_CHANNELS] = {0};
+        uint8_t shift[FX_MAX_CHANNELS] = {0};
+        for (uint32_t c = 0; c < ch; ++c) {
+            mult[c] = (int32_t)take_u32(r);
+        }
+        for (uint32_t c = 0; c < ch; ++c) {
+            shift[c] = (uint8_t)take_u32(r);
+        }
+        const uint32_t n = take_u32(r);
+        int16_t *in = take_copy(r, (size_t)n * ch * 2u);
+        fx_sensor_path path;
+        const uint32_t status = (uint32_t)fx_sensor_path_init(&path, (uint8_t)ch, mult, shift, in_rate, out_rate);
+        int16_t *y = malloc(((size_t)n * (status == 0 ? fx_sensor_path_max_out(&path) : 0u) + 1u) * ch * 2u);
+        uint32_t n_out = 0;
+        for (uint32_t i = 0; status == 0 && i < n; ++i) {
+            n_out += fx_sensor_path_push(&path, in + (size_t)i * ch, y + (size_t)n_out * ch);
+        }
+        fwrite(&status, 4, 1, out);
+        fwrite(&n_out, 4, 1, out);
+        fwrite(y, 2, (size_t)n_out * ch, out);
+        free(y);
+        free(in);
+    }
+}
+
+/* scale: u32 count; pairs u32 nano_units_per_count, u32 counts_per_unit_q16 -> u32 status, int32 mult, u32 shift */
+static void run_scale(reader *r, FILE *out)
+{
+    const uint32_t count = take_u32(r);
+    for (uint32_t k = 0; k < count; ++k) {
+        const uint32_t nano = take_u32(r);
+        const uint32_t cpu = take_u32(r);
+        int32_t mult = 0;
+        uint8_t shift = 0;
+        const uint32_t status = (uint32_t)fx_scale_factor(nano, cpu, &mult, &shift);
+        const uint32_t shift32 = shift;
+        fwrite(&status, 4, 1, out);
+        fwrite(&mult, 4, 1, out);
+        fwrite(&shift32, 4, 1, out);
+    }
+}
+
 /* frames: u32 count; per frame u32 type, u32 seq, u32 len, payload -> u32 wire_len, the encoded
    bytes, then u32 body_len and the body that fx_cobs_decode_in_place recovers from them. */
 static void run_frames(reader *r, FILE *out)
 {
-    const fx_port port = {capture, NULL, NULL, NULL, "runner", 0, 0};
+    const fx_port port = {.write = capture, .board_name = "runner"};
     const uint32_t count = take_u32(r);
     for (uint32_t c = 0; c < count; ++c) {
         const uint32_t type = take_u32(r);
@@ -207,7 +258,7 @@ static void run_frames(reader *r, FILE *out)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: fx_runner softmax|dense|features|requant|model|frames IN OUT\n");
+        fprintf(stderr, "usage: fx_runner softmax|dense|features|requant|model|frames|sensor|scale IN OUT\n");
         return 2;
     }
     size_t len = 0;
@@ -230,6 +281,10 @@ int main(int argc, char **argv)
         run_frames(&r, out);
     } else if (strcmp(argv[1], "model") == 0) {
         run_model(&r, out);
+    } else if (strcmp(argv[1], "sensor") == 0) {
+        run_sensor(&r, out);
+    } else if (strcmp(argv[1], "scale") == 0) {
+        run_scale(&r, out);
     } else {
         fprintf(stderr, "fx_runner: unknown kernel %s\n", argv[1]);
         return 2;

@@ -1,5 +1,5 @@
 /* fx_hal_stm32f4.c: the STM32F4 port of fx_hal.h: clocks with time-outs, USART2, SysTick, DWT. */
-#include "fx_hal.h"
+#include "fx_hal_stm32f4.h"
 
 #include "stm32f4_regs.h"
 
@@ -156,6 +156,7 @@ fx_clock_status fx_hal_init(const fx_board *board)
     SYST_CSR = 7u; /* processor clock, interrupt, enable */
     cycle_counter_init();
     uart_init(board, apb1_hz);
+    fx_hal_i2c_init(apb1_hz);
     led_init(board);
     watchdog_init();
     return status;

@@ -27,7 +27,9 @@
 #define RCC_CFGR_PPRE1_SHIFT 10
 #define RCC_CFGR_PPRE2_SHIFT 13
 #define RCC_AHB1ENR_GPIOAEN (1u << 0)
+#define RCC_AHB1ENR_GPIOBEN (1u << 1)
 #define RCC_APB1ENR_USART2EN (1u << 17)
+#define RCC_APB1ENR_I2C1EN (1u << 21)
 #define RCC_APB1ENR_PWREN (1u << 28)
 
 /* PWR */
@@ -50,6 +52,14 @@
 #define GPIO_MODER(port) REG32(0x40020000u + 0x400u * (port) + 0x00u)
 #define GPIO_BSRR(port) REG32(0x40020000u + 0x400u * (port) + 0x18u)
 #define GPIO_ODR(port) REG32(0x40020000u + 0x400u * (port) + 0x14u)
+#define GPIOB_BASE 0x40020400u
+#define GPIOB_MODER REG32(GPIOB_BASE + 0x00u)
+#define GPIOB_OTYPER REG32(GPIOB_BASE + 0x04u)
+#define GPIOB_OSPEEDR REG32(GPIOB_BASE + 0x08u)
+#define GPIOB_PUPDR REG32(GPIOB_BASE + 0x0Cu)
+#define GPIOB_IDR REG32(GPIOB_BASE + 0x10u)
+#define GPIOB_BSRR REG32(GPIOB_BASE + 0x18u)
+#define GPIOB_AFRH REG32(GPIOB_BASE + 0x24u)
 #define GPIOA_BASE 0x40020000u
 #define GPIOA_MODER REG32(GPIOA_BASE + 0x00u)
 #define GPIOA_OSPEEDR REG32(GPIOA_BASE + 0x08u)
@@ -70,6 +80,32 @@
 #define USART_CR1_RXNEIE (1u << 5)
 #define USART_CR1_UE (1u << 13)
 #define USART2_IRQN 38u
+
+/* I2C1 (RM0390 24.6) */
+#define I2C1_BASE 0x40005400u
+#define I2C1_CR1 REG32(I2C1_BASE + 0x00u)
+#define I2C1_CR2 REG32(I2C1_BASE + 0x04u)
+#define I2C1_DR REG32(I2C1_BASE + 0x10u)
+#define I2C1_SR1 REG32(I2C1_BASE + 0x14u)
+#define I2C1_SR2 REG32(I2C1_BASE + 0x18u)
+#define I2C1_CCR REG32(I2C1_BASE + 0x1Cu)
+#define I2C1_TRISE REG32(I2C1_BASE + 0x20u)
+#define I2C_CR1_PE (1u << 0)
+#define I2C_CR1_START (1u << 8)
+#define I2C_CR1_STOP (1u << 9)
+#define I2C_CR1_ACK (1u << 10)
+#define I2C_CR1_POS (1u << 11)
+#define I2C_CR1_SWRST (1u << 15)
+#define I2C_SR1_SB (1u << 0)
+#define I2C_SR1_ADDR (1u << 1)
+#define I2C_SR1_BTF (1u << 2)
+#define I2C_SR1_RXNE (1u << 6)
+#define I2C_SR1_TXE (1u << 7)
+#define I2C_SR1_BERR (1u << 8)
+#define I2C_SR1_ARLO (1u << 9)
+#define I2C_SR1_AF (1u << 10)
+#define I2C_SR2_BUSY (1u << 1)
+#define I2C_CCR_FS (1u << 15)
 
 /* Independent watchdog, clocked by the ~32 kHz LSI */
 #define IWDG_KR REG32(0x40003000u)
