@@ -51,14 +51,16 @@ def test_script_paths_are_relative_to_the_script_and_name_what_make_builds():
     assert not re.search(r"^\s*(start|s)\s*$", resc, re.M), "the suites attach their tester before the start"
 
 
-def test_sim_renode_script_loads_the_boards_platform_and_image():
-    emu = Emulator("nucleo_f411re", renode=True, port=4567)
+@pytest.mark.parametrize("shield", [True, False])
+def test_sim_renode_script_loads_the_boards_platform_and_image(shield):
+    emu = Emulator("nucleo_f411re", renode=True, port=4567, shield=shield)
     script = emu._renode_script()
     try:
         assert script.read_text().splitlines() == [
             f"$platform=@{RENODE / 'nucleo_f411re.repl'}",
             f"$elf=@{ROOT / 'firmware' / 'build' / 'nucleo_f411re' / 'fxclass.elf'}",
-            "$port=4567", f"include @{RENODE / 'fxclass.resc'}", "start"]
+            "$port=4567", f"include @{RENODE / 'fxclass.resc'}",
+            *([f"include @{RENODE / 'iks01a3.resc'}"] if shield else []), "start"]
     finally:
         emu.stop()
     assert not script.exists(), "stop() removes the script"

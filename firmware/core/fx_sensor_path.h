@@ -27,6 +27,7 @@ typedef struct {
     uint8_t shift[FX_MAX_CHANNELS];
     uint8_t unit[FX_MAX_CHANNELS];      /* fx_unit */
     uint16_t full_scale[FX_MAX_CHANNELS]; /* the sensor's range, in its native unit (g, dps) */
+    uint32_t counts_per_unit_q16[FX_MAX_CHANNELS]; /* the model's scale, Q16.16 */
 } fx_sensor_setup;
 
 /*

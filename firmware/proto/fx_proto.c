@@ -339,14 +339,15 @@ static void on_mode(fx_server *s, uint16_t seq, const uint8_t *payload, uint16_t
     }
     uint8_t head[8] = {mode, setup.n_channels};
     wr32(head + 4, setup.rate_mhz);
-    fx_frame_begin(&s->tx, &s->port, FX_MSG_MODE_REPLY, seq, (uint16_t)(sizeof head + 8u * setup.n_channels));
+    fx_frame_begin(&s->tx, &s->port, FX_MSG_MODE_REPLY, seq, (uint16_t)(sizeof head + 12u * setup.n_channels));
     fx_frame_put(&s->tx, head, sizeof head);
     for (uint8_t c = 0; c < setup.n_channels; ++c) {
-        uint8_t rec[8];
+        uint8_t rec[12];
         wr32(rec, (uint32_t)setup.mult[c]);
         rec[4] = setup.shift[c];
         rec[5] = setup.unit[c];
         wr16(rec + 6, setup.full_scale[c]);
+        wr32(rec + 8, setup.counts_per_unit_q16[c]);
         fx_frame_put(&s->tx, rec, sizeof rec);
     }
     fx_frame_end(&s->tx);

@@ -41,7 +41,8 @@ typedef enum {
     FX_MSG_RESULT = 0x82,
     FX_MSG_STREAM_REPLY = 0x84,  /* u32 samples_total, u8 count, u8 last, count x result record */
     FX_MSG_STATS_REPLY = 0x88,
-    FX_MSG_MODE_REPLY = 0x8A,    /* the mode and how the sensor feeds the model */
+    FX_MSG_MODE_REPLY = 0x8A,    /* u8 mode, u8 channels, u16 0, u32 sensor rate (mHz), then per channel:
+                                    i32 mult, u8 shift, u8 unit, u16 full scale, u32 counts per unit (Q16.16) */
     FX_MSG_LIVE_RESULT = 0x8B,   /* unsolicited in LIVE, one per hop: u32 samples, result record */
     FX_MSG_SAMPLES = 0x8C,       /* unsolicited in RECORD: u32 first, u32 lost, u8 count, u8 channels, u16 0, int16[] */
     FX_MSG_SENSOR_EVENT = 0x8D,  /* unsolicited: u8 state (0 stopped answering, 1 back), 3 x u8 0, u32 bus errors */

@@ -51,6 +51,7 @@ fx_sensor_status fx_sensor_start_for_model(const fx_sensor_driver *driver, const
         }
         setup->unit[c] = units[c];
         setup->full_scale[c] = config.full_scale[c];
+        setup->counts_per_unit_q16[c] = cpu_q16[c];
     }
     return FX_SENSOR_OK;
 }

@@ -67,6 +67,7 @@ class Device:
         self._seq = 0
         self.info: p.Info | None = None
         self.announcements: list[str] = []
+        self.unsolicited: list[p.Frame] = []  # LIVE results, samples and sensor events, in order
 
     @classmethod
     def open(cls, url: str | None = None, baud: int | None = None, timeout: float = 3.0,
@@ -75,7 +76,12 @@ class Device:
         if not url:
             from .ports import default_port
             url = default_port()
-        baud = baud or int(os.environ.get(ENV_BAUD, DEFAULT_BAUD))
+        if not baud:
+            try:
+                baud = int(os.environ.get(ENV_BAUD, DEFAULT_BAUD))
+            except ValueError:
+                raise LinkError(f"${ENV_BAUD}={os.environ[ENV_BAUD]!r} is not a baud rate: give a number such as "
+                                "115200") from None
         dev = cls(Link(url, baud), timeout)
         try:
             dev.connect(boot_timeout)
@@ -137,6 +143,9 @@ class Device:
             self._take_texts()  # before the frames: a reply and the text before it can come in one read
             while frames:
                 frame = frames.pop(0)
+                if frame.type in p.UNSOLICITED:
+                    self.unsolicited.append(frame)
+                    continue
                 if frame.seq != seq:
                     continue  # a late reply to an earlier, abandoned request
                 if frame.type == p.ERROR:
@@ -202,8 +211,35 @@ class Device:
 
     def stats(self) -> dict[str, int]:
         payload = self.request(p.STATS, b"", p.STATS_REPLY).payload
-        values = struct.unpack_from(f"<{len(p.STATS_FIELDS)}I", payload)
-        return dict(zip(p.STATS_FIELDS, values))
+        n = min(len(payload) // 4, len(p.STATS_FIELDS))
+        return dict(zip(p.STATS_FIELDS, struct.unpack_from(f"<{n}I", payload)))
+
+    # -- the board's own sensor --------------------------------------------------------------
+
+    def set_mode(self, mode: int) -> p.ModeReply:
+        """MODE_HOST, or MODE_LIVE and/or MODE_RECORD: the firmware starts its sensor for the model."""
+        self.unsolicited.clear()
+        return p.ModeReply.parse(self.request(p.MODE, bytes([mode]), p.MODE_REPLY).payload)
+
+    def sensor_frames(self, timeout: float | None = None) -> Iterator[p.LiveResult | p.SampleBlock | p.SensorEvent]:
+        """What LIVE and RECORD send, as it comes; ends when nothing has come for timeout seconds
+        (never, without one)."""
+        parsers = {p.LIVE_RESULT: p.LiveResult.parse, p.SAMPLES: p.SampleBlock.parse,
+                   p.SENSOR_EVENT: p.SensorEvent.parse}
+        last = time.monotonic()
+        while True:
+            self._take_texts()
+            for frame in self.link.reader.frames:
+                if frame.type in p.UNSOLICITED:
+                    self.unsolicited.append(frame)
+            self.link.reader.frames.clear()
+            while self.unsolicited:
+                last = time.monotonic()
+                frame = self.unsolicited.pop(0)
+                yield parsers[frame.type](frame.payload)
+            if timeout is not None and time.monotonic() - last > timeout:
+                return
+            self.link.poll()
 
     def reset(self, boot_timeout: float = 10.0) -> p.Info:
         self.request(p.RESET, b"", p.ACK)

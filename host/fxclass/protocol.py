@@ -16,8 +16,11 @@ OVERHEAD = HEADER.size + 4
 MAX_PAYLOAD = 1600
 
 INFO, INFER, STREAM_START, STREAM_DATA = 0x01, 0x02, 0x03, 0x04
-UPLOAD_BEGIN, UPLOAD_CHUNK, UPLOAD_COMMIT, STATS, RESET = 0x05, 0x06, 0x07, 0x08, 0x09
+UPLOAD_BEGIN, UPLOAD_CHUNK, UPLOAD_COMMIT, STATS, RESET, MODE = 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A
 ACK, INFO_REPLY, RESULT, STREAM_REPLY, STATS_REPLY, ERROR = 0x80, 0x81, 0x82, 0x84, 0x88, 0xFF
+MODE_REPLY, LIVE_RESULT, SAMPLES, SENSOR_EVENT = 0x8A, 0x8B, 0x8C, 0x8D
+UNSOLICITED = (LIVE_RESULT, SAMPLES, SENSOR_EVENT)  # sent in LIVE and RECORD without a request
+MODE_HOST, MODE_LIVE, MODE_RECORD = 0x00, 0x01, 0x02
 
 ERROR_NAMES = {
     0x01: "unknown message type",
@@ -26,6 +29,12 @@ ERROR_NAMES = {
     0x04: "model too large for the firmware's upload buffer",
     0x05: "uploaded model does not match the CRC announced at begin",
     0x06: "stream data before STREAM_START",
+    0x07: "no sensor answers on the board's bus (no shield fitted, or an emulator without one)",
+    0x08: "the model declares no physical scale for its inputs (counts per g, dps, ...) that the sensor can give",
+    0x09: "the model's channels are not the sensor's (accelerometer x, y, z then gyroscope x, y, z, in g or "
+          "m/s2 and dps or rad/s)",
+    0x0A: "the model's sample rate is above the sensor's fastest",
+    0x0B: "the sensor answered, then failed on its bus while starting",
 }
 MODEL_STATUS = {
     1: "bad argument", 2: "bad magic", 3: "unsupported format version", 4: "size mismatch",
@@ -33,7 +42,9 @@ MODEL_STATUS = {
     9: "requantization parameter out of range", 10: "misaligned blob",
 }
 STATS_FIELDS = ("frames_ok", "crc_errors", "framing_errors", "oversize_frames", "error_replies",
-                "rx_overruns", "inferences", "uptime_ms")
+                "rx_overruns", "inferences", "uptime_ms", "sensor_samples", "sensor_lost", "sensor_errors",
+                "live_results")
+UNIT_NAMES = {0: "counts", 1: "g", 2: "m/s2", 3: "dps", 4: "rad/s", 5: "A", 6: "other"}
 
 
 def error_text(code: int) -> str:
@@ -127,20 +138,102 @@ class Info:
     max_classes: int
     board: str
     class_names: list[str]
+    mode: int = 0
+    sensor: str | None = None  # the part the firmware found on its bus, None without one
 
-    FIXED = struct.Struct("<HBBBBHIIHHHHBBBxIHH")
+    FIXED = struct.Struct("<HBBBBHIIHHHHBBBBIHH")
 
     @classmethod
     def parse(cls, payload: bytes) -> "Info":
         if len(payload) < cls.FIXED.size:
             raise LinkError("INFO reply too short")
         (proto, major, minor, patch, cyc, max_payload, sysclk, model_id, wlen, nch, hop, rate, ncls,
-         nlay, uploaded, max_model, max_values, max_classes) = cls.FIXED.unpack_from(payload)
+         nlay, uploaded, state, max_model, max_values, max_classes) = cls.FIXED.unpack_from(payload)
         strings = payload[cls.FIXED.size:].split(b"\0")
         board, names = strings[0].decode(errors="replace"), [s.decode(errors="replace") for s in strings[1:1 + ncls]]
+        sensor = strings[1 + ncls].decode(errors="replace") if len(strings) > 1 + ncls and state & 0x10 else None
         return cls(proto, f"{major}.{minor}.{patch}", CYCLE_SOURCES.get(cyc, f"unknown ({cyc})"), max_payload, sysclk,
                    model_id, wlen, nch, hop, rate, ncls, nlay, bool(uploaded), max_model, max_values,
-                   max_classes, board, names)
+                   max_classes, board, names, state & 0x03, sensor or None)
+
+
+@dataclass
+class SensorChannel:
+    mult: int
+    shift: int
+    unit: str
+    full_scale: int  # in g or dps
+    counts_per_unit: float  # the model's
+
+
+@dataclass
+class ModeReply:
+    """How the sensor feeds the model in LIVE and RECORD: its rate, and each channel's conversion."""
+
+    mode: int
+    sensor_rate_mhz: int
+    channels: list[SensorChannel]
+
+    HEAD = struct.Struct("<BBxxI")
+
+    @classmethod
+    def parse(cls, payload: bytes) -> "ModeReply":
+        if len(payload) < cls.HEAD.size:
+            raise LinkError("MODE reply too short")
+        mode, n, rate = cls.HEAD.unpack_from(payload)
+        if len(payload) != cls.HEAD.size + 12 * n:
+            raise LinkError(f"MODE reply of {len(payload)} bytes for {n} channels")
+        channels = [SensorChannel(m, sh, UNIT_NAMES.get(u, f"unit {u}"), fs, cpu / 65536)
+                    for m, sh, u, fs, cpu in struct.iter_unpack("<iBBHI", payload[cls.HEAD.size:])]
+        return cls(mode, rate, channels)
+
+
+@dataclass
+class LiveResult:
+    """A LIVE result: the hop's result record and the model-rate samples seen up to its window's end."""
+
+    samples: int
+    result: "Result"
+
+    @classmethod
+    def parse(cls, payload: bytes) -> "LiveResult":
+        if len(payload) < 4:
+            raise LinkError("LIVE result too short")
+        return cls(struct.unpack_from("<I", payload)[0], Result.parse_many(payload[4:], 1)[0])
+
+
+@dataclass
+class SampleBlock:
+    """RECORD samples: the index of the first since the mode started, the FIFO's losses so far, and
+    the sensor's counts (count, channels) int16 at its rate."""
+
+    first: int
+    lost: int
+    samples: np.ndarray
+
+    HEAD = struct.Struct("<IIBBxx")
+
+    @classmethod
+    def parse(cls, payload: bytes) -> "SampleBlock":
+        if len(payload) < cls.HEAD.size:
+            raise LinkError("SAMPLES frame too short")
+        first, lost, count, ch = cls.HEAD.unpack_from(payload)
+        if len(payload) != cls.HEAD.size + 2 * count * ch or ch == 0:
+            raise LinkError(f"SAMPLES frame of {len(payload)} bytes for {count} samples of {ch} channels")
+        data = np.frombuffer(payload, dtype="<i2", offset=cls.HEAD.size).astype(np.int16).reshape(count, ch)
+        return cls(first, lost, data)
+
+
+@dataclass
+class SensorEvent:
+    answering: bool
+    bus_errors: int
+
+    @classmethod
+    def parse(cls, payload: bytes) -> "SensorEvent":
+        if len(payload) != 8:
+            raise LinkError("SENSOR_EVENT frame of the wrong length")
+        return cls(bool(payload[0]), struct.unpack_from("<I", payload, 4)[0])
 
 
 class FrameReader:

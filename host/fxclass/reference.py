@@ -183,3 +183,33 @@ def sensor_path(samples: np.ndarray, mult, shift, in_rate_mhz: int, out_rate_mhz
     a, b = conv[n], conv[np.minimum(n + 1, len(conv) - 1)]
     y = np.floor_divide(a * (q - r)[:, None] + b * r[:, None] + q // 2, q)
     return y.astype(np.int16)
+
+
+class SensorPathStream:
+    """fx_sensor_path one sample at a time, as the firmware runs it (sensor_path is the same on a
+    whole recording): for turning RECORD's samples into the model's as they arrive."""
+
+    def __init__(self, mult, shift, in_rate_mhz: int, out_rate_mhz: int):
+        self.mult = np.asarray(mult, dtype=np.int64)
+        self.shift = np.asarray(shift, dtype=np.int64)
+        g = math.gcd(in_rate_mhz, out_rate_mhz)
+        self.p, self.q = in_rate_mhz // g, out_rate_mhz // g
+        self.restart()
+
+    def restart(self) -> None:
+        self.prev: np.ndarray | None = None
+        self.acc = 0
+
+    def push(self, samples: np.ndarray) -> np.ndarray:
+        out = []
+        for x in np.asarray(samples, dtype=np.int64):
+            x = np.clip((x * self.mult + (np.int64(1) << (self.shift - 1))) >> self.shift, -32768, 32767)
+            if self.prev is None:
+                self.prev, self.acc = x, 0
+                continue
+            while self.acc < self.q:
+                out.append(np.floor_divide(self.prev * (self.q - self.acc) + x * self.acc + self.q // 2, self.q))
+                self.acc += self.p
+            self.acc -= self.q
+            self.prev = x
+        return np.array(out, dtype=np.int16).reshape(len(out), len(self.mult))

@@ -106,16 +106,23 @@ class Emulator:
     """
 
     def __init__(self, board: str = "netduinoplus2", elf: str | Path | None = None, renode: bool = False,
-                 port: int | None = None, native: bool = False, renode_path: str | Path | None = None):
+                 port: int | None = None, native: bool = False, renode_path: str | Path | None = None,
+                 shield: bool = True, imu_recording: str | Path | None = None, imu_speedup: float | None = None):
         self.board = "host" if native else board
         self.elf = Path(elf).resolve() if elf else (NATIVE_BINARY if native else firmware_elf(board))
         self.renode = renode
         self.native = native
         self.renode_path = renode_path
         self.port = port or free_port()
+        # Renode: the X-NUCLEO-IKS01A3's LSM6DSO on I2C1 (renode/iks01a3.resc). Native: the simulated
+        # part answers only when it has a recording to play. The recording is a CSV (recording.py).
+        self.shield = shield and renode
+        self.imu_recording = Path(imu_recording) if imu_recording else None
+        self.imu_speedup = imu_speedup
         self.proc: subprocess.Popen | None = None
         self._script: Path | None = None
         self._log: Path | None = None
+        self._imu_file: Path | None = None
 
     @property
     def url(self) -> str:
@@ -145,10 +152,44 @@ class Emulator:
             raise ToolError(f"no Renode platform for board {self.board!r}: renode/ has {', '.join(RENODE_BOARDS)}")
         return RENODE_DIR / f"{self.board}.repl"
 
+    def _prepare_imu(self) -> None:
+        """The recording in the form the emulated sensor plays: a RESD file, or the native port's."""
+        if self.imu_recording is None or self._imu_file is not None:
+            return
+        from .recording import read_recording
+        from .sensor import write_native_imu, write_resd
+        if not (self.renode or self.native):
+            raise ToolError("QEMU has no sensor to play an IMU recording: use --renode or --native")
+        if self.renode and not self.shield:
+            raise ToolError("an IMU recording needs the sensor shield in Renode")
+        rec = read_recording(self.imu_recording)
+        fd, name = tempfile.mkstemp(prefix="fxclass-imu-", suffix=".resd" if self.renode else ".txt")
+        os.close(fd)
+        self._imu_file = Path(name)
+        if self.renode:
+            write_resd(rec, self._imu_file, find_renode(self.renode_path))
+        else:
+            write_native_imu(rec, self._imu_file)
+
+    def play_imu(self) -> None:
+        """Renode: start playing the recording to the sensor now (virtual time), as LIVE or RECORD
+        starts; the native part starts playing when its FIFO starts by itself."""
+        if self.renode and self._imu_file is not None and self.proc is not None and self.proc.stdin is not None:
+            for kind in ("Acceleration", "AngularRate"):
+                self.monitor(f"sysbus.i2c1.lsm6dso Feed{kind}SamplesFromRESD @{self._imu_file} 0 0 CurrentVirtualTime")
+
+    def monitor(self, command: str) -> None:
+        """A command for Renode's monitor (its console reads stdin)."""
+        self.proc.stdin.write(command.encode() + b"\n")
+        self.proc.stdin.flush()
+
     def _renode_script(self) -> Path:
         if self._script is None:
             lines = [f"$platform=@{self.renode_platform()}", f"$elf=@{self.elf}", f"$port={self.port}",
-                     f"include @{RENODE_DIR / 'fxclass.resc'}", "start"]
+                     f"include @{RENODE_DIR / 'fxclass.resc'}"]
+            if self.shield:
+                lines.append(f"include @{RENODE_DIR / 'iks01a3.resc'}")
+            lines.append("start")
             fd, name = tempfile.mkstemp(prefix="fxclass-", suffix=".resc")
             with os.fdopen(fd, "w") as f:
                 f.write("\n".join(lines) + "\n")
@@ -159,8 +200,15 @@ class Emulator:
         if not self.elf.exists():
             make = "make native" if self.native else f"make firmware BOARD={self.board}"
             raise ToolError(f"firmware image {self.elf} not found: run `{make}`")
+        self._prepare_imu()
         cmd = self.command()
-        env = {**os.environ, "FXCLASS_NATIVE_PORT": str(self.port)} if self.native else None
+        env = None
+        if self.native:
+            env = {**os.environ, "FXCLASS_NATIVE_PORT": str(self.port)}
+            if self._imu_file is not None:
+                env["FXCLASS_NATIVE_IMU"] = str(self._imu_file)
+            if self.imu_speedup is not None:  # else $FXCLASS_NATIVE_IMU_SPEEDUP, or real time
+                env["FXCLASS_NATIVE_IMU_SPEEDUP"] = repr(self.imu_speedup)
         # The emulator's output goes to a file, read only when it fails: a pipe nobody reads would
         # stall it once full. Renode's monitor reads stdin: an open pipe, so it never sees its end.
         fd, log = tempfile.mkstemp(prefix="fxclass-emulator-", suffix=".log")
@@ -199,10 +247,10 @@ class Emulator:
         if self.proc is not None and self.proc.stdin is not None:
             self.proc.stdin.close()
         self.proc = None
-        for path in (self._script, self._log):
+        for path in (self._script, self._log, self._imu_file):
             if path is not None:
                 path.unlink(missing_ok=True)
-        self._script = self._log = None
+        self._script = self._log = self._imu_file = None
 
     def __enter__(self) -> "Emulator":
         return self.start()

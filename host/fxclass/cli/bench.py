@@ -13,9 +13,9 @@ from .common import device_options, open_device
 @device_options
 @click.option("--windows", default=64, show_default=True, help="Hops to stream for the throughput figures.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def command(port, baud, sim, timeout, windows, as_json):
+def command(target, windows, as_json):
     """Measure cycles per inference and windows per second over the link."""
-    with open_device(port, baud, sim, timeout) as dev:
+    with open_device(target) as dev:
         r = measure(dev, windows)
     if as_json:
         click.echo(json.dumps(r.as_dict(), indent=2))

@@ -2,34 +2,100 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+from dataclasses import dataclass
 
 import click
 
 from ..link import DEFAULT_BAUD, ENV_BAUD, ENV_PORT, Device
-from ..sim import Emulator
+from ..sim import RENODE_BOARDS, Emulator
+
+
+@dataclass
+class Target:
+    """Where a command's device is: a port, or an emulator started for the command."""
+
+    port: str | None
+    baud: int
+    timeout: float
+    sim: bool = False
+    renode: bool = False
+    native: bool = False
+    board: str | None = None
+    imu_recording: str | None = None
+    emulator: Emulator | None = None  # set while open_device runs one
+
+    def describe(self) -> str:
+        return "Renode" if self.renode else "the native port" if self.native else "QEMU" if self.sim else self.port
+
+
+def _baud_from_env() -> int:
+    value = os.environ.get(ENV_BAUD, str(DEFAULT_BAUD))
+    try:
+        baud = int(value)
+    except ValueError:
+        raise click.BadParameter(f"${ENV_BAUD}={value!r} is not a baud rate: give a number such as 115200",
+                                 param_hint="--baud") from None
+    return baud
 
 
 def device_options(func):
-    """--port, --baud, --sim and --timeout, with FXCLASS_PORT and FXCLASS_BAUD as defaults."""
-    func = click.option("--timeout", default=3.0, show_default=True, help="Seconds to wait for each reply.")(func)
-    func = click.option("--sim", is_flag=True, help="Boot the firmware in QEMU for this command and use it.")(func)
-    func = click.option("--baud", type=int, default=lambda: int(os.environ.get(ENV_BAUD, DEFAULT_BAUD)),
-                        show_default=f"${ENV_BAUD} or {DEFAULT_BAUD}", help="Baud rate of a serial port.")(func)
-    func = click.option("--port", "port", default=lambda: os.environ.get(ENV_PORT),
-                        help=f"Device path, socket://HOST:PORT or loop:// (default: ${ENV_PORT}, else the "
-                             "single ST-LINK port).")(func)
-    return func
+    """--port, --baud, --timeout and the emulators (--sim, --renode, --native, --board,
+    --imu-recording), handed to the command as one `target` (FXCLASS_PORT and FXCLASS_BAUD are the
+    defaults of --port and --baud)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, port, baud, timeout, sim, renode, native, board, imu_recording, **kwargs):
+        if renode and native:
+            raise click.UsageError("--renode and --native exclude each other")
+        if imu_recording and not (renode or native):
+            raise click.UsageError("--imu-recording plays a recording to an emulated sensor: add --renode or --native")
+        if board and not renode:
+            raise click.UsageError("--board chooses the Renode platform: add --renode (QEMU runs netduinoplus2)")
+        sim = sim or renode or native
+        target = Target(None if sim else port, baud if baud is not None else _baud_from_env(), timeout, sim, renode,
+                        native, board or ("nucleo_f446re" if renode else None), imu_recording)
+        return func(*args, target=target, **kwargs)
+
+    opts = [
+        click.option("--port", default=lambda: os.environ.get(ENV_PORT),
+                     help=f"Device path, socket://HOST:PORT or loop:// (default: ${ENV_PORT}, else the single "
+                          "ST-LINK port)."),
+        click.option("--baud", type=click.IntRange(300, 10_000_000), default=None,
+                     show_default=f"${ENV_BAUD} or {DEFAULT_BAUD}", help="Baud rate of a serial port."),
+        click.option("--timeout", default=3.0, show_default=True, type=click.FloatRange(0.1, 3600),
+                     help="Seconds to wait for each reply."),
+        click.option("--sim", is_flag=True, help="Boot the firmware in an emulator for this command (QEMU unless "
+                                                  "--renode or --native)."),
+        click.option("--renode", is_flag=True, help="Boot it in Renode: a Nucleo with the X-NUCLEO-IKS01A3's "
+                                                    "LSM6DSO (Renode from $FXCLASS_RENODE or PATH)."),
+        click.option("--native", is_flag=True, help="Run it natively (`make native`), with a simulated LSM6DSO "
+                                                    "when --imu-recording is given."),
+        click.option("--board", type=click.Choice(RENODE_BOARDS), help="With --renode: the Nucleo (default "
+                                                                        "nucleo_f446re)."),
+        click.option("--imu-recording", type=click.Path(exists=True, dir_okay=False),
+                     help="With --renode or --native: a CSV recording (accelerometer then gyroscope, units "
+                          "declared) that the emulated sensor plays."),
+    ]
+    for opt in reversed(opts):
+        wrapper = opt(wrapper)
+    return wrapper
 
 
 @contextlib.contextmanager
-def open_device(port: str | None, baud: int, sim: bool, timeout: float = 3.0, elf: str | None = None):
-    """A connected Device, on an emulator started for the occasion when sim is set."""
+def open_device(target: Target, elf: str | None = None):
+    """A connected Device, on an emulator started for the occasion when the target is one."""
     with contextlib.ExitStack() as stack:
-        if sim:
-            emu = stack.enter_context(Emulator(elf=elf))
+        port = target.port
+        if target.sim:
+            board = target.board or "netduinoplus2"
+            emu = stack.enter_context(Emulator(board, elf, target.renode, native=target.native,
+                                               imu_recording=target.imu_recording))
+            target.emulator = emu
             port = emu.url
-        dev = stack.enter_context(Device.open(port, baud, timeout=timeout, boot_timeout=max(2.0, 2 * timeout)))
+        boot = max(2.0, 2 * target.timeout) if not target.renode else max(30.0, 2 * target.timeout)
+        dev = stack.enter_context(Device.open(port, target.baud, timeout=target.timeout, boot_timeout=boot))
         yield dev
 
 

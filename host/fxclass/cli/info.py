@@ -12,9 +12,9 @@ from .common import device_options, open_device
 @click.command("info")
 @device_options
 @click.option("--json", "as_json", is_flag=True, help="Print the INFO reply as JSON.")
-def command(port, baud, sim, timeout, as_json):
+def command(target, as_json):
     """Ask the firmware for its version, board, clock, limits and model."""
-    with open_device(port, baud, sim, timeout) as dev:
+    with open_device(target) as dev:
         info = dev.info
         if as_json:
             click.echo(json.dumps(asdict(info), indent=2))

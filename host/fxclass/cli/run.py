@@ -22,13 +22,13 @@ from .common import ResultTable, device_options, open_device
 @click.option("--output", type=click.Path(dir_okay=False), help="Write results as they come (.jsonl or .csv).")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Draw probabilities over time and the confusion matrix (PNG).")
 @click.option("--quiet", is_flag=True, help="No per-window lines, only the summary.")
-def command(port, baud, sim, timeout, dataset, split, csv_path, limit, output, plot, quiet):
+def command(target, dataset, split, csv_path, limit, output, plot, quiet):
     """Classify windows on the device: a dataset split (INFER) or a recording (STREAM)."""
     if bool(dataset) == bool(csv_path):
         raise click.UsageError("give exactly one of --dataset or --csv")
     if csv_path:  # read the recording before touching the device: a bad file fails fast
         samples, sample_labels, _ = datasets.read_csv(csv_path)
-    with open_device(port, baud, sim, timeout) as dev:
+    with open_device(target) as dev:
         info = dev.info
         names = info.class_names
         click.echo(f"{info.board}: firmware {info.firmware_version}, model 0x{info.model_id:08x} "

@@ -15,7 +15,7 @@ from .common import device_options, open_device
 @device_options
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Send the blob even if the host's own check refuses it.")
-def command(port, baud, sim, timeout, model, force):
+def command(target, model, force):
     """Upload MODEL.fxm; the old model keeps running unless the new one is accepted."""
     try:
         blob = Path(model).read_bytes()
@@ -23,7 +23,7 @@ def command(port, baud, sim, timeout, model, force):
         raise ModelFormatError(f"cannot read {model}: {exc.strerror}") from exc
     if not force:
         fxm.unpack(blob)
-    with open_device(port, baud, sim, timeout) as dev:
+    with open_device(target) as dev:
         with tqdm(total=len(blob), unit="B", disable=None, leave=False) as bar:
             dev.upload(blob, progress=bar.update)
         click.echo(f"model 0x{dev.info.model_id:08x} is running ({len(blob)} bytes)")

@@ -17,10 +17,10 @@ from .common import device_options, open_device
 @click.option("--model", default=str(REPO / "models" / "default.fxm"), show_default="models/default.fxm",
               type=click.Path(dir_okay=False), help="The .fxm the device runs.")
 @click.option("--limit", type=int, help="Only the first N windows.")
-def command(port, baud, sim, timeout, dataset, split, model, limit):
+def command(target, dataset, split, model, limit):
     """Exit 0 when every window agrees bit for bit, 2 when any differs."""
     qm = fxm.load(model)
-    with open_device(port, baud, sim, timeout) as dev:
+    with open_device(target) as dev:
         if dev.info.model_id != qm.model_id:
             click.echo(f"warning: the device runs model 0x{dev.info.model_id:08x}, {model} is "
                        f"0x{qm.model_id:08x}; upload it first", err=True)

@@ -1,0 +1,61 @@
+"""fxclass live: the board classifies its own sensor's samples; a line per hop as results come."""
+from __future__ import annotations
+
+import click
+
+from .. import protocol as p
+from ..errors import LinkError
+from ..runner import ResultWriter, Record
+from ..sensor import SensorSession
+from .common import ResultTable, device_options, open_device
+
+
+@click.command("live")
+@device_options
+@click.option("--seconds", type=click.FloatRange(0.1, 86400), help="Stop after this much sensor time (default: Ctrl-C).")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write results as they come (.jsonl or .csv).")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Draw the probabilities over time (PNG) at the end.")
+@click.option("--quiet", is_flag=True, help="No per-hop lines, only the summary.")
+def command(target, seconds, output, plot, quiet):
+    """Classify what the board's sensor sees, with the model on the board: a result per hop."""
+    with open_device(target) as dev:
+        info = dev.info
+        names = info.class_names
+        session = SensorSession(dev, target.emulator)
+        setup = session.start(p.MODE_LIVE)
+        click.echo(f"{info.board}: {info.sensor} at {setup.sensor_rate_mhz / 1000:g} Hz -> model 0x{info.model_id:08x} "
+                   f"at {info.sample_rate_hz} Hz, a result every {info.hop_len} samples "
+                   f"({info.hop_len / info.sample_rate_hz:g} s)")
+        writer = ResultWriter(output, names) if output else None
+        table = ResultTable(names)
+        records: list[Record] = []
+        if not quiet:
+            click.echo(table.header())
+        wanted = None if seconds is None else int(round(seconds * info.sample_rate_hz))
+        try:
+            for live in session.live_results(wanted, max(10.0, 2 * target.timeout + info.hop_len / info.sample_rate_hz)):
+                rec = session.record(live)
+                records.append(rec)
+                if writer:
+                    writer.write(rec)
+                if not quiet:
+                    click.echo(table.row(rec))
+                for message in session.take_messages():
+                    click.echo(message, err=True)
+        except KeyboardInterrupt:
+            click.echo(f"interrupted after {len(records)} results", err=True)
+            raise
+        except LinkError as exc:
+            click.echo(f"error: {exc}; {len(records)} results were kept", err=True)
+            raise SystemExit(exc.exit_code) from None
+        finally:
+            if writer:
+                writer.close()
+            session.stop()
+        missing = session.missing_hops
+        click.echo(f"{len(records)} results" + (f", written to {output}" if output else "")
+                   + (f"; {missing} hops missing" if missing else ""))
+        if plot and records:
+            from ..plot import plot_results
+            plot_results(records, names, plot)
+            click.echo(f"plot written to {plot}")
