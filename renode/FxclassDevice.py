@@ -6,6 +6,7 @@ Renode; either way the console UART ends up on a local TCP socket that these key
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 from robot.api.deco import keyword, library
@@ -14,8 +15,13 @@ from fxclass import datasets, fxm, protocol as p
 from fxclass.build import elf_symbols
 from fxclass.errors import DeviceError
 from fxclass.link import Device
+from fxclass.recording import read_recording
 from fxclass.reference import Pipeline
+from fxclass.sensor import IMU_CHANNEL_NAMES, expected_live, find_block, write_resd
 from fxclass.sim import free_port
+
+# Renode's LSM6DSO samples at its batching rate in whole hertz: 12 for the part's 12.5 Hz.
+RENODE_SENSOR_HZ = 12
 
 
 @library(scope="SUITE")
@@ -23,6 +29,10 @@ class FxclassDevice:
     def __init__(self):
         self.dev: Device | None = None
         self.model: fxm.Model | None = None
+        self.setup: p.ModeReply | None = None
+        self.fed: np.ndarray | None = None  # the sensor counts the recording makes the part deliver
+        self.raw: list[p.SampleBlock] = []
+        self.live: list[p.LiveResult] = []
 
     @keyword("Connect To Firmware")
     def connect(self, url: str, model: str = "models/default.fxm"):
@@ -155,3 +165,106 @@ class FxclassDevice:
                         m.input_mult, m.input_shift, layers, model_id=int(model_id, 0), feature_set=m.feature_set)
         self.dev.upload(fxm.pack(new))
         self.model = new
+
+    # -- the board's own sensor (renode/sensor.robot) ------------------------------------------
+
+    @keyword("Write IMU Recording")
+    def write_imu_recording(self, folder: str, renode_tools: str | None = None, windows: int = 4,
+                            rate_hz: float = RENODE_SENSOR_HZ, accel_full_scale_g: int = 16,
+                            gyro_full_scale_dps: int = 2000) -> str:
+        """BasicMotions test windows (10 Hz) as the LSM6DSO would sample them at rate_hz (Renode's
+        part samples at 12 Hz where a real one does 12.5), in whole counts of the given full scales,
+        written as a CSV recording and, with Renode's tools folder, as RESD; returns the path of
+        the RESD, or of the CSV without tools."""
+        test = datasets.basicmotions("test")
+        motion = np.concatenate(test.windows[:int(windows)]).astype(np.float64) / datasets.BASICMOTIONS_COUNTS_PER_UNIT
+        t_in = np.arange(len(motion)) / datasets.BASICMOTIONS_RATE_HZ
+        rate_hz = float(rate_hz)
+        t_out = np.arange(int(len(motion) * rate_hz / datasets.BASICMOTIONS_RATE_HZ)) / rate_hz
+        resampled = np.stack([np.interp(t_out, t_in, motion[:, c]) for c in range(6)], axis=1)
+        accel_lsb_per_g = 32768 / int(accel_full_scale_g)  # as Renode's model scales acceleration
+        gyro_lsb_per_dps = 1000 / {125: 4.375, 250: 8.75, 500: 17.5, 1000: 35, 2000: 70}[int(gyro_full_scale_dps)]
+        counts = np.concatenate([np.round(resampled[:, :3] * accel_lsb_per_g),
+                                 np.round(np.degrees(resampled[:, 3:]) * gyro_lsb_per_dps)], axis=1)
+        self.fed = np.clip(counts, -32767, 32767).astype(np.int16)
+        physical = np.concatenate([self.fed[:, :3] / accel_lsb_per_g, self.fed[:, 3:] / gyro_lsb_per_dps], axis=1)
+        csv_path = Path(folder) / "imu.csv"
+        with csv_path.open("w") as f:
+            f.write(f"# sample_rate_hz: {rate_hz:g}\n# units: g, g, g, dps, dps, dps\n")
+            f.write(",".join(IMU_CHANNEL_NAMES) + "\n")
+            f.writelines(",".join(repr(float(v)) for v in row) + "\n" for row in physical)
+        if not renode_tools:
+            return str(csv_path)
+        resd = Path(folder) / "imu.resd"
+        write_resd(read_recording(csv_path), resd, Path(renode_tools))
+        return str(resd)
+
+    @keyword("Start Sensor Mode")
+    def start_sensor_mode(self, *modes: str):
+        flags = {"LIVE": p.MODE_LIVE, "RECORD": p.MODE_RECORD}
+        self.setup = self.dev.set_mode(sum(flags[m] for m in modes))
+        self.raw, self.live = [], []
+        return self.setup.sensor_rate_mhz
+
+    @keyword("Collect Sensor Frames")
+    def collect(self, hops: int = 0, samples: int = 0, idle_timeout: float = 30):
+        """Until LIVE has answered hops results and RECORD has sent samples samples."""
+        for frame in self.dev.sensor_frames(timeout=float(idle_timeout)):
+            if isinstance(frame, p.SampleBlock):
+                self.raw.append(frame)
+            elif isinstance(frame, p.LiveResult):
+                self.live.append(frame)
+            elif not frame.answering:
+                raise AssertionError(f"the sensor stopped answering: {frame}")
+            if len(self.live) >= int(hops) and sum(len(b.samples) for b in self.raw) >= int(samples):
+                self.dev.set_mode(p.MODE_HOST)
+                return
+        raise AssertionError(f"after {len(self.live)} results and {sum(len(b.samples) for b in self.raw)} samples "
+                             f"nothing came for {idle_timeout} s")
+
+    def _raw(self) -> np.ndarray:
+        firsts = [b.first for b in self.raw]
+        sizes = [len(b.samples) for b in self.raw]
+        if firsts != [sum(sizes[:k]) for k in range(len(sizes))]:
+            raise AssertionError(f"RECORD's sample indexes have gaps or repeats: {firsts[:20]}")
+        if self.raw and self.raw[-1].lost:
+            raise AssertionError(f"the sensor's FIFO lost {self.raw[-1].lost} samples")
+        return np.concatenate([b.samples for b in self.raw])
+
+    @keyword("LIVE Results Should Match The Reference For Every Hop")
+    def live_matches_reference(self):
+        """Every hop, none missing, equal to the host reference on the samples RECORD returned."""
+        indexes = [r.result.index for r in self.live]
+        if indexes != list(range(len(indexes))):
+            raise AssertionError(f"LIVE hops {indexes}: some are missing or repeated")
+        classes, probs = expected_live(self._raw(), self.setup, self.model)
+        if len(classes) < len(self.live):
+            raise AssertionError(f"{len(self.live)} LIVE results for samples that make {len(classes)} windows")
+        for r, c, prob in zip(self.live, classes, probs):
+            if r.result.class_index != c or not np.array_equal(r.result.prob_q15, prob):
+                raise AssertionError(f"hop {r.result.index}: firmware {r.result.class_index} {r.result.prob_q15.tolist()}, "
+                                     f"reference {c} {prob.tolist()}")
+        return len(self.live)
+
+    @keyword("RECORD Should Have Returned Exactly The Samples Fed")
+    def record_matches_fed(self):
+        """The recording's counts, in order, each once, after the part's samples from before it began."""
+        raw = self._raw()
+        start = find_block(raw, self.fed)
+        if start is None:
+            raise AssertionError(f"the {len(self.fed)} samples fed are not in the {len(raw)} recorded in one piece; "
+                                 f"first fed {self.fed[0].tolist()}, recorded {raw[:4].tolist()}")
+        return start
+
+    @keyword("Starting LIVE Should Be Refused For Want Of A Sensor")
+    def no_sensor(self):
+        info = self.dev.request_info()
+        if info.sensor is not None:
+            raise AssertionError(f"INFO says a {info.sensor} is fitted")
+        try:
+            self.dev.set_mode(p.MODE_LIVE)
+        except DeviceError as exc:
+            if exc.code != 0x07:
+                raise AssertionError(f"refused with {exc}, not for want of a sensor") from None
+            return str(exc)
+        raise AssertionError("the firmware started LIVE without a sensor")

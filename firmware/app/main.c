@@ -9,15 +9,17 @@ extern const uint8_t fx_default_model[];
 extern const uint8_t fx_default_model_end[];
 
 #define HEARTBEAT_HALF_PERIOD_MS 500u
-/* The sensor's FIFO is read this often in LIVE and RECORD: a few samples at a time at the low
-   rates classifiers use, and well before its 512 words fill at the highest. */
-#define SENSOR_POLL_MS 10u
+/* In LIVE and RECORD the sensor's FIFO is read every four samples' time, at least every 50 ms
+   (a few samples at a time at the low rates classifiers use) and at most every millisecond (well
+   before its 512 words fill at the highest rates). */
+#define SENSOR_POLL_MAX_MS 50u
 #define SENSOR_RETRY_MS 500u
 #define SENSOR_SAMPLES_PER_READ 8u
 
 static fx_server server;
 static const fx_sensor_driver *sensor;
 static uint8_t sensor_failed;   /* it stopped answering during LIVE or RECORD; retried */
+static uint32_t sensor_poll_ms = SENSOR_POLL_MAX_MS;
 
 static void port_write(void *ctx, const uint8_t *data, size_t len)
 {
@@ -60,7 +62,13 @@ static uint8_t port_sensor_start(void *ctx, const fx_model *model, fx_sensor_set
         return FX_E_NO_SENSOR;
     }
     sensor_failed = 0;
-    return sensor_error_code(fx_sensor_start_for_model(sensor, model, setup));
+    const uint8_t code = sensor_error_code(fx_sensor_start_for_model(sensor, model, setup));
+    if (code == 0) {
+        const uint32_t four_samples_ms = 4000000u / setup->rate_mhz;
+        sensor_poll_ms = four_samples_ms < 1u ? 1u : four_samples_ms > SENSOR_POLL_MAX_MS ? SENSOR_POLL_MAX_MS
+                                                                                          : four_samples_ms;
+    }
+    return code;
 }
 
 static void port_sensor_stop(void *ctx)
@@ -99,7 +107,7 @@ static void sensor_poll(uint32_t now_ms, uint32_t *next_ms)
     }
     fx_server_sensor_samples(&server, samples, count, lost);
     /* A full read may have left more behind: come back at once. */
-    *next_ms = count == SENSOR_SAMPLES_PER_READ ? now_ms : now_ms + SENSOR_POLL_MS;
+    *next_ms = count == SENSOR_SAMPLES_PER_READ ? now_ms : now_ms + sensor_poll_ms;
 }
 
 /* "\0<prefix><text>\r\n\0": a text line, as fx_port_text writes one. */

@@ -162,10 +162,10 @@ def write_native_imu(rec: Recording, path: str | Path) -> None:
         f.writelines(" ".join(str(v) for v in row) + "\n" for row in micro)
 
 
-def write_resd(rec: Recording, path: str | Path, renode_launcher: Path, start_time_ns: int = 0) -> None:
+def write_resd(rec: Recording, path: str | Path, renode_tools: Path, start_time_ns: int = 0) -> None:
     """A RESD file for Renode's LSM6DSO (acceleration in micro-g and angular rate in 10^-5 rad/s, the
-    units its model reads), made by Renode's own tools/csv2resd."""
-    tool = renode_launcher.resolve().parent / "tools" / "csv2resd" / "csv2resd.py"
+    units its model reads), made by csv2resd from renode_tools, the tools/ folder of a Renode."""
+    tool = Path(renode_tools) / "csv2resd" / "csv2resd.py"
     if not tool.is_file():
         raise ToolError(f"Renode's csv2resd is not at {tool}: use a Renode release, which has tools/csv2resd")
     micro = imu_micro_units(rec)
@@ -185,3 +185,12 @@ def write_resd(rec: Recording, path: str | Path, renode_launcher: Path, start_ti
         raise ToolError(f"csv2resd failed: {proc.stderr.strip()[-500:] or proc.stdout.strip()[-500:]}"
                         + (f" (install Renode's tool requirements: pip install -r {tool.parent / 'requirements.txt'})"
                            if missing else ""))
+
+
+def find_block(recorded: np.ndarray, fed: np.ndarray) -> int | None:
+    """Where fed (n, channels) lies in recorded whole and in order, or None."""
+    n = len(fed)
+    for start in range(len(recorded) - n + 1):
+        if np.array_equal(recorded[start], fed[0]) and np.array_equal(recorded[start:start + n], fed):
+            return start
+    return None

@@ -167,7 +167,7 @@ class Emulator:
         os.close(fd)
         self._imu_file = Path(name)
         if self.renode:
-            write_resd(rec, self._imu_file, find_renode(self.renode_path))
+            write_resd(rec, self._imu_file, find_renode(self.renode_path).resolve().parent / "tools")
         else:
             write_native_imu(rec, self._imu_file)
 

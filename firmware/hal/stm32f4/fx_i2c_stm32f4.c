@@ -8,7 +8,7 @@
 #define I2C_HZ 400000u
 /* A byte takes 23 us at 400 kHz; a slave may stretch the clock. A flag that has not come after
    this long will not come: the bus or the slave is stuck, or there is no I2C peripheral at all. */
-#define WAIT_MS 3u
+#define WAIT_MS 10u
 
 static uint32_t apb1_hz;
 

@@ -1,0 +1,44 @@
+*** Settings ***
+Documentation     The board's own sensor in Renode: the X-NUCLEO-IKS01A3's LSM6DSO on I2C1 at 0x6B,
+...               playing a BasicMotions-derived recording (RESD), read by the firmware through its
+...               FIFO in LIVE and RECORD.
+...               renode-test renode/sensor.robot [--variable BOARD:nucleo_f411re]
+Resource          ${CURDIR}/keywords_renode.resource
+Suite Setup       Set Up Backend
+Suite Teardown    Tear Down Backend
+Test Teardown     Stop Firmware
+Test Timeout      3 minutes
+
+*** Keywords ***
+Play The Recording To The Sensor From Now
+    [Arguments]    ${resd}
+    Execute Command    sysbus.i2c1.lsm6dso FeedAccelerationSamplesFromRESD @${resd} 0 0 CurrentVirtualTime
+    Execute Command    sysbus.i2c1.lsm6dso FeedAngularRateSamplesFromRESD @${resd} 0 0 CurrentVirtualTime
+
+*** Test Cases ***
+LIVE Classifies Every Hop As The Reference Does On The Samples The Sensor Delivered
+    [Setup]    Start Firmware    shield=${True}
+    ${resd}=    Write IMU Recording    ${TEMPDIR}    ${RENODETOOLS}    windows=3
+    # Idle time passes at once: the firmware waits for its sensor most of the time.
+    Execute Command    emulation SetAdvanceImmediately true
+    ${rate}=    Start Sensor Mode    LIVE    RECORD
+    Should Be Equal As Integers    ${rate}    12500
+    Play The Recording To The Sensor From Now    ${resd}
+    Collect Sensor Frames    hops=4
+    ${hops}=    LIVE Results Should Match The Reference For Every Hop
+    Should Be True    ${hops} >= 4
+
+RECORD Returns Exactly The Samples Fed, In Order
+    [Setup]    Start Firmware    shield=${True}
+    ${resd}=    Write IMU Recording    ${TEMPDIR}    ${RENODETOOLS}    windows=1
+    Execute Command    emulation SetAdvanceImmediately true
+    Start Sensor Mode    RECORD
+    Play The Recording To The Sensor From Now    ${resd}
+    Collect Sensor Frames    samples=140
+    RECORD Should Have Returned Exactly The Samples Fed
+
+Without The Shield The Firmware Says There Is No Sensor And Keeps Classifying
+    [Setup]    Start Firmware    shield=${False}
+    ${reason}=    Starting LIVE Should Be Refused For Want Of A Sensor
+    Should Contain    ${reason}    no sensor
+    BasicMotions Windows Should Classify As The Reference Does    count=2

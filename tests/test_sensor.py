@@ -1,0 +1,152 @@
+"""The board's own sensor on the native port (the simulated LSM6DSO playing a file) and in QEMU (no
+sensor): LIVE bit-exact, RECORD exact, refusals, a part that leaves the bus and comes back, and the
+record command's file. The same keywords (renode/FxclassDevice.py) run in Renode's sensor.robot."""
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fxclass import fxm, protocol as p
+from fxclass.errors import DeviceError
+from fxclass.recording import read_recording
+from fxclass.reference import scale_factor, sensor_path
+from fxclass.sim import Emulator
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "renode"))
+from FxclassDevice import FxclassDevice  # noqa: E402
+
+SPEEDUP = 25  # the simulated part's time runs this much faster than the clock
+DEFAULT_MODEL = ROOT / "models" / "default.fxm"
+
+
+@pytest.fixture
+def lib():
+    keywords = FxclassDevice()
+    yield keywords
+    keywords.disconnect()
+
+
+def native(native_binary, recording=None, **kw):
+    return Emulator(elf=native_binary, native=True, imu_recording=recording, imu_speedup=SPEEDUP, **kw)
+
+
+def test_live_is_bit_exact_with_the_reference_on_the_samples_delivered_every_hop(native_binary, lib, tmp_path):
+    recording = lib.write_imu_recording(tmp_path, windows=3, rate_hz=12.5)
+    with native(native_binary, recording) as emu:
+        lib.connect(emu.url, str(DEFAULT_MODEL))
+        assert lib.start_sensor_mode("LIVE", "RECORD") == 12500
+        lib.collect(hops=5)
+        assert lib.live_matches_reference() >= 5
+        assert lib.setup.channels[0].full_scale == 16 and lib.setup.channels[3].full_scale == 2000
+
+
+def test_record_returns_exactly_the_samples_fed_in_order(native_binary, lib, tmp_path):
+    recording = lib.write_imu_recording(tmp_path, windows=1, rate_hz=12.5)
+    with native(native_binary, recording) as emu:
+        lib.connect(emu.url, str(DEFAULT_MODEL))
+        lib.start_sensor_mode("RECORD")
+        lib.collect(samples=len(lib.fed) + 5)
+        assert lib.record_matches_fed() == 0  # the native part starts playing with its FIFO
+        stats = lib.dev.stats()
+        assert stats["sensor_samples"] >= len(lib.fed) and stats["sensor_lost"] == 0 == stats["sensor_errors"]
+
+
+def test_without_a_sensor_live_is_refused_and_inference_goes_on(emulator, lib):
+    lib.connect(emulator.url, str(DEFAULT_MODEL))  # QEMU: no I2C sensor
+    assert "no sensor" in lib.no_sensor()
+    assert lib.dev.info.sensor is None
+    lib.classify_like_reference(count=2)
+    with pytest.raises(DeviceError) as err:
+        lib.dev.set_mode(p.MODE_RECORD)
+    assert err.value.code == 0x07
+
+
+def test_native_port_without_a_recording_has_no_sensor(native_binary, lib):
+    with Emulator(elf=native_binary, native=True) as emu:
+        lib.connect(emu.url, str(DEFAULT_MODEL))
+        assert "no sensor" in lib.no_sensor()
+
+
+def _model_variant(m: fxm.Model, **changes) -> fxm.Model:
+    fields = dict(window_len=m.window_len, n_channels=m.n_channels, hop_len=m.hop_len,
+                  sample_rate_hz=m.sample_rate_hz, class_names=m.class_names, input_offset=m.input_offset,
+                  input_mult=m.input_mult, input_shift=m.input_shift, layers=m.layers, feature_set=m.feature_set,
+                  units=m.units, counts_per_unit=m.counts_per_unit)
+    fields.update(changes)
+    return fxm.Model(**fields, model_id=0xBAD)
+
+
+@pytest.mark.parametrize("change, code", [
+    ({"units": None, "counts_per_unit": None}, 0x08),
+    ({"units": ["g"] * 6, "counts_per_unit": [512.0] * 6}, 0x09),
+    ({"units": ["A"] * 6, "counts_per_unit": [100.0] * 6}, 0x09),
+    ({"sample_rate_hz": 7000}, 0x0A),
+])
+def test_a_model_the_sensor_cannot_serve_is_refused_with_the_reason(native_binary, lib, tmp_path, change, code):
+    recording = lib.write_imu_recording(tmp_path, windows=1, rate_hz=12.5)
+    with native(native_binary, recording) as emu:
+        lib.connect(emu.url, str(DEFAULT_MODEL))
+        lib.dev.upload(fxm.pack(_model_variant(lib.model, **change)))
+        with pytest.raises(DeviceError) as err:
+            lib.dev.set_mode(p.MODE_LIVE)
+        assert err.value.code == code, str(err.value)
+        assert p.error_text(code) in str(err.value)
+        assert lib.dev.request_info().mode == p.MODE_HOST
+
+
+def test_a_sensor_that_stops_answering_is_reported_retried_and_the_uart_still_served(native_binary, lib, tmp_path,
+                                                                                     monkeypatch):
+    unplug = tmp_path / "unplugged"
+    monkeypatch.setenv("FXCLASS_NATIVE_IMU_UNPLUG", str(unplug))
+    recording = lib.write_imu_recording(tmp_path, windows=3, rate_hz=12.5)
+    with native(native_binary, recording) as emu:
+        lib.connect(emu.url, str(DEFAULT_MODEL))
+        lib.start_sensor_mode("RECORD")
+        events = []
+        frames = lib.dev.sensor_frames(timeout=10)
+        for frame in frames:
+            if isinstance(frame, p.SampleBlock) and frame.first > 20 and not unplug.exists():
+                unplug.touch()
+            if isinstance(frame, p.SensorEvent):
+                events.append(frame.answering)
+                break
+        assert events == [False]
+        stats = lib.dev.stats()  # the UART is served while the sensor is away
+        assert stats["sensor_errors"] == 1
+        unplug.unlink()
+        for frame in frames:
+            if isinstance(frame, p.SensorEvent):
+                events.append(frame.answering)
+            elif isinstance(frame, p.SampleBlock) and events[-1]:
+                break  # samples again after the part came back
+        assert events == [False, True]
+
+
+def test_record_writes_what_the_model_sees_and_reads_back_unchanged(native_binary, lib, tmp_path):
+    recording = lib.write_imu_recording(tmp_path, windows=2, rate_hz=12.5)
+    out = tmp_path / "rec.csv"
+    env = {"FXCLASS_NATIVE_IMU_SPEEDUP": str(SPEEDUP), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    for label, rec_id in (("Walking", "first"), ("Standing", "second")):
+        proc = subprocess.run([sys.executable, "-m", "fxclass", "record", "--native", "--imu-recording", recording,
+                               "--label", label, "--seconds", "12", "-o", str(out), "--recording", rec_id],
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert f"120 samples of '{label}' written to {out}" in proc.stdout
+    rec = read_recording(out)
+    assert rec.sample_rate_hz == 10 and rec.units == ["g", "g", "g", "rad/s", "rad/s", "rad/s"]
+    assert rec.counts_per_unit == [512.0] * 6 and rec.labels == ["Walking"] * 120 + ["Standing"] * 120
+    assert rec.recordings == ["first"] * 120 + ["second"] * 120
+    # The firmware's conversion of the counts it read, from the driver's sensitivities (16 g and
+    # 2000 dps in rad/s) and the model's 512 counts per unit.
+    accel, gyro = scale_factor(488000, 512 << 16), scale_factor(1221730, 512 << 16)
+    mult, shift = [accel[0]] * 3 + [gyro[0]] * 3, [accel[1]] * 3 + [gyro[1]] * 3
+    expected = sensor_path(lib.fed, mult, shift, 12500, 10000)[:120]
+    counts = rec.counts()
+    assert np.array_equal(counts[:120], expected) and np.array_equal(counts[120:], expected)
