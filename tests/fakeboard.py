@@ -33,7 +33,7 @@ class FakeBoard:
     def info_payload(self) -> bytes:
         m = self.model
         fixed = p.Info.FIXED.pack(1, 0, 1, 0, 1, p.MAX_PAYLOAD, 16_000_000, m.model_id, m.window_len, m.n_channels,
-                                  m.hop_len, m.sample_rate_hz, m.n_classes, len(m.layers), 0, 3072, 2304, 32)
+                                  m.hop_len, m.sample_rate_hz, m.n_classes, len(m.layers), 0, 0, 3072, 2304, 32)
         return fixed + b"fake\0" + b"".join(n.encode() + b"\0" for n in m.class_names)
 
     def _serve(self):

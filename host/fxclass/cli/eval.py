@@ -8,7 +8,7 @@ import click
 from .. import fxm
 from ..evaluate import evaluate, format_confusion, model_card
 from ..train import FloatModel
-from .data_options import dataset_options, load_split
+from .data_options import dataset_options, load_split, model_windows
 
 
 @click.command("eval")
@@ -16,12 +16,14 @@ from .data_options import dataset_options, load_split
 @click.argument("model", type=click.Path(exists=True, dir_okay=False))
 @dataset_options
 @click.option("--card", type=click.Path(dir_okay=False), help="Write a model card (Markdown) with these figures.")
-def command(float_model, model, dataset, csv_path, window_len, hop_len, seed, card):
+def command(float_model, model, dataset, csv_path, test_csv, window_len, hop_len, seed, card):
     """Compare FLOAT_MODEL (.npz) and MODEL (.fxm, through the bit-exact reference)."""
     fm = FloatModel.load(float_model)
     blob = Path(model).read_bytes()
     qm = fxm.unpack(blob)
-    test = load_split("test", dataset, csv_path, qm.window_len, hop_len, seed)
+    window_len, hop_len = model_windows(window_len, hop_len, qm.window_len, qm.hop_len, dataset)
+    test = load_split("test", dataset, csv_path, window_len, hop_len, seed, test_csv, class_names=qm.class_names,
+                      counts_per_unit=fm.counts_per_unit)
     ev = evaluate(fm, qm, test)
     click.echo(f"{ev.n_windows} test windows")
     click.echo(f"float accuracy      {100 * ev.float_accuracy:.1f} %")

@@ -29,3 +29,6 @@ def command(target, as_json):
         click.echo(f"classes        {', '.join(info.class_names)}")
         click.echo(f"limits         frame payload {info.max_payload} B, model {info.max_model_bytes} B, "
                    f"window {info.max_window_values} values, {info.max_classes} classes")
+        modes = [name for flag, name in ((1, "LIVE"), (2, "RECORD")) if info.mode & flag] or ["host-driven"]
+        click.echo(f"sensor         {info.sensor or 'none found (LIVE and RECORD are refused)'}; mode "
+                   f"{' + '.join(modes)}")

@@ -1,9 +1,11 @@
 """fxclass live: the board classifies its own sensor's samples; a line per hop as results come."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from .. import protocol as p
+from .. import fxm, protocol as p
 from ..errors import LinkError
 from ..runner import ResultWriter, Record
 from ..sensor import SensorSession
@@ -16,9 +18,16 @@ from .common import ResultTable, device_options, open_device
 @click.option("--output", type=click.Path(dir_okay=False), help="Write results as they come (.jsonl or .csv).")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Draw the probabilities over time (PNG) at the end.")
 @click.option("--quiet", is_flag=True, help="No per-hop lines, only the summary.")
-def command(target, seconds, output, plot, quiet):
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False),
+              help="Upload this model first unless the board runs it already.")
+def command(target, seconds, output, plot, quiet, model_path):
     """Classify what the board's sensor sees, with the model on the board: a result per hop."""
+    blob = Path(model_path).read_bytes() if model_path else None
+    model = fxm.unpack(blob) if blob else None
     with open_device(target) as dev:
+        if model is not None and dev.info.model_id != model.model_id:
+            dev.upload(blob)
+            click.echo(f"uploaded model 0x{model.model_id:08x} from {model_path}")
         info = dev.info
         names = info.class_names
         session = SensorSession(dev, target.emulator)

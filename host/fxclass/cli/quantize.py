@@ -8,7 +8,7 @@ import click
 from .. import fxm
 from ..quantize import quantize
 from ..train import FloatModel
-from .data_options import dataset_options, load_split
+from .data_options import dataset_options, load_split, model_windows
 
 
 @click.command("quantize")
@@ -17,10 +17,12 @@ from .data_options import dataset_options, load_split
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Model blob (.fxm).")
 @click.option("--c-array", type=click.Path(dir_okay=False), help="Also write the blob as a C source file.")
 @click.option("--percentile", default=100.0, show_default=True, help="Activation range percentile for calibration.")
-def command(float_model, dataset, csv_path, window_len, hop_len, seed, output, c_array, percentile):
+def command(float_model, dataset, csv_path, test_csv, window_len, hop_len, seed, output, c_array, percentile):
     """Quantize FLOAT_MODEL (.npz from `fxclass train`) with per-channel int8 weights."""
     fm = FloatModel.load(float_model)
-    calibration = load_split("train", dataset, csv_path, window_len, hop_len, seed)
+    window_len, hop_len = model_windows(window_len, hop_len, fm.window_len, fm.hop_len, dataset)
+    calibration = load_split("train", dataset, csv_path, window_len, hop_len, seed, test_csv,
+                             class_names=fm.class_names, counts_per_unit=fm.counts_per_unit)
     qm = quantize(fm, calibration.windows, percentile)
     blob = fxm.pack(qm)
     Path(output).write_bytes(blob)

@@ -19,12 +19,20 @@ from ..sim import Emulator, ENV_RENODE
 @click.option("--native", is_flag=True, help="Run the application natively on hal/host (`make native`) instead.")
 @click.option("--elf", type=click.Path(dir_okay=False), help="Firmware ELF (default: firmware/build/BOARD/fxclass.elf).")
 @click.option("--tcp-port", type=click.IntRange(1, 65535), help="Local TCP port for the UART (default: a free one).")
-def command(board, renode, renode_path, native, elf, tcp_port):
+@click.option("--no-shield", is_flag=True, help="With --renode: the Nucleo alone, without the X-NUCLEO-IKS01A3.")
+@click.option("--imu-recording", type=click.Path(exists=True, dir_okay=False),
+              help="With --renode or --native: a CSV recording the emulated sensor plays (Renode: from the "
+                   "start; native: from when LIVE or RECORD starts).")
+def command(board, renode, renode_path, native, elf, tcp_port, no_shield, imu_recording):
     """Run until stopped (Ctrl-C); connect with --port socket://127.0.0.1:PORT."""
     if renode and native:
         raise click.UsageError("--renode and --native exclude each other")
     board = board or ("nucleo_f446re" if renode else "netduinoplus2")
-    emu = Emulator(board, elf, renode, tcp_port, native=native, renode_path=renode_path).start()
+    if imu_recording and not (renode or native):
+        raise click.UsageError("--imu-recording plays to an emulated sensor: add --renode or --native")
+    emu = Emulator(board, elf, renode, tcp_port, native=native, renode_path=renode_path, shield=not no_shield,
+                   imu_recording=imu_recording).start()
+    emu.play_imu()
     click.echo(f"{emu.program} is running {emu.elf}")
     click.echo(f"UART: {emu.url}")
     click.echo("the firmware boots when the first client connects; Ctrl-C stops" if not renode else "Ctrl-C stops")

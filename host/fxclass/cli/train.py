@@ -1,34 +1,77 @@
 """fxclass train: fit a float model (softmax regression or MLP) with numpy."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+import numpy as np
 from tqdm import tqdm
 
 from .. import train as training
+from ..errors import DataError
+from ..fxm import check_firmware_limits
 from ..reference import FEATURE_SET_NAMES
-from .data_options import dataset_options, load_split
+from .data_options import dataset_options, load_split, scale_options
+
+
+def _widths(kind: str, hidden: str) -> tuple[int, ...]:
+    if kind == "softmax":
+        return ()
+    try:
+        widths = tuple(int(w) for w in hidden.split(",") if w.strip())
+    except ValueError:
+        raise click.BadParameter(f"{hidden!r}: give hidden widths as numbers separated by commas, such as 24 or 32,16",
+                                 param_hint="--hidden") from None
+    if not widths or any(w < 1 for w in widths):
+        raise click.BadParameter(f"{hidden!r}: every hidden layer needs at least one unit (--model softmax has none)",
+                                 param_hint="--hidden")
+    return widths
 
 
 @click.command("train")
 @dataset_options
+@scale_options
 @click.option("--model", "kind", default="mlp", show_default=True, type=click.Choice(["mlp", "softmax"]))
 @click.option("--hidden", default="32", show_default=True, help="MLP hidden widths, comma-separated.")
-@click.option("--epochs", default=400, show_default=True)
-@click.option("--lr", default=0.01, show_default=True)
+@click.option("--epochs", default=400, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--lr", default=0.01, show_default=True, type=click.FloatRange(1e-9, 10))
 @click.option("--features", default="stats8", show_default=True, type=click.Choice(sorted(FEATURE_SET_NAMES)),
               help="stats8: 4 segment sums + 4 statistics per channel; stats16: 12 + 4.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Float model file (.npz).")
-def command(dataset, csv_path, window_len, hop_len, seed, kind, hidden, epochs, lr, features, output):
-    """Train on the train split and report train and test accuracy."""
-    train_ws = load_split("train", dataset, csv_path, window_len, hop_len, seed)
-    test_ws = load_split("test", dataset, csv_path, window_len, hop_len, seed)
-    widths = () if kind == "softmax" else tuple(int(w) for w in hidden.split(",") if w.strip())
+def command(dataset, csv_path, test_csv, window_len, hop_len, seed, counts_per_unit, sample_rate_hz, kind, hidden,
+            epochs, lr, features, output):
+    """Train on the train split (or --csv) and report train and test accuracy."""
+    widths = _widths(kind, hidden)
+    if not Path(output).resolve().parent.is_dir():
+        raise DataError(f"-o {output}: the folder {Path(output).resolve().parent} does not exist")
+    if dataset == "basicmotions" and (window_len or hop_len):
+        raise click.UsageError("BasicMotions comes in windows of 100 samples: --window-len and --hop-len are for "
+                               "csv and synthetic")
+    window_len = window_len or 128
+    hop_len = hop_len or max(1, window_len // 2)
+    feature_set = FEATURE_SET_NAMES[features]
+    train_ws = load_split("train", dataset, csv_path, window_len, hop_len, seed, test_csv,
+                          counts_per_unit=counts_per_unit, sample_rate_hz=sample_rate_hz)
+    check_firmware_limits(train_ws.windows.shape[1], train_ws.windows.shape[2], feature_set, widths,
+                          len(train_ws.class_names), train_ws.class_names)
+    present = sorted(set(train_ws.labels.tolist()))
+    if len(present) < 2:
+        name = train_ws.class_names[present[0]] if present else "none"
+        raise DataError(f"all {len(train_ws)} training windows are of one class ({name}): a classifier needs windows "
+                        "of at least two classes")
+    test_ws = load_split("test", dataset, csv_path, window_len, hop_len, seed, test_csv,
+                         class_names=train_ws.class_names, counts_per_unit=train_ws.counts_per_unit,
+                         sample_rate_hz=sample_rate_hz)
     window_hop = hop_len if dataset != "basicmotions" else train_ws.windows.shape[1] // 2
     with tqdm(total=epochs, unit="epoch", disable=None, leave=False) as bar:
         fm = training.train(train_ws, widths, epochs, lr, seed=seed, hop_len=window_hop,
-                            progress=lambda step: bar.update(1), feature_set=FEATURE_SET_NAMES[features])
+                            progress=lambda step: bar.update(1), feature_set=feature_set)
     fm.meta["dataset"] = dataset
     fm.save(output)
-    click.echo(f"{kind} {list(widths)} on {dataset}: train accuracy "
+    scale = ""
+    if fm.units:
+        scale = ", inputs " + ", ".join(sorted({f"{u} x {c:g}" for u, c in zip(fm.units, fm.counts_per_unit)}))
+    click.echo(f"{kind} {list(widths)} on {dataset} ({len(train_ws)} train / {len(test_ws)} test windows of "
+               f"{fm.window_len} samples, hop {fm.hop_len}, {fm.sample_rate_hz} Hz{scale}): train accuracy "
                f"{100 * training.accuracy(fm.predict(train_ws.windows), train_ws.labels):.1f} %, test accuracy "
                f"{100 * training.accuracy(fm.predict(test_ws.windows), test_ws.labels):.1f} % -> {output}")
