@@ -32,7 +32,7 @@ HOST_CFLAGS := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-pro
                -Ifirmware/core -Ifirmware/proto -g
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: help setup demo test test-robot bench firmware firmwares flash clean host-tools fuzz-smoke model native
+.PHONY: help setup demo test test-robot bench firmware firmwares flash clean host-tools fuzz-smoke model native soak
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -128,6 +128,10 @@ test-robot: setup firmwares ## the Robot suites over QEMU and, where Renode is f
 
 bench: setup firmwares ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
 	$(PY) -m fxclass.bench_report --output bench/results.json
+
+SOAK ?= 5000
+soak: setup firmwares $(HOST_BUILD)/fxclass_native ## SOAK=N inferences natively and in QEMU, each checked against the reference
+	$(PY) -m fxclass.soak --count $(SOAK)
 
 clean: ## remove build outputs (the virtual environment stays)
 	rm -rf build firmware/build

@@ -14,6 +14,10 @@ extern const uint8_t fx_default_model_end[];
    before its 512 words fill at the highest rates). */
 #define SENSOR_POLL_MAX_MS 50u
 #define SENSOR_RETRY_MS 500u
+/* While a frame is coming in, the loop stays awake between its bytes instead of sleeping after
+   each one: an emulator hands bytes over one at a time, and a wake-up per byte costs more there
+   than the byte. A frame whose bytes stop coming for this long lets it sleep again. */
+#define RX_AWAKE_MS 20u
 #define SENSOR_SAMPLES_PER_READ 8u
 
 static fx_server server;
@@ -160,6 +164,7 @@ int main(void)
     uint8_t chunk[64];
     uint32_t blink_ms = fx_hal_millis();
     uint32_t sensor_ms = blink_ms;
+    uint32_t rx_ms = blink_ms;
     for (;;) {
         fx_hal_watchdog_kick();
         /* Heartbeat: the user LED blinks at 1 Hz while the main loop runs (SysTick wakes it). */
@@ -173,8 +178,9 @@ int main(void)
         if (n > 0) {
             server.stats.rx_overruns = fx_hal_uart_overruns();
             server.stats.uptime_ms = fx_hal_millis();
+            rx_ms = now_ms;
             fx_server_feed(&server, chunk, n);
-        } else {
+        } else if (server.rx_len == 0 || now_ms - rx_ms > RX_AWAKE_MS) {
             fx_hal_wait_for_interrupt();
         }
     }

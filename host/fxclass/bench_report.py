@@ -72,8 +72,16 @@ def link_figures() -> dict:
     from .linkbench import measure
     from .sim import Emulator
 
+    from .linkbench import round_trips
+    from .sim import NATIVE_BINARY
+
     with Emulator() as emu, Device.open(emu.url, timeout=10) as dev:
-        return measure(dev, 64).as_dict()
+        figures = measure(dev, 64).as_dict()
+    figures["round_trip_ms_qemu"] = figures.pop("round_trip_ms")
+    with Emulator(elf=NATIVE_BINARY, native=True) as emu, Device.open(emu.url, timeout=10) as dev:
+        window = np.zeros((dev.info.window_len, dev.info.n_channels), dtype=np.int16)
+        figures["round_trip_ms_native"] = round_trips(dev, window, 200)
+    return figures
 
 
 README_BEGIN, README_END = "<!-- bench:begin -->", "<!-- bench:end -->"
@@ -101,6 +109,8 @@ def markdown(results: dict) -> str:
         ("bytes on the wire per streamed window, both ways / payload",
          f"{link['wire_bytes_per_window']:.1f} / {link['payload_bytes_per_window']:.1f}", ""),
         ("framing overhead when streaming", f"{100 * link['framing_overhead']:.2f} %", "at most 3 %"),
+        ("INFER round trip, median: native port / QEMU", f"{link['round_trip_ms_native']:.2f} / "
+         f"{link['round_trip_ms_qemu']:.1f} ms", "at most 2 / 45 ms"),
         ("windows per second at 115200 baud: with framing / the link's limit (payload only)",
          f"{link['windows_per_second_115200']:.1f} / {link['limit_windows_per_second_115200']:.1f}", ""),
         ("windows per second at 921600 baud: with framing / the link's limit (payload only)",

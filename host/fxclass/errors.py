@@ -39,3 +39,9 @@ class ToolError(FxError):
     """An external tool (compiler, QEMU, flasher) is missing or failed."""
 
     exit_code = 7
+
+
+class ModelMismatchError(FxError):
+    """The device runs another model than the one the command was given."""
+
+    exit_code = 2

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import struct
 import time
 import zlib
@@ -28,9 +29,20 @@ class Link:
         except (serial.SerialException, ValueError, OSError) as exc:
             raise LinkError(f"cannot open {url}: {exc}. Check the cable or URL; `fxclass ports` lists "
                             "serial ports, and `fxclass sim` starts an emulator with a socket:// URL.") from exc
+        self._low_latency()
         self.reader = p.FrameReader()
         self.bytes_written = 0
         self.bytes_read = 0
+
+    def _low_latency(self) -> None:
+        """On a socket:// link, send each request at once instead of holding small writes back for
+        the peer's acknowledgement (Nagle's algorithm costs ~40 ms per round trip)."""
+        sock = getattr(self._port, "_socket", None)
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass  # not a TCP socket: nothing to tune
 
     def write(self, data: bytes) -> None:
         try:

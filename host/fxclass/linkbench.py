@@ -26,6 +26,7 @@ class LinkBench:
     windows_per_second_921600: float
     limit_windows_per_second_115200: float  # the same link carrying payload only, no framing
     limit_windows_per_second_921600: float
+    round_trip_ms: float  # median INFER request to RESULT, on the host's clock
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -40,6 +41,7 @@ def measure(dev: Device, n_windows: int = 64, seed: int = 0) -> LinkBench:
     n_samples = info.window_len + (n_windows - 1) * info.hop_len
     samples = rng.integers(-4000, 4000, size=(n_samples, info.n_channels), dtype=np.int16)
     cycles = [dev.infer(samples[:info.window_len]).cycles for _ in range(5)]
+    round_trip_ms = round_trips(dev, samples[:info.window_len])
     link = dev.link
     w0, r0 = link.bytes_written, link.bytes_read
     start = time.perf_counter()
@@ -58,4 +60,15 @@ def measure(dev: Device, n_windows: int = 64, seed: int = 0) -> LinkBench:
 
     return LinkBench(int(statistics.median(cycles)), info.cycle_source, len(results), len(results) / elapsed,
                      wire / len(results), payload / len(results), (wire - payload) / wire,
-                     rate(115200, busiest), rate(921600, busiest), rate(115200, samples_in), rate(921600, samples_in))
+                     rate(115200, busiest), rate(921600, busiest), rate(115200, samples_in), rate(921600, samples_in),
+                     round_trip_ms)
+
+
+def round_trips(dev: Device, window: np.ndarray, count: int = 30) -> float:
+    """Median milliseconds from sending an INFER to having its RESULT."""
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        dev.infer(window)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)

@@ -115,6 +115,8 @@ class Result:
             prob = np.frombuffer(payload, dtype="<i2", count=n, offset=offset).astype(np.int16)
             offset += 2 * n
             out.append(cls(index, cls_idx, prob, cycles))
+        if count is not None and len(out) < count:
+            raise LinkError(f"the device sent {len(out)} result records where {count} were due")
         return out
 
 

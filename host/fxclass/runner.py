@@ -91,6 +91,8 @@ def run_recording(dev: Device, samples: np.ndarray, window_labels: list[str | No
     """STREAM a recording; one record per hop, labelled when window_labels gives one per hop."""
     records: list[Record] = []
     started = time.perf_counter()
+    info = dev.info
+    due = max(0, (len(samples) - info.window_len) // info.hop_len + 1)
     for result in dev.stream(samples):
         label = window_labels[result.index] if window_labels and result.index < len(window_labels) else None
         rec = _record(dev, result.index, result, started, label)
@@ -98,6 +100,8 @@ def run_recording(dev: Device, samples: np.ndarray, window_labels: list[str | No
         records.append(rec)
         if on_record:
             on_record(rec)
+    if len(records) != due:
+        raise LinkError(f"the device answered {len(records)} of the {due} hops of the recording")
     return records
 
 

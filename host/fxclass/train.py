@@ -72,14 +72,45 @@ class FloatModel:
                     raise ValueError(f"no {', '.join(missing)} in it (write float models with `fxclass train`)")
                 n = sum(1 for k in z.files if k.startswith("w"))
                 window_len, n_channels, hop_len, rate = (int(v) for v in z["shape"])
-                return cls([z[f"w{k}"] for k in range(n)], [z[f"b{k}"] for k in range(n)], z["feature_mean"],
-                           z["feature_std"], [str(c) for c in z["class_names"]], window_len, n_channels,
-                           hop_len, rate, meta=json.loads(str(z["meta"])) if "meta" in z.files else {},
-                           feature_set=int(z["feature_set"]) if "feature_set" in z.files else 1,
-                           units=[str(u) for u in z["units"]] if "units" in z.files else None,
-                           counts_per_unit=[float(c) for c in z["counts_per_unit"]] if "units" in z.files else None)
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-            raise ModelFormatError(f"cannot read float model {path}: {exc}") from exc
+                fm = cls([z[f"w{k}"] for k in range(n)], [z[f"b{k}"] for k in range(n)], z["feature_mean"],
+                         z["feature_std"], [str(c) for c in z["class_names"]], window_len, n_channels,
+                         hop_len, rate, meta=json.loads(str(z["meta"])) if "meta" in z.files else {},
+                         feature_set=int(z["feature_set"]) if "feature_set" in z.files else 1,
+                         units=[str(u) for u in z["units"]] if "units" in z.files else None,
+                         counts_per_unit=[float(c) for c in z["counts_per_unit"]] if "units" in z.files else None)
+        except FileNotFoundError:
+            raise ModelFormatError(f"cannot read float model {path}: no such file") from None
+        except Exception as exc:  # numpy and zipfile raise many kinds for a damaged archive
+            raise ModelFormatError(f"cannot read float model {path}: {exc or type(exc).__name__}") from None
+        fm.check(path)
+        return fm
+
+    def check(self, path: str | Path = "float model") -> None:
+        """Shapes that chain, finite numbers, a known feature set: what quantize and eval rely on."""
+        def bad(why: str):
+            raise ModelFormatError(f"{path} is not a usable float model: {why} (write float models with "
+                                   "`fxclass train`)")
+        if self.feature_set not in FEATURE_SEGMENTS:
+            bad(f"unknown feature set {self.feature_set}")
+        n_features = self.n_channels * (FEATURE_SEGMENTS[self.feature_set] + 4)
+        if self.window_len < 1 or self.n_channels < 1 or self.hop_len < 1 or self.sample_rate_hz < 1:
+            bad(f"window {self.window_len} x {self.n_channels}, hop {self.hop_len}, {self.sample_rate_hz} Hz")
+        if not self.class_names:
+            bad("no classes")
+        if self.feature_mean.shape != (n_features,) or self.feature_std.shape != (n_features,):
+            bad(f"feature statistics of shape {self.feature_mean.shape}, {n_features} features expected")
+        width = n_features
+        for k, (w, b) in enumerate(zip(self.weights, self.biases)):
+            if w.ndim != 2 or w.shape[1] != width or w.shape[0] < 1 or b.shape != (w.shape[0],):
+                bad(f"layer {k} is {w.shape} with bias {b.shape}, taking {width} inputs")
+            width = w.shape[0]
+        if width != len(self.class_names):
+            bad(f"{width} outputs for {len(self.class_names)} classes")
+        arrays = [self.feature_mean, self.feature_std, *self.weights, *self.biases]
+        if not all(np.issubdtype(a.dtype, np.number) and np.all(np.isfinite(a)) for a in arrays):
+            bad("numbers that are not finite")
+        if self.units is not None and (len(self.units) != self.n_channels or len(self.counts_per_unit) != self.n_channels):
+            bad("an input scale that does not cover every channel")
 
 
 def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, lr: float = 0.01,

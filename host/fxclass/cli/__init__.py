@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 
 import click
 
@@ -13,7 +14,8 @@ from . import (bench, build, eval as eval_cmd, flash, info, live, ports, quantiz
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fxclass")
-def cli():
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error (for reporting a bug).")
+def cli(debug):
     """Train, quantize and run fixed-point sensor classifiers on STM32F4 boards and in QEMU."""
 
 
@@ -22,17 +24,29 @@ for module in (ports, build, flash, sim, info, upload, run, validate, bench, rec
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
     try:
-        cli.main(args=argv, prog_name="fxclass", standalone_mode=False)
+        cli.main(args=args, prog_name="fxclass", standalone_mode=False)
     except FxError as exc:
+        if debug:
+            traceback.print_exc()
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         return 130
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    except Exception as exc:  # a bug, not bad input: say so in one line, the traceback on request
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: internal error ({type(exc).__name__}: {exc}); run with --debug for the traceback "
+                   "and report it", err=True)
+        return 1
     return 0
 
 

@@ -10,7 +10,8 @@ from ..errors import DataError, LinkError
 from ..evaluate import format_confusion
 from ..runner import ResultWriter, run_recording, run_windows, window_labels
 from ..train import confusion
-from .common import ResultTable, device_options, open_device
+from ..recording import read_recording
+from .common import ResultTable, device_options, ensure_model, load_model, open_device
 
 
 @click.command("run")
@@ -18,19 +19,34 @@ from .common import ResultTable, device_options, open_device
 @click.option("--dataset", type=click.Choice(["basicmotions", "synthetic"]), help="Windows of a named dataset.")
 @click.option("--split", default="test", show_default=True, type=click.Choice(["train", "test"]))
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="A raw recording to stream (README: CSV format).")
-@click.option("--limit", type=int, help="Only the first N windows.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N windows.")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False),
+              help="The .fxm the device should run: uploaded to an emulator started with --sim, checked against a "
+                   "board's; its counts per unit read a CSV of physical values.")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write results as they come (.jsonl or .csv).")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Draw probabilities over time and the confusion matrix (PNG).")
 @click.option("--quiet", is_flag=True, help="No per-window lines, only the summary.")
-def command(target, dataset, split, csv_path, limit, output, plot, quiet):
+def command(target, dataset, split, csv_path, limit, output, plot, quiet, model_path):
     """Classify windows on the device: a dataset split (INFER) or a recording (STREAM)."""
     if bool(dataset) == bool(csv_path):
         raise click.UsageError("give exactly one of --dataset or --csv")
+    qm, blob = load_model(model_path) if model_path else (None, None)
     if csv_path:  # read the recording before touching the device: a bad file fails fast
-        samples, sample_labels, _ = datasets.read_csv(csv_path)
+        rec = read_recording(csv_path)
+        samples = rec.counts(qm.counts_per_unit if qm is not None and rec.units is not None else None)
     with open_device(target) as dev:
+        if qm is not None:
+            ensure_model(dev, target, model_path, qm, blob)
         info = dev.info
         names = info.class_names
+        sample_labels = None
+        if csv_path and rec.labels is not None:
+            lookup = {n.lower(): n for n in names}
+            unknown = sorted({v for v in rec.labels if v.lower() not in lookup})
+            if unknown:
+                raise DataError(f"{csv_path}: labels {unknown} are not classes of the model on the device "
+                                f"({', '.join(names)}); labels match class names ignoring case")
+            sample_labels = [lookup[v.lower()] for v in rec.labels]
         click.echo(f"{info.board}: firmware {info.firmware_version}, model 0x{info.model_id:08x} "
                    f"({info.window_len} x {info.n_channels}, classes {', '.join(names)})")
         writer = ResultWriter(output, names) if output else None
@@ -66,7 +82,10 @@ def command(target, dataset, split, csv_path, limit, output, plot, quiet):
                 else:
                     run_recording(dev, samples, labels, show)
         except KeyboardInterrupt:
-            click.echo(f"interrupted after {len(records)} results", err=True)
+            click.echo(f"interrupted after {len(records)} results" + (f" (kept in {output})" if output else ""),
+                       err=True)
+            _summary(records, names, output, plot)
+            raise SystemExit(130) from None
         except LinkError as exc:
             click.echo(f"error: {exc}; {len(records)} results were kept", err=True)
             _summary(records, names, output, plot)

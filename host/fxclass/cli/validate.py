@@ -4,28 +4,40 @@ from __future__ import annotations
 import click
 from tqdm import tqdm
 
-from .. import datasets, fxm
+from .. import datasets
 from ..sim import REPO
 from ..validate import validate
-from .common import device_options, open_device
+from .common import device_options, ensure_model, load_model, open_device
 
 
 @click.command("validate")
 @device_options
-@click.option("--dataset", default="basicmotions", show_default=True, type=click.Choice(["basicmotions", "synthetic"]))
+@click.option("--dataset", type=click.Choice(["basicmotions", "synthetic"]),
+              help="Windows of a named dataset (default: basicmotions, unless --csv).")
+@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False),
+              help="Windows of a recording of one's own, cut with the model's window and hop.")
 @click.option("--split", default="test", show_default=True, type=click.Choice(["train", "test"]))
 @click.option("--model", default=str(REPO / "models" / "default.fxm"), show_default="models/default.fxm",
-              type=click.Path(dir_okay=False), help="The .fxm the device runs.")
-@click.option("--limit", type=int, help="Only the first N windows.")
-def command(target, dataset, split, model, limit):
+              type=click.Path(dir_okay=False),
+              help="The .fxm the device should run: uploaded to an emulator started with --sim, checked against "
+                   "a board's.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N windows.")
+def command(target, dataset, csv_path, split, model, limit):
     """Exit 0 when every window agrees bit for bit, 2 when any differs."""
-    qm = fxm.load(model)
+    if dataset and csv_path:
+        raise click.UsageError("give --dataset or --csv, not both")
+    qm, blob = load_model(model)
+    if csv_path:
+        ws = datasets.csv_windows(csv_path, qm.window_len, qm.hop_len, class_names=qm.class_names,
+                                  counts_per_unit=qm.counts_per_unit)
+    else:
+        ws = datasets.load(dataset or "basicmotions", split, window_len=qm.window_len)
+    if ws.windows.shape[1:] != (qm.window_len, qm.n_channels):
+        raise click.UsageError(f"the windows are {ws.windows.shape[1]} x {ws.windows.shape[2]}, {model} takes "
+                               f"{qm.window_len} x {qm.n_channels}: give --csv with the model's channels")
+    windows = ws.windows[:limit]
     with open_device(target) as dev:
-        if dev.info.model_id != qm.model_id:
-            click.echo(f"warning: the device runs model 0x{dev.info.model_id:08x}, {model} is "
-                       f"0x{qm.model_id:08x}; upload it first", err=True)
-        ws = datasets.load(dataset, split, window_len=qm.window_len)
-        windows = ws.windows[:limit]
+        ensure_model(dev, target, model, qm, blob)
         with tqdm(total=len(windows), unit="window", disable=None, leave=False) as bar:
             diffs = validate(dev, qm, windows, on_window=lambda i: bar.update(1))
     for d in diffs:

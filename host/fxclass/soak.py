@@ -1,0 +1,72 @@
+"""A soak run (`make soak`): many INFER requests against the native port and QEMU, every answer
+checked against the bit-exact reference, with wrong answers, resets and latency deciles reported.
+
+python -m fxclass.soak [--count N] [--backend native|qemu|both]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from . import datasets, fxm
+from .link import Device
+from .reference import Pipeline
+from .sim import NATIVE_BINARY, REPO, Emulator
+
+
+def soak(dev: Device, model: fxm.Model, count: int, seed: int = 0, progress=None) -> dict:
+    rng = np.random.default_rng(seed)
+    test = datasets.basicmotions("test").windows
+    # Half real windows, half random ones, in a fixed order; the reference answers every one.
+    pool = np.concatenate([test, rng.integers(-32768, 32768, size=(len(test),) + test.shape[1:], dtype=np.int16)])
+    ref_class, ref_prob = Pipeline(model).run(pool)
+    wrong, latencies = 0, []
+    start_uptime = dev.stats()["uptime_ms"]
+    boots = len([t for t in dev.announcements if t.endswith("ready")])
+    for i in range(count):
+        k = i % len(pool)
+        t0 = time.perf_counter()
+        r = dev.infer(pool[k])
+        latencies.append((time.perf_counter() - t0) * 1000)
+        if r.class_index != ref_class[k] or not np.array_equal(r.prob_q15, ref_prob[k]):
+            wrong += 1
+        if progress:
+            progress(i)
+    stats = dev.stats()
+    resets = len([t for t in dev.announcements if t.endswith("ready")]) - boots
+    if stats["uptime_ms"] < start_uptime:
+        resets = max(resets, 1)
+    return {"inferences": count, "wrong": wrong, "resets": resets,
+            "faults": len([t for t in dev.announcements if t.startswith("FAULT")]),
+            "latency_deciles_ms": [round(float(v), 3) for v in np.percentile(latencies, range(10, 100, 10))],
+            "rx_overruns": stats["rx_overruns"], "framing_errors": stats["framing_errors"],
+            "crc_errors": stats["crc_errors"]}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument("--backend", choices=("native", "qemu", "both"), default="both")
+    args = parser.parse_args(argv)
+    model = fxm.load(REPO / "models" / "default.fxm")
+    failed = False
+    for backend in ("native", "qemu") if args.backend == "both" else (args.backend,):
+        emu = Emulator(elf=NATIVE_BINARY, native=True) if backend == "native" else Emulator()
+        started = time.perf_counter()
+        with emu, Device.open(emu.url, timeout=10) as dev:
+            r = soak(dev, model, args.count,
+                     progress=lambda i: print(f"\r{backend}: {i + 1}/{args.count}", end="", file=sys.stderr)
+                     if (i + 1) % 500 == 0 else None)
+        print(file=sys.stderr)
+        print(f"{backend}: {r['inferences']} inferences in {time.perf_counter() - started:.0f} s, {r['wrong']} wrong "
+              f"answers, {r['resets']} resets, {r['faults']} faults, {r['rx_overruns']} receive overruns; "
+              f"latency deciles (ms) {r['latency_deciles_ms']}")
+        failed = failed or r["wrong"] or r["resets"] or r["faults"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
