@@ -162,6 +162,10 @@ def auto_counts_per_unit(rec: Recording) -> list[float]:
 def csv_windows(path: str | Path, window_len: int, hop_len: int, sample_rate_hz: float | None = None,
                 class_names: list[str] | None = None, counts_per_unit: list[float] | str | None = None) -> WindowSet:
     rec = read_recording(path)
+    if rec.labels is None:
+        raise DataError(f"{path}: no label column (the channels are {', '.join(rec.channels)}): training and "
+                        "evaluation need a `label` column with each row's class; every other column but `time` and "
+                        "`recording` is taken as a channel")
     if counts_per_unit == "auto":
         if rec.units is None:
             raise DataError(f"{path}: --counts-per-unit auto is for physical values: declare their `# units: ...`")

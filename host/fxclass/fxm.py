@@ -32,6 +32,7 @@ MAX_FEATURES = 128
 MAX_LAYER_WIDTH = 128
 MAX_LAYERS = 8
 MAX_CLASSES = 32
+MAX_MODEL_BYTES = 4608  # the upload buffer: the stream window's memory (FX_MAX_WINDOW_VALUES x 2)
 
 _HEADER = struct.Struct("<4sHHIIHHHHBBBBHHIIII")
 _LAYER = struct.Struct("<HHB3xIIII8x")

@@ -65,4 +65,32 @@ def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0,
     return m
 
 
-__all__ = ["multiplier", "quantize"]
+PERCENTILES = (100.0, 99.99, 99.9, 99.5, 99.0, 98.0, 95.0)
+
+
+def agreement(fm: FloatModel, qm: Model, windows: np.ndarray) -> float:
+    """Share of windows where the integer model (the firmware, bit for bit) predicts as the float one."""
+    from .reference import Pipeline
+    quant, _ = Pipeline(qm).run(windows)
+    return float(np.mean(quant == fm.predict(windows)))
+
+
+def quantize_best(fm: FloatModel, calibration: np.ndarray, percentiles=PERCENTILES) -> tuple[Model, float, float]:
+    """Calibrate with each activation-range percentile and keep the one whose integer model agrees
+    best with the float model on the calibration windows (heavy-tailed features clip better below
+    100); ties go to the higher percentile. Returns the model, the percentile and its agreement."""
+    best = None
+    for pct in percentiles:
+        try:
+            qm = quantize(fm, calibration, pct)
+        except ValueError:
+            continue
+        score = agreement(fm, qm, calibration)
+        if best is None or score > best[2] + 1e-12:
+            best = (qm, pct, score)
+    if best is None:
+        raise ValueError("no calibration percentile gives representable multipliers")
+    return best
+
+
+__all__ = ["agreement", "multiplier", "quantize", "quantize_best"]

@@ -28,7 +28,11 @@ def command(float_model, model, dataset, csv_path, test_csv, window_len, hop_len
     click.echo(f"{ev.n_windows} test windows")
     click.echo(f"float accuracy      {100 * ev.float_accuracy:.1f} %")
     click.echo(f"quantized accuracy  {100 * ev.quantized_accuracy:.1f} %")
-    click.echo(f"agreement           {100 * ev.agreement:.1f} %")
+    click.echo(f"agreement           {100 * ev.agreement:.1f} % (float and quantized predictions)")
+    if ev.quantized_accuracy < ev.float_accuracy - 0.02:
+        click.echo(f"warning: the quantized model is {100 * (ev.float_accuracy - ev.quantized_accuracy):.1f} points "
+                   "below the float one: quantize again with another --percentile, or train with more data",
+                   err=True)
     click.echo(format_confusion(ev.quantized_confusion, ev.class_names))
     if card:
         Path(card).write_text(model_card(ev, qm, fm, dataset, len(blob)))

@@ -6,7 +6,8 @@ from pathlib import Path
 import click
 
 from .. import fxm
-from ..quantize import quantize
+from ..errors import DataError, ModelFormatError
+from ..quantize import agreement, quantize, quantize_best
 from ..train import FloatModel
 from .data_options import dataset_options, load_split, model_windows
 
@@ -16,17 +17,34 @@ from .data_options import dataset_options, load_split, model_windows
 @dataset_options
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Model blob (.fxm).")
 @click.option("--c-array", type=click.Path(dir_okay=False), help="Also write the blob as a C source file.")
-@click.option("--percentile", default=100.0, show_default=True, help="Activation range percentile for calibration.")
+@click.option("--percentile", type=click.FloatRange(50, 100), default=None,
+              help="Activation range percentile for calibration (default: the one of 100, 99.99 .. 95 whose integer "
+                   "model agrees best with the float model on the calibration windows).")
 def command(float_model, dataset, csv_path, test_csv, window_len, hop_len, seed, output, c_array, percentile):
     """Quantize FLOAT_MODEL (.npz from `fxclass train`) with per-channel int8 weights."""
     fm = FloatModel.load(float_model)
     window_len, hop_len = model_windows(window_len, hop_len, fm.window_len, fm.hop_len, dataset)
     calibration = load_split("train", dataset, csv_path, window_len, hop_len, seed, test_csv,
                              class_names=fm.class_names, counts_per_unit=fm.counts_per_unit)
-    qm = quantize(fm, calibration.windows, percentile)
+    if len(calibration) == 0:
+        raise DataError("no calibration windows: give the data the model was trained on")
+    try:
+        if percentile is None:
+            qm, percentile, agree = quantize_best(fm, calibration.windows)
+        else:
+            qm = quantize(fm, calibration.windows, percentile)
+            agree = agreement(fm, qm, calibration.windows)
+    except ValueError as exc:
+        raise ModelFormatError(f"{float_model} cannot be quantized: {exc} (is the float model trained on data of "
+                               "at least two classes?)") from None
     blob = fxm.pack(qm)
+    if len(blob) > fxm.MAX_MODEL_BYTES:
+        raise ModelFormatError(f"the model takes {len(blob)} bytes, the firmware's upload buffer holds "
+                               f"{fxm.MAX_MODEL_BYTES}: train with fewer hidden units or features")
     Path(output).write_bytes(blob)
-    click.echo(f"model 0x{qm.model_id:08x}: {qm.macs()} MACs, {len(blob)} bytes -> {output}")
+    click.echo(f"model 0x{qm.model_id:08x}: {qm.macs()} MACs, {len(blob)} bytes, calibrated at the "
+               f"{percentile:g}th percentile ({100 * agree:.1f} % agreement with the float model on "
+               f"{len(calibration)} calibration windows) -> {output}")
     if c_array:
         Path(c_array).write_text(fxm.c_array(blob))
         click.echo(f"C array -> {c_array}")
