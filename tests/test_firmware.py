@@ -212,3 +212,77 @@ def test_native_fault_and_watchdog_reset_on_the_same_connection(native_binary, s
         assert any(t == "fxclass 0.1.0 host ready" for t in texts), texts
         assert (report in texts) if report else not any("FAULT" in t for t in texts)
         assert dev.request_info().board == "host" and emu.proc.poll() is None
+
+
+@pytest.mark.parametrize("msg_type", [p.INFO, p.STREAM_START, p.STATS, p.UPLOAD_COMMIT, p.RESET])
+def test_requests_without_payload_refuse_one(device, msg_type):
+    """docs/protocol.md: these take no payload; one that comes with a payload is refused with 0x02."""
+    seq = device.send(msg_type, b"\x01\x02")
+    with pytest.raises(DeviceError) as err:
+        device.wait_reply(seq, p.ACK)
+    assert err.value.code == 0x02
+    assert device.request_info().model_id  # and nothing else happened: it still answers
+
+
+def test_stream_replies_carry_at_most_four_results(device, default_model):
+    """docs/protocol.md: a STREAM_DATA frame that completes many hops is answered in frames of four."""
+    m = default_model
+    hop10 = fxm.Model(m.window_len, m.n_channels, 10, m.sample_rate_hz, m.class_names, m.input_offset, m.input_mult,
+                      m.input_shift, m.layers, model_id=0x10, feature_set=m.feature_set)
+    device.upload(fxm.pack(hop10))
+    try:
+        device.request(p.STREAM_START, b"", p.ACK)
+        device.request(p.STREAM_DATA, np.zeros((m.window_len - 1, m.n_channels), "<i2").tobytes(), p.STREAM_REPLY)
+        seq = device.send(p.STREAM_DATA, np.zeros((101, m.n_channels), "<i2").tobytes())  # completes 11 hops
+        counts = []
+        while True:
+            frame = device.wait_reply(seq, p.STREAM_REPLY)
+            _, count, last = struct.unpack_from("<IBB", frame.payload)
+            counts.append(count)
+            if last:
+                break
+        assert counts == [4, 4, 3]
+    finally:
+        device.reset()
+
+
+def test_a_host_that_stops_reading_does_not_trip_the_native_watchdog(native_binary):
+    """Send INFO requests without reading a reply until everything backs up, and keep it so for three
+    times the 2 s watchdog period: the firmware waits for its console, it neither resets nor loses a
+    request, and answers them all once the host reads again."""
+    import socket
+    import threading
+
+    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10) as dev:
+        uptime = dev.stats()["uptime_ms"]
+        sock = dev.link._port._socket
+        sock.setblocking(True)  # pyserial's is non-blocking; whole frames only
+        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):  # small buffers: it backs up sooner
+            sock.setsockopt(socket.SOL_SOCKET, option, 4096)
+        frame, sent, stop = p.encode(p.INFO, 7) * 64, [], threading.Event()
+
+        def flood():  # blocks once both directions are full, until the host reads again
+            while not stop.is_set():
+                sock.sendall(frame)
+                sent.append(64)
+
+        writer = threading.Thread(target=flood)
+        writer.start()
+        time.sleep(6.5)
+        stop.set()
+        blocked_at = sum(sent)
+        # Drain the raw bytes (each reply ends with its one 0x00; parsing them all would take long).
+        received, delimiters, give_up = bytearray(), 0, time.monotonic() + 60
+        sock.settimeout(0.5)
+        while (writer.is_alive() or delimiters < sum(sent)) and time.monotonic() < give_up:
+            try:
+                chunk = sock.recv(1 << 16)
+            except socket.timeout:
+                continue
+            delimiters += chunk.count(0)
+            received += chunk[-200:] if b"ready" not in chunk and b"FAULT" not in chunk else chunk
+        writer.join()
+        sock.setblocking(False)
+        assert b"ready" not in received and b"FAULT" not in received, "the firmware reset"
+        assert delimiters == sum(sent) and sum(sent) - blocked_at <= 64, (delimiters, sum(sent), blocked_at)
+        assert dev.request_info() and dev.stats()["uptime_ms"] > uptime + 6000
