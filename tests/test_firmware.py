@@ -250,39 +250,45 @@ def test_a_host_that_stops_reading_does_not_trip_the_native_watchdog(native_bina
     """Send INFO requests without reading a reply until everything backs up, and keep it so for three
     times the 2 s watchdog period: the firmware waits for its console, it neither resets nor loses a
     request, and answers them all once the host reads again."""
+    import select
     import socket
-    import threading
 
     with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10) as dev:
         uptime = dev.stats()["uptime_ms"]
+        # Non-blocking, as pyserial keeps it. A smaller receive buffer backs the replies up sooner;
+        # not below a few of the loopback's 64 KiB segments, or TCP itself stalls for seconds.
         sock = dev.link._port._socket
-        sock.setblocking(True)  # pyserial's is non-blocking; whole frames only
-        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):  # small buffers: it backs up sooner
-            sock.setsockopt(socket.SOL_SOCKET, option, 4096)
-        frame, sent, stop = p.encode(p.INFO, 7) * 64, [], threading.Event()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
+        frame = p.encode(p.INFO, 7)
+        pending, sent_bytes, received = bytearray(), 0, bytearray()
 
-        def flood():  # blocks once both directions are full, until the host reads again
-            while not stop.is_set():
-                sock.sendall(frame)
-                sent.append(64)
-
-        writer = threading.Thread(target=flood)
-        writer.start()
-        time.sleep(6.5)
-        stop.set()
-        blocked_at = sum(sent)
-        # Drain the raw bytes (each reply ends with its one 0x00; parsing them all would take long).
-        received, delimiters, give_up = bytearray(), 0, time.monotonic() + 60
-        sock.settimeout(0.5)
-        while (writer.is_alive() or delimiters < sum(sent)) and time.monotonic() < give_up:
+        def push() -> None:
+            nonlocal sent_bytes
             try:
-                chunk = sock.recv(1 << 16)
-            except socket.timeout:
-                continue
-            delimiters += chunk.count(0)
-            received += chunk[-200:] if b"ready" not in chunk and b"FAULT" not in chunk else chunk
-        writer.join()
-        sock.setblocking(False)
+                n = sock.send(pending)
+            except BlockingIOError:
+                return
+            del pending[:n]
+            sent_bytes += n
+
+        # Phase 1: send 60,000 requests (5.4 MB of replies, far more than the socket buffers hold)
+        # and read nothing for 6.5 s, three times the watchdog's period.
+        requests_wanted, quiet_until = 60_000, time.monotonic() + 6.5
+        while time.monotonic() < quiet_until:
+            if len(pending) < len(frame) and sent_bytes + len(pending) < requests_wanted * len(frame):
+                pending += frame
+            before = sent_bytes
+            if pending:
+                push()
+            if sent_bytes == before:
+                time.sleep(0.01)
+        give_up = time.monotonic() + 60
+        while (pending or received.count(0) < sent_bytes // len(frame)) and time.monotonic() < give_up:
+            if pending:  # phase 2: finish the frame in flight, and read everything back
+                push()
+            if select.select([sock], [], [], 0.05)[0]:
+                received += sock.recv(1 << 16)
+        requests = sent_bytes // len(frame)
         assert b"ready" not in received and b"FAULT" not in received, "the firmware reset"
-        assert delimiters == sum(sent) and sum(sent) - blocked_at <= 64, (delimiters, sum(sent), blocked_at)
+        assert received.count(0) == requests == requests_wanted, (received.count(0), requests)
         assert dev.request_info() and dev.stats()["uptime_ms"] > uptime + 6000
