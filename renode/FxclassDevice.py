@@ -36,7 +36,10 @@ class FxclassDevice:
 
     @keyword("Connect To Firmware")
     def connect(self, url: str, model: str = "models/default.fxm"):
-        self.dev = Device.open(url, timeout=10, boot_timeout=30)
+        # Renode 1.15 hands the UART each received byte at a synchronisation point: about 1 ms a byte
+        # here on a quiet machine and twice that on a busy one, so a reply to a 5,000-byte burst
+        # takes seconds. The time-out bounds a lost reply, not the emulator's pace.
+        self.dev = Device.open(url, timeout=30, boot_timeout=30)
         self.model = fxm.load(model)
 
     @keyword("Disconnect From Firmware")
@@ -103,9 +106,11 @@ class FxclassDevice:
         windows = datasets.basicmotions("test").windows[:int(count)]
         ref_class, ref_prob = Pipeline(self.model).run(windows)
         written = self.dev.link.bytes_written
+        started = time.monotonic()
         seqs = self.dev.send_at_once([(p.INFER, w.astype("<i2").tobytes()) for w in windows])
         for i, seq in enumerate(seqs):
-            r = p.Result.parse_many(self.dev.wait_reply(seq, p.RESULT).payload, 1)[0]
+            r = p.Result.parse_many(self.dev.wait_reply(seq, p.RESULT, timeout=60).payload, 1)[0]
+            print(f"*INFO* reply {i} after {time.monotonic() - started:.2f} s")  # in the Robot log
             if r.class_index != ref_class[i] or not np.array_equal(r.prob_q15, ref_prob[i]):
                 raise AssertionError(f"window {i} of the burst: firmware {r.class_index} {r.prob_q15.tolist()}, "
                                      f"reference {ref_class[i]} {ref_prob[i].tolist()}")
