@@ -19,9 +19,11 @@ def make(*targets: str, **variables: str) -> None:
 
 @pytest.fixture(scope="session")
 def runners() -> dict[str, Path]:
-    """The C core's host drivers: optimized, portable (-DFX_PORTABLE) and sanitized builds."""
+    """The C core's drivers: optimized, portable (-DFX_PORTABLE) and sanitized host builds, and the
+    Cortex-M4 build (its DSP paths) that runs in QEMU."""
     make("host-tools")
-    return {name: HOST_BUILD / name for name in ("fx_runner", "fx_runner_portable", "fx_runner_san")}
+    names = ("fx_runner", "fx_runner_portable", "fx_runner_san", "fx_runner_m4.elf")
+    return {name.removesuffix(".elf"): HOST_BUILD / name for name in names}
 
 
 @pytest.fixture(scope="session")

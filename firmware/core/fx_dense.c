@@ -14,11 +14,53 @@ static int32_t clamp64(int64_t v, int32_t lo, int32_t hi)
     return v < lo ? lo : (v > hi ? hi : (int32_t)v);
 }
 
+int fx_quantize_input_m4_fast(const fx_input_quant *q)
+{
+    for (uint16_t i = 0; i < q->n; ++i) {
+        if (q->shift[i] < 33) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
+#include <arm_acle.h>
+
+/*
+ * The same bits on the Cortex-M4 when every shift is >= 33: QSUB saturates the centred feature to
+ * int32 as clamp64 does; with q = floor(centred * mult / 2^(shift - 1)), the high word of SMULL
+ * shifted right by shift - 33, the rounded requantization is floor((q + 1) / 2); SSAT clamps.
+ */
+static void quantize_input_m4(const fx_input_quant *q, const int32_t *features, int8_t *out)
+{
+    const int32_t *restrict f = features;
+    const int32_t *restrict offset = q->offset;
+    const int32_t *restrict mult = q->mult;
+    const int32_t *restrict shift = q->shift;
+    int8_t *restrict o = out;
+    for (uint32_t n = q->n; n != 0; --n) {
+        const int32_t centred = __qsub(*f++, *offset++);
+        const int32_t high = (int32_t)(((int64_t)centred * *mult++) >> 32);
+        *o++ = (int8_t)__ssat(((high >> (*shift++ - 33)) + 1) >> 1, 8);
+    }
+}
+#endif
+
 fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, int8_t *out)
 {
     if (q == NULL || features == NULL || out == NULL || q->n == 0 || q->n > FX_MAX_FEATURES) {
         return FX_ERR_ARG;
     }
+#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
+    if (q->m4_fast) {
+        quantize_input_m4(q, features, out);
+        for (uint16_t i = q->n; i < FX_PAD4(q->n); ++i) {
+            out[i] = 0;
+        }
+        return FX_OK;
+    }
+#endif
     for (uint16_t i = 0; i < q->n; ++i) {
         /* Features fit in 31 bits and offsets come from the same range, so the difference
            is computed in 64 bits and saturated before requantization. */

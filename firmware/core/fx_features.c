@@ -1,6 +1,11 @@
 /* fx_features.c: fixed-point feature extraction from a window of int16 sensor samples. */
 #include "fx_kernels.h"
 
+#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
+#define FX_FEATURES_M4 1
+#include "fx_features_m4.h"
+#endif
+
 /* floor(a / b) for b > 0; C division truncates towards zero. */
 static int32_t floor_div(int32_t a, int32_t b)
 {
@@ -28,6 +33,12 @@ fx_status fx_features_stats(const int16_t *window, uint16_t window_len, uint16_t
         n_channels > FX_MAX_CHANNELS) {
         return FX_ERR_ARG;
     }
+#ifdef FX_FEATURES_M4
+    if (n_channels >= 2u) {
+        fx_features_stats_m4(window, window_len, n_channels, n_segments, features);
+        return FX_OK;
+    }
+#endif
     const uint32_t per_channel = n_segments + 4u;
     /* |sum| <= 512 * 32768 = 2^24 and the absolute sums stay below 2^25: no int32 overflow. */
     for (uint16_t c = 0; c < n_channels; ++c) {

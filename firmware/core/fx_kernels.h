@@ -23,7 +23,11 @@ typedef struct {
     const int32_t *mult;    /* [n] within [1, 2^31 - 1] */
     const int32_t *shift;   /* [n] within [1, 62] */
     uint16_t n;
+    uint8_t m4_fast;        /* 1: every shift >= 33, the Cortex-M4 path applies (fx_model_parse sets it) */
 } fx_input_quant;
+
+/* Whether every shift is at least 33, which the Cortex-M4 input path needs. */
+int fx_quantize_input_m4_fast(const fx_input_quant *q);
 
 /*
  * Statistical features, for each channel c of a window of window_len samples: the sums of

@@ -126,6 +126,7 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
     if (!params_ok(m.input.mult, m.input.shift, m.n_features)) {
         return FX_ERR_PARAM;
     }
+    m.input.m4_fast = (uint8_t)fx_quantize_input_m4_fast(&m.input);
 
     const uint32_t layers_off = rd32(blob + 36);
     if (!span_ok(layers_off, m.n_layers, FX_MODEL_LAYER_BYTES, payload_end)) {

@@ -145,8 +145,12 @@ def main(argv=None) -> int:
     model = fxm.unpack(blob)
     seg = count_segments(REPO / "firmware" / "build" / "netduinoplus2" / "fxclass_bench.elf")
     n_dense = len(model.layers)
-    inference, dense, soft_n, soft_max = seg[0], seg[1:1 + n_dense], seg[1 + n_dense], seg[2 + n_dense]
+    inference, features, scaling = seg[0], seg[1], seg[2]
+    dense, soft_n, soft_max = seg[3:3 + n_dense], seg[3 + n_dense], seg[4 + n_dense]
     per_class = (soft_max - soft_n) / (MAX_CLASSES - model.n_classes)
+    stages = {"features": features, "scaling": scaling,
+              **{f"dense_{k}": d for k, d in enumerate(dense)}, "softmax": soft_n}
+    stages["rest"] = inference - sum(stages.values())
     ev = evaluate(FloatModel.load(REPO / "models" / "default.npz"), model, datasets.basicmotions("test"))
     results = {
         "model": {"id": f"0x{model.model_id:08x}", "macs": model.macs(), "classes": model.n_classes,
@@ -154,6 +158,9 @@ def main(argv=None) -> int:
         "method": "QEMU 7.2 netduinoplus2 (Cortex-M4), -singlestep -d exec,nochain: guest instructions "
                   "between fx_bench_begin and fx_bench_end in firmware/app/bench_main.c",
         "instructions_per_inference": inference,
+        "stage_instructions": stages,
+        "feature_instructions_per_value": round(features / (model.window_len * model.n_channels), 2),
+        "feature_scaling_instructions_per_feature": round(scaling / model.n_features, 2),
         "dense_instructions": dense,
         "dense_instructions_per_mac": round(sum(dense) / model.macs(), 3),
         "softmax_instructions": {str(model.n_classes): soft_n, str(MAX_CLASSES): soft_max},

@@ -5,40 +5,26 @@
 
 #include "fx_proto.h"
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    const long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    /* Over-allocate by 4 so a zero-length file still gives a valid, aligned buffer. */
-    uint8_t *buf = malloc((size_t)size + 4u);
-    if (buf != NULL && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)size;
-    return buf;
-}
-
+/* The case file, read as the kernels ask for it: a Cortex-M4 build in QEMU has 128 KiB of RAM for
+   case files of megabytes. take() returns a buffer that the next take() may reuse. */
 typedef struct {
-    const uint8_t *p;
-    const uint8_t *end;
+    FILE *in;
+    uint8_t *buf;
+    size_t cap;
 } reader;
 
 static const void *take(reader *r, size_t n)
 {
-    if ((size_t)(r->end - r->p) < n) {
+    if (n > r->cap) {
+        free(r->buf);
+        r->cap = n < 256u ? 256u : n;
+        r->buf = malloc(r->cap);
+    }
+    if (r->buf == NULL || fread(r->buf, 1, n, r->in) != n) {
         fprintf(stderr, "fx_runner: truncated input\n");
         exit(2);
     }
-    const void *at = r->p;
-    r->p += n;
-    return at;
+    return r->buf;
 }
 
 static uint32_t take_u32(reader *r)
@@ -200,7 +186,9 @@ static void run_sensor(reader *r, FILE *out)
         int16_t *in = take_copy(r, (size_t)n * ch * 2u);
         fx_sensor_path path;
         const uint32_t status = (uint32_t)fx_sensor_path_init(&path, (uint8_t)ch, mult, shift, in_rate, out_rate);
-        int16_t *y = malloc(((size_t)n * (status == 0 ? fx_sensor_path_max_out(&path) : 0u) + 1u) * ch * 2u);
+        /* At most ceil((n - 1) q / p) outputs for n inputs. */
+        const uint64_t most = status == 0 && n > 0 ? ((uint64_t)(n - 1u) * path.q + path.p - 1u) / path.p : 0u;
+        int16_t *y = malloc(((size_t)most + 1u) * ch * 2u);
         uint32_t n_out = 0;
         for (uint32_t i = 0; status == 0 && i < n; ++i) {
             n_out += fx_sensor_path_push(&path, in + (size_t)i * ch, y + (size_t)n_out * ch);
@@ -261,14 +249,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: fx_runner softmax|dense|features|requant|model|frames|sensor|scale IN OUT\n");
         return 2;
     }
-    size_t len = 0;
-    uint8_t *data = read_file(argv[2], &len);
+    FILE *in = fopen(argv[2], "rb");
     FILE *out = fopen(argv[3], "wb");
-    if (data == NULL || out == NULL) {
+    if (in == NULL || out == NULL) {
         fprintf(stderr, "fx_runner: cannot open %s or %s\n", argv[2], argv[3]);
         return 2;
     }
-    reader r = {data, data + len};
+    reader r = {in, NULL, 0};
     if (strcmp(argv[1], "softmax") == 0) {
         run_softmax(&r, out);
     } else if (strcmp(argv[1], "dense") == 0) {
@@ -290,6 +277,7 @@ int main(int argc, char **argv)
         return 2;
     }
     fclose(out);
-    free(data);
+    fclose(in);
+    free(r.buf);
     return 0;
 }
