@@ -82,10 +82,11 @@ $(HOST_BUILD)/fx_runner_portable: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HD
 	cc $(HOST_CFLAGS) -O0 -DFX_PORTABLE $(filter %.c,$^) -o $@
 
 # The same driver on Cortex-M4, with the DSP paths, run in QEMU with semihosting for its files.
-$(HOST_BUILD)/fx_runner_m4.elf: tests/native/fx_runner.c tests/native/m4_vectors.c tests/native/m4_runner.ld $(CORE_SRC) $(CORE_HDR)
+$(HOST_BUILD)/fx_runner_m4.elf: tests/native/fx_runner.c tests/native/m4_vectors.c tests/native/m4_runner.ld $(CORE_SRC) \
+                                $(CORE_HDR) $(wildcard firmware/core/*.S)
 	@mkdir -p $(dir $@)
 	arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -O2 $(filter-out -g,$(HOST_CFLAGS)) --specs=rdimon.specs \
-	    -T tests/native/m4_runner.ld $(filter %.c,$^) -o $@
+	    -T tests/native/m4_runner.ld $(filter %.c %.S,$^) -o $@
 
 $(HOST_BUILD)/fx_runner_san: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
