@@ -15,6 +15,31 @@
  * Registers: r0 p, r1 stride, r2 seg, r3 pairs, r4 m0, r5 m1, r6 s0, r7 s1, r8 hi, r9 lo,
  * r10 prev, r11 b, r12 t, lr a.
  */
+/* Samples a (lr) and b at p and p + stride, p advanced: sums, max(a, prev), max(b, a) and
+   min(b, a), extremes. prev is free once max(a, prev) is taken and holds min(b, a) for a while. */
+    .macro PAIR prev, b
+    ldr     lr, [r0]
+    ldr     \b, [r0, r1]
+    add     r0, r0, r1, lsl #1
+    sxtah   r6, r6, lr
+    add     r7, r7, lr, asr #16
+    sxtah   r6, r6, \b
+    add     r7, r7, \b, asr #16
+    ssub16  r12, lr, \prev
+    sel     r12, lr, \prev
+    sxtah   r4, r4, r12
+    add     r5, r5, r12, asr #16
+    ssub16  r12, \b, lr
+    sel     r12, \b, lr
+    sel     \prev, lr, \b
+    sxtah   r4, r4, r12
+    add     r5, r5, r12, asr #16
+    ssub16  lr, r12, r8
+    sel     r8, r12, r8
+    ssub16  lr, \prev, r9
+    sel     r9, r9, \prev
+    .endm
+
     .global fx_features_pass1_m4
     .type fx_features_pass1_m4, %function
     .thumb_func
@@ -43,28 +68,16 @@ fx_features_pass1_m4:
     ssub16  r12, lr, r9
     sel     r9, r9, lr
     mov     r10, lr
-3:  cbz     r3, 5f
-4:  ldr     lr, [r0]                    /* a */
-    ldr     r11, [r0, r1]               /* b */
-    add     r0, r0, r1, lsl #1
-    sxtah   r6, r6, lr
-    add     r7, r7, lr, asr #16
-    sxtah   r6, r6, r11
-    add     r7, r7, r11, asr #16
-    ssub16  r12, lr, r10                /* max(a, prev) */
-    sel     r12, lr, r10
-    sxtah   r4, r4, r12
-    add     r5, r5, r12, asr #16
-    ssub16  r12, r11, lr                /* max(b, a), min(b, a): they cover a and b */
-    sel     r12, r11, lr
-    sel     r10, lr, r11
-    sxtah   r4, r4, r12
-    add     r5, r5, r12, asr #16
-    ssub16  lr, r12, r8
-    sel     r8, r12, r8
-    ssub16  lr, r10, r9
-    sel     r9, r9, r10
+    /* one pair of samples if the pairs are odd, then two pairs per iteration, the registers of
+       the previous sample and of b trading places so that nothing is moved */
+3:  lsrs    r3, r3, #1
+    bcc     6f
+    PAIR    r10, r11
     mov     r10, r11
+6:  cmp     r3, #0
+    beq     5f
+4:  PAIR    r10, r11
+    PAIR    r11, r10
     subs    r3, r3, #1
     bne     4b
 5:  strd    r6, r7, [r2, #4]
@@ -80,7 +93,7 @@ fx_features_pass1_m4:
 /*
  * void fx_features_pass2_m4(const uint8_t *p, uint32_t stride, uint32_t rows, uint32_t m, int32_t *out)
  * out[0], out[1] = sum over rows samples of max(x_t, m) per lane, m packed as two int16 lanes.
- * Registers: r0 p, r1 stride, r2 rows, r3 m, r4 d0, r5 d1, r6 a, r7 b, r12 t.
+ * Registers: r0 p, r1 stride, r2 rows, r3 m, r4 d0, r5 d1, r6 a, r7 b, r12 t, lr three strides.
  */
     .global fx_features_pass2_m4
     .type fx_features_pass2_m4, %function
@@ -97,10 +110,35 @@ fx_features_pass2_m4:
     sel     r6, r6, r3
     sxtah   r4, r4, r6
     add     r5, r5, r6, asr #16
-3:  cbz     r2, 5f
-4:  ldr     r6, [r0]
+    /* one pair of samples if the pairs are odd, then two pairs per iteration */
+3:  lsrs    r2, r2, #1
+    bcc     6f
+    ldr     r6, [r0]
     ldr     r7, [r0, r1]
     add     r0, r0, r1, lsl #1
+    ssub16  r12, r6, r3
+    sel     r6, r6, r3
+    ssub16  r12, r7, r3
+    sel     r7, r7, r3
+    sxtah   r4, r4, r6
+    add     r5, r5, r6, asr #16
+    sxtah   r4, r4, r7
+    add     r5, r5, r7, asr #16
+6:  cbz     r2, 5f
+    add     lr, r1, r1, lsl #1          /* three strides */
+4:  ldr     r6, [r0]
+    ldr     r7, [r0, r1]
+    ssub16  r12, r6, r3
+    sel     r6, r6, r3
+    ssub16  r12, r7, r3
+    sel     r7, r7, r3
+    sxtah   r4, r4, r6
+    add     r5, r5, r6, asr #16
+    sxtah   r4, r4, r7
+    add     r5, r5, r7, asr #16
+    ldr     r6, [r0, r1, lsl #1]
+    ldr     r7, [r0, lr]
+    add     r0, r0, r1, lsl #2
     ssub16  r12, r6, r3
     sel     r6, r6, r3
     ssub16  r12, r7, r3

@@ -41,8 +41,8 @@ static int32_t m4_floor_div(int32_t a, uint32_t b)
 
 /*
  * fx_features_stats for two lanes at a time: channels (c, c + 1), and for an odd channel count
- * the last channel as lane 1 of (n - 2, n - 1), whose lane 0 is not stored again. Arguments as
- * fx_features_stats, checked by it; n_channels >= 2.
+ * the last channel as lane 1 of (n - 2, n - 1). Arguments as fx_features_stats, checked by it;
+ * n_channels >= 2.
  */
 static void fx_features_stats_m4(const int16_t *window, uint16_t window_len, uint16_t n_channels, uint8_t n_segments,
                                  int32_t *features)
@@ -58,8 +58,9 @@ static void fx_features_stats_m4(const int16_t *window, uint16_t window_len, uin
     }
     seg[n_segments].rows = 0;
     for (uint16_t c = 0; c < n_channels; c = (uint16_t)(c + 2u)) {
+        /* With an odd count the last pair is (n - 2, n - 1): lane 0 repeats channel n - 2 on the
+           same samples, so writing its features again writes the same values. */
         const uint16_t first = c + 1u < n_channels ? c : (uint16_t)(n_channels - 2u);
-        const int store0 = first == c; /* lane 0 is a channel not done yet */
         const uint8_t *base = (const uint8_t *)(window + first);
         const uint32_t x0 = *(const uint32_t *)(const void *)base;
         fx_m4_state st = {x0, x0, x0, 0, 0};
@@ -67,28 +68,24 @@ static void fx_features_stats_m4(const int16_t *window, uint16_t window_len, uin
         int32_t *f0 = features + (size_t)first * per_channel;
         int32_t *f1 = f0 + per_channel;
         int32_t prefix0 = 0, prefix1 = 0;
-        for (uint32_t k = 0; k < n_segments; ++k) {
-            if (store0) {
-                f0[k] = seg[k].s0 - prefix0;
-            }
-            f1[k] = seg[k].s1 - prefix1;
-            prefix0 = seg[k].s0;
-            prefix1 = seg[k].s1;
+        for (const fx_m4_segment *s = seg; s->rows != 0; ++s) {
+            *f0++ = s->s0 - prefix0;
+            *f1++ = s->s1 - prefix1;
+            prefix0 = s->s0;
+            prefix1 = s->s1;
         }
         const int32_t mean0 = m4_floor_div(prefix0, window_len);
         const int32_t mean1 = m4_floor_div(prefix1, window_len);
         int32_t dev[2];
         fx_features_pass2_m4(base, stride, window_len, ((uint32_t)mean1 << 16) | ((uint32_t)mean0 & 0xFFFFu), dev);
-        if (store0) {
-            f0[n_segments] = M4_LO(st.lo);
-            f0[n_segments + 1u] = M4_LO(st.hi);
-            f0[n_segments + 2u] = 2 * st.m0 - 2 * prefix0 - M4_LO(x0) + M4_LO(st.prev);
-            f0[n_segments + 3u] = 2 * dev[0] - prefix0 - (int32_t)window_len * mean0;
-        }
-        f1[n_segments] = M4_HI(st.lo);
-        f1[n_segments + 1u] = M4_HI(st.hi);
-        f1[n_segments + 2u] = 2 * st.m1 - 2 * prefix1 - M4_HI(x0) + M4_HI(st.prev);
-        f1[n_segments + 3u] = 2 * dev[1] - prefix1 - (int32_t)window_len * mean1;
+        f0[0] = M4_LO(st.lo);
+        f0[1] = M4_LO(st.hi);
+        f0[2] = 2 * (st.m0 - prefix0) - M4_LO(x0) + M4_LO(st.prev);
+        f0[3] = 2 * dev[0] - prefix0 - (int32_t)window_len * mean0;
+        f1[0] = M4_HI(st.lo);
+        f1[1] = M4_HI(st.hi);
+        f1[2] = 2 * (st.m1 - prefix1) - M4_HI(x0) + M4_HI(st.prev);
+        f1[3] = 2 * dev[1] - prefix1 - (int32_t)window_len * mean1;
     }
 }
 
