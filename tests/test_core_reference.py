@@ -87,6 +87,9 @@ def random_layer(rng, in_len, out_len, logits):
     mult = rng.integers(2**30, 2**31, size=out_len).astype(np.int32)
     lo, hi = (8, 30) if logits else (14, 26)
     shift = rng.integers(lo, hi, size=out_len).astype(np.int32)
+    if logits:  # the ends of the shift range: every logit saturated, and a quotient of 0 or -1
+        corners = rng.random(out_len) < 0.25
+        shift[corners] = rng.choice([1, 2, 31, 32, 33, 61, 62], size=int(corners.sum()))
     return w, bias, mult, shift
 
 

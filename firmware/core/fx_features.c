@@ -4,6 +4,28 @@
 #if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
 #define FX_FEATURES_M4 1
 #include "fx_features_m4.h"
+
+/*
+ * The pair path needs SSUB16 to set the APSR.GE flags that SEL reads, as every Cortex-M4 does.
+ * Renode 1.15.3's core does not (SSUB16 leaves GE clear and SEL then picks its second operand),
+ * which would make every extreme and absolute sum wrong there; so the path is taken only once a
+ * probe of the two instructions on the running core has given the architected answer:
+ * lane 0: 1 - 2 < 0 picks b's 2, lane 1: 2 - 1 >= 0 picks a's 2.
+ */
+static int ge_flags_work(void)
+{
+    static int8_t known = -1;
+    if (known < 0) {
+        uint32_t picked;
+        __asm volatile("ssub16 %0, %1, %2\n\t"
+                       "sel    %0, %1, %2"
+                       : "=&r"(picked)
+                       : "r"(0x00020001u), "r"(0x00010002u)
+                       : "cc");
+        known = (int8_t)(picked == 0x00020002u);
+    }
+    return known;
+}
 #endif
 
 /* floor(a / b) for b > 0; C division truncates towards zero. */
@@ -34,7 +56,7 @@ fx_status fx_features_stats(const int16_t *window, uint16_t window_len, uint16_t
         return FX_ERR_ARG;
     }
 #ifdef FX_FEATURES_M4
-    if (n_channels >= 2u) {
+    if (n_channels >= 2u && ge_flags_work()) {
         fx_features_stats_m4(window, window_len, n_channels, n_segments, features);
         return FX_OK;
     }
