@@ -14,14 +14,20 @@ static int32_t clamp64(int64_t v, int32_t lo, int32_t hi)
     return v < lo ? lo : (v > hi ? hi : (int32_t)v);
 }
 
-int fx_quantize_input_m4_fast(const fx_input_quant *q)
+/* Whether every shift is at least 33: the Cortex-M4 paths' SMULL requantization needs it. */
+static int shifts_from_33(const int32_t *shift, uint16_t n)
 {
-    for (uint16_t i = 0; i < q->n; ++i) {
-        if (q->shift[i] < 33) {
+    for (uint16_t i = 0; i < n; ++i) {
+        if (shift[i] < 33) {
             return 0;
         }
     }
     return 1;
+}
+
+int fx_quantize_input_m4_fast(const fx_input_quant *q)
+{
+    return shifts_from_33(q->shift, q->n);
 }
 
 #if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
@@ -47,6 +53,17 @@ static void quantize_input_m4(const fx_input_quant *q, const int32_t *features, 
 }
 #endif
 
+/* Portable definition; the Cortex-M4 path above must give the same bits. */
+static void quantize_input(const fx_input_quant *q, const int32_t *features, int8_t *out)
+{
+    for (uint16_t i = 0; i < q->n; ++i) {
+        /* Features fit in 31 bits and offsets come from the same range, so the difference
+           is computed in 64 bits and saturated before requantization. */
+        const int32_t centred = clamp64((int64_t)features[i] - q->offset[i], INT32_MIN, INT32_MAX);
+        out[i] = (int8_t)clamp64(fx_requantize(centred, q->mult[i], q->shift[i]), -128, 127);
+    }
+}
+
 fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, int8_t *out)
 {
     if (q == NULL || features == NULL || out == NULL || q->n == 0 || q->n > FX_MAX_FEATURES) {
@@ -55,18 +72,12 @@ fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, in
 #if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
     if (q->m4_fast) {
         quantize_input_m4(q, features, out);
-        for (uint16_t i = q->n; i < FX_PAD4(q->n); ++i) {
-            out[i] = 0;
-        }
-        return FX_OK;
+    } else {
+        quantize_input(q, features, out);
     }
+#else
+    quantize_input(q, features, out);
 #endif
-    for (uint16_t i = 0; i < q->n; ++i) {
-        /* Features fit in 31 bits and offsets come from the same range, so the difference
-           is computed in 64 bits and saturated before requantization. */
-        const int32_t centred = clamp64((int64_t)features[i] - q->offset[i], INT32_MIN, INT32_MAX);
-        out[i] = (int8_t)clamp64(fx_requantize(centred, q->mult[i], q->shift[i]), -128, 127);
-    }
     for (uint16_t i = q->n; i < FX_PAD4(q->n); ++i) {
         out[i] = 0;
     }
@@ -114,12 +125,7 @@ int fx_dense_m4_fast(const fx_dense *layer)
         (layer->flags & FX_DENSE_LOGITS)) {
         return 0;
     }
-    for (uint16_t j = 0; j < layer->out_len; ++j) {
-        if (layer->shift[j] < 33) {
-            return 0;
-        }
-    }
-    return 1;
+    return shifts_from_33(layer->shift, layer->out_len);
 }
 
 fx_status fx_dense_s8(const fx_dense *layer, const int8_t *in, int8_t *out)

@@ -95,6 +95,18 @@ fx_features_pass1_m4:
  * out[0], out[1] = sum over rows samples of max(x_t, m) per lane, m packed as two int16 lanes.
  * Registers: r0 p, r1 stride, r2 rows, r3 m, r4 d0, r5 d1, r6 a, r7 b, r12 t, lr three strides.
  */
+/* Samples a (r6) and b (r7), already loaded: max(x, m) per lane added to r4, r5 (r12 scratch). */
+    .macro MAX_PAIR
+    ssub16  r12, r6, r3
+    sel     r6, r6, r3
+    ssub16  r12, r7, r3
+    sel     r7, r7, r3
+    sxtah   r4, r4, r6
+    add     r5, r5, r6, asr #16
+    sxtah   r4, r4, r7
+    add     r5, r5, r7, asr #16
+    .endm
+
     .global fx_features_pass2_m4
     .type fx_features_pass2_m4, %function
     .thumb_func
@@ -116,37 +128,16 @@ fx_features_pass2_m4:
     ldr     r6, [r0]
     ldr     r7, [r0, r1]
     add     r0, r0, r1, lsl #1
-    ssub16  r12, r6, r3
-    sel     r6, r6, r3
-    ssub16  r12, r7, r3
-    sel     r7, r7, r3
-    sxtah   r4, r4, r6
-    add     r5, r5, r6, asr #16
-    sxtah   r4, r4, r7
-    add     r5, r5, r7, asr #16
+    MAX_PAIR
 6:  cbz     r2, 5f
     add     lr, r1, r1, lsl #1          /* three strides */
 4:  ldr     r6, [r0]
     ldr     r7, [r0, r1]
-    ssub16  r12, r6, r3
-    sel     r6, r6, r3
-    ssub16  r12, r7, r3
-    sel     r7, r7, r3
-    sxtah   r4, r4, r6
-    add     r5, r5, r6, asr #16
-    sxtah   r4, r4, r7
-    add     r5, r5, r7, asr #16
+    MAX_PAIR
     ldr     r6, [r0, r1, lsl #1]
     ldr     r7, [r0, lr]
     add     r0, r0, r1, lsl #2
-    ssub16  r12, r6, r3
-    sel     r6, r6, r3
-    ssub16  r12, r7, r3
-    sel     r7, r7, r3
-    sxtah   r4, r4, r6
-    add     r5, r5, r6, asr #16
-    sxtah   r4, r4, r7
-    add     r5, r5, r7, asr #16
+    MAX_PAIR
     subs    r2, r2, #1
     bne     4b
 5:  ldr     r12, [sp, #20]

@@ -69,11 +69,8 @@ def softmax_error(rng: np.random.Generator, cases: int = 20000) -> float:
 
 def link_figures() -> dict:
     from .link import Device
-    from .linkbench import measure
-    from .sim import Emulator
-
-    from .linkbench import round_trips
-    from .sim import NATIVE_BINARY
+    from .linkbench import measure, round_trips
+    from .sim import NATIVE_BINARY, Emulator
 
     with Emulator() as emu, Device.open(emu.url, timeout=10) as dev:
         figures = measure(dev, 64).as_dict()
