@@ -122,9 +122,14 @@ def test_dense_bit_exact(runners, runner):
 def test_features_bit_exact(runners, runner):
     rng = np.random.default_rng(4)
     total = 0
-    shapes = [(4, 1), (512, 12), (256, 9), (100, 6), (12, 3)] + [(int(rng.integers(12, 80)), int(rng.integers(1, 13))) for _ in range(195)]
-    for k, (length, ch) in enumerate(shapes):
-        segments = (4, 12)[k % 2] if length >= 12 else 4
+    # The model shapes' 4 and 12 segments, then every segment count from 1 to 16 on windows from 2
+    # samples (one-row and odd-length segments) to 80, any channel count, odd ones included.
+    shapes = [(4, 1, 4), (512, 12, 12), (256, 9, 4), (100, 6, 12), (12, 3, 12), (2, 2, 1), (3, 2, 2), (16, 4, 16)]
+    shapes += [(int(rng.integers(12, 80)), int(rng.integers(1, 13)), (4, 12)[k % 2]) for k in range(120)]
+    for _ in range(80):
+        length = int(rng.integers(2, 80))
+        shapes.append((length, int(rng.integers(1, 13)), int(rng.integers(1, min(16, length) + 1))))
+    for length, ch, segments in shapes:
         count = 40 if length * ch > 2000 else 510
         x = rng.integers(-32768, 32768, size=(count, length, ch)).astype(np.int16)
         x[0] = -32768

@@ -5,15 +5,16 @@
     .text
 
 /*
- * void fx_features_pass1_m4(const uint8_t *p, uint32_t stride, fx_m4_segment *seg, fx_m4_state *st)
- * For each segment (seg->rows samples, a zero-row segment ends the list): the running lane sums at
- * the segment's end into seg->s0, seg->s1; over all samples the lane-wise maximum and minimum,
- * and sum max(x_t, x_{t-1}) per lane (max(x_0, x_0) = x_0 for the first), with st carrying them
- * and the last sample in and out.
+ * void fx_features_pass1_m4(const uint8_t *p, uint32_t stride, fx_m4_pass1 *st)
+ * Over the window from p (st->rows[k] samples per segment, a zero ends the list): each segment's
+ * lane sums into st->f0[k] (lane 0) and st->f0[k] + st->f1_offset bytes (lane 1); and, over all
+ * samples, the lane-wise maximum and minimum, the last sample, sum max(x_t, x_{t-1}) per lane
+ * (max(x_0, x_0) = x_0 for the first) and the lane sums, into st.
  * Thumb-2 has no register post-index: two samples are loaded at [p] and [p + stride], then p
  * advances by two strides.
- * Registers: r0 p, r1 stride, r2 seg, r3 pairs, r4 m0, r5 m1, r6 s0, r7 s1, r8 hi, r9 lo,
- * r10 prev, r11 b, r12 t, lr a.
+ * Registers: r0 p, r1 stride, r2 rows, r3 pairs, r4 m0, r5 m1, r6 s0, r7 s1, r8 hi, r9 lo,
+ * r10 prev, r11 b, r12 t, lr a. The stack holds the output cursor f0, f1_offset and the lane sums
+ * at the last segment boundary.
  */
 /* Samples a (lr) and b at p and p + stride, p advanced: sums, max(a, prev), max(b, a) and
    min(b, a), extremes. prev is free once max(a, prev) is taken and holds min(b, a) for a while. */
@@ -44,17 +45,24 @@
     .type fx_features_pass1_m4, %function
     .thumb_func
 fx_features_pass1_m4:
-    push    {r3-r11, lr}
-    ldrd    r8, r9, [r3, #0]            /* hi, lo */
-    ldr     r10, [r3, #8]               /* prev */
-    ldrd    r4, r5, [r3, #12]           /* m0, m1 */
+    push    {r2, r4-r11, lr}
+    sub     sp, sp, #16                 /* [sp] f0 cursor, [sp, #4] f1_offset, [sp, #8] sums */
+    ldrd    r3, r4, [r2, #4]            /* f0, f1_offset */
+    strd    r3, r4, [sp]
     movs    r6, #0
     movs    r7, #0
-1:  ldr     r3, [r2]                    /* rows of this segment */
-    cmp     r3, #0
-    beq     9f
+    strd    r6, r7, [sp, #8]
+    ldr     r2, [r2]                    /* rows */
+    ldr     r8, [r0]                    /* hi = lo = prev = x_0 */
+    mov     r9, r8
+    mov     r10, r8
+    movs    r4, #0
+    movs    r5, #0
+    /* Flags: LSRS leaves carry set for an odd count and Z for none left; nothing in PAIR or in
+       the single sample changes N, Z or C (SSUB16 sets only GE). */
+1:  ldrh    r3, [r2], #2                /* rows of this segment, 0 at the end */
     lsrs    r3, r3, #1                  /* pairs; carry: an odd sample first */
-    bcc     3f
+    bcc     7f
     ldr     lr, [r0]
     add     r0, r0, r1
     sxtah   r6, r6, lr
@@ -74,19 +82,28 @@ fx_features_pass1_m4:
     bcc     6f
     PAIR    r10, r11
     mov     r10, r11
-6:  cmp     r3, #0
-    beq     5f
+6:  beq     5f
 4:  PAIR    r10, r11
     PAIR    r11, r10
     subs    r3, r3, #1
     bne     4b
-5:  strd    r6, r7, [r2, #4]
-    adds    r2, r2, #12
+    /* the segment's sums: the lane sums now less those at the last boundary */
+5:  ldrd    r11, r12, [sp, #8]
+    strd    r6, r7, [sp, #8]
+    sub     r11, r6, r11
+    sub     r12, r7, r12
+    ldrd    r3, lr, [sp]
+    str     r12, [r3, lr]
+    str     r11, [r3], #4
+    str     r3, [sp]
     b       1b
-9:  pop     {r3}
-    strd    r8, r9, [r3, #0]
-    str     r10, [r3, #8]
-    strd    r4, r5, [r3, #12]
+7:  bne     3b                          /* an even number of samples; none: the end */
+9:  add     sp, sp, #16
+    pop     {r3}
+    strd    r8, r9, [r3, #12]
+    str     r10, [r3, #20]
+    strd    r4, r5, [r3, #24]
+    strd    r6, r7, [r3, #32]
     pop     {r4-r11, pc}
     .size fx_features_pass1_m4, . - fx_features_pass1_m4
 

@@ -19,19 +19,18 @@
 #define M4_LO(w) ((int32_t)(int16_t)(w))
 #define M4_HI(w) ((int32_t)(w) >> 16)
 
-/* A segment of the window, and the running lane sums at its end (fx_features_m4.S). */
+/* Pass 1's arguments and results; fx_features_m4.S uses these offsets. */
 typedef struct {
-    uint32_t rows;  /* 0 ends the list */
-    int32_t s0, s1;
-} fx_m4_segment;
+    const uint16_t *rows; /* 0: samples per segment, 0 ends the list */
+    int32_t *f0;          /* 4: lane 0's segment sums go to f0[k], lane 1's f1_offset bytes on */
+    uint32_t f1_offset;   /* 8 */
+    uint32_t hi, lo;      /* 12, 16: lane-wise maximum and minimum */
+    uint32_t prev;        /* 20: the last sample */
+    int32_t m0, m1;       /* 24, 28: sum max(x_t, x_{t-1}) per lane */
+    int32_t s0, s1;       /* 32, 36: the lane sums over the window */
+} fx_m4_pass1;
 
-/* Carried across segments: lane-wise maximum and minimum, the last sample, sum max(x_t, x_{t-1}). */
-typedef struct {
-    uint32_t hi, lo, prev;
-    int32_t m0, m1;
-} fx_m4_state;
-
-void fx_features_pass1_m4(const uint8_t *p, uint32_t stride, fx_m4_segment *seg, fx_m4_state *st);
+void fx_features_pass1_m4(const uint8_t *p, uint32_t stride, fx_m4_pass1 *st);
 void fx_features_pass2_m4(const uint8_t *p, uint32_t stride, uint32_t rows, uint32_t m, int32_t *out);
 
 static int32_t m4_floor_div(int32_t a, uint32_t b)
@@ -49,43 +48,40 @@ static void fx_features_stats_m4(const int16_t *window, uint16_t window_len, uin
 {
     const uint32_t stride = 2u * n_channels;
     const uint32_t per_channel = n_segments + 4u;
-    fx_m4_segment seg[FX_MAX_SEGMENTS + 1u];
+    uint16_t rows[FX_MAX_SEGMENTS + 1u];
     uint32_t begin = 0;
     for (uint32_t k = 0; k < n_segments; ++k) {
         const uint32_t end = (k + 1u) * window_len / n_segments;
-        seg[k].rows = end - begin;
+        rows[k] = (uint16_t)(end - begin);
         begin = end;
     }
-    seg[n_segments].rows = 0;
+    rows[n_segments] = 0;
+    fx_m4_pass1 st;
+    st.rows = rows;
+    st.f1_offset = per_channel * sizeof features[0];
     for (uint16_t c = 0; c < n_channels; c = (uint16_t)(c + 2u)) {
         /* With an odd count the last pair is (n - 2, n - 1): lane 0 repeats channel n - 2 on the
            same samples, so writing its features again writes the same values. */
         const uint16_t first = c + 1u < n_channels ? c : (uint16_t)(n_channels - 2u);
         const uint8_t *base = (const uint8_t *)(window + first);
-        const uint32_t x0 = *(const uint32_t *)(const void *)base;
-        fx_m4_state st = {x0, x0, x0, 0, 0};
-        fx_features_pass1_m4(base, stride, seg, &st);
         int32_t *f0 = features + (size_t)first * per_channel;
-        int32_t *f1 = f0 + per_channel;
-        int32_t prefix0 = 0, prefix1 = 0;
-        for (const fx_m4_segment *s = seg; s->rows != 0; ++s) {
-            *f0++ = s->s0 - prefix0;
-            *f1++ = s->s1 - prefix1;
-            prefix0 = s->s0;
-            prefix1 = s->s1;
-        }
-        const int32_t mean0 = m4_floor_div(prefix0, window_len);
-        const int32_t mean1 = m4_floor_div(prefix1, window_len);
+        st.f0 = f0;
+        fx_features_pass1_m4(base, stride, &st);
+        const int32_t mean0 = m4_floor_div(st.s0, window_len);
+        const int32_t mean1 = m4_floor_div(st.s1, window_len);
         int32_t dev[2];
         fx_features_pass2_m4(base, stride, window_len, ((uint32_t)mean1 << 16) | ((uint32_t)mean0 & 0xFFFFu), dev);
+        const uint32_t x0 = *(const uint32_t *)(const void *)base;
+        f0 += n_segments;
+        int32_t *f1 = f0 + per_channel;
         f0[0] = M4_LO(st.lo);
         f0[1] = M4_LO(st.hi);
-        f0[2] = 2 * (st.m0 - prefix0) - M4_LO(x0) + M4_LO(st.prev);
-        f0[3] = 2 * dev[0] - prefix0 - (int32_t)window_len * mean0;
+        f0[2] = 2 * (st.m0 - st.s0) - M4_LO(x0) + M4_LO(st.prev);
+        f0[3] = 2 * dev[0] - st.s0 - (int32_t)window_len * mean0;
         f1[0] = M4_HI(st.lo);
         f1[1] = M4_HI(st.hi);
-        f1[2] = 2 * (st.m1 - prefix1) - M4_HI(x0) + M4_HI(st.prev);
-        f1[3] = 2 * dev[1] - prefix1 - (int32_t)window_len * mean1;
+        f1[2] = 2 * (st.m1 - st.s1) - M4_HI(x0) + M4_HI(st.prev);
+        f1[3] = 2 * dev[1] - st.s1 - (int32_t)window_len * mean1;
     }
 }
 
