@@ -88,14 +88,13 @@ fx_features_pass1_m4:
     subs    r3, r3, #1
     bne     4b
     /* the segment's sums: the lane sums now less those at the last boundary */
-5:  ldrd    r11, r12, [sp, #8]
-    strd    r6, r7, [sp, #8]
-    sub     r11, r6, r11
-    sub     r12, r7, r12
-    ldrd    r3, lr, [sp]
-    str     r12, [r3, lr]
-    str     r11, [r3], #4
+5:  ldmia   sp, {r3, r11, r12, lr}      /* f0 cursor, f1_offset, the sums at the last boundary */
+    sub     r12, r6, r12
+    sub     lr, r7, lr
+    str     lr, [r3, r11]
+    str     r12, [r3], #4
     str     r3, [sp]
+    strd    r6, r7, [sp, #8]
     b       1b
 7:  bne     3b                          /* an even number of samples; none: the end */
 9:  add     sp, sp, #16
