@@ -7,6 +7,7 @@
  *   4. each dense layer of the model, in order
  *   5. fx_softmax_q15 over the model's n_classes logits
  *   6. fx_softmax_q15 over FX_MAX_CLASSES logits (to separate per-class from fixed cost)
+ *   7. fx_features_stats on each window shape of feature_shapes[], in order
  * What the whole inference spends besides 2 to 5 is its call glue and checks ("rest").
  */
 #include "fx_model.h"
@@ -41,21 +42,33 @@ static void semihosting_exit(int ok)
 static fx_scratch scratch;
 static int16_t window[FX_MAX_WINDOW_VALUES];
 
+/* Window shapes besides the model's for the feature stage: samples, channels, segments
+   (host/fxclass/bench_report.py names them in the same order). */
+static const struct {
+    uint16_t len;
+    uint8_t channels, segments;
+} feature_shapes[] = {{100, 6, 4}, {128, 3, 12}, {100, 1, 4}, {192, 12, 12}, {24, 6, 12}};
+static int32_t shape_features[FX_MAX_CHANNELS * (FX_MAX_SEGMENTS + 4u)];
+
+/* A deterministic, sensor-like window: triangle waves of different periods per channel. */
+static void fill_window(uint32_t len, uint32_t channels)
+{
+    for (uint32_t i = 0; i < len * channels; ++i) {
+        const uint32_t t = i / channels;
+        const uint32_t c = i % channels;
+        const int32_t period = (int32_t)(7u + 5u * c);
+        const int32_t phase = (int32_t)(t % (uint32_t)period);
+        window[i] = (int16_t)((phase < period / 2 ? phase : period - phase) * 900 - 2000 + 300 * (int32_t)c);
+    }
+}
+
 int main(void)
 {
     fx_model model;
     if (fx_model_parse(fx_default_model, (uint32_t)(fx_default_model_end - fx_default_model), &model) != FX_OK) {
         semihosting_exit(0);
     }
-    /* A deterministic, sensor-like window: triangle waves of different periods per channel. */
-    const uint32_t values = (uint32_t)model.window_len * model.n_channels;
-    for (uint32_t i = 0; i < values; ++i) {
-        const uint32_t t = i / model.n_channels;
-        const uint32_t c = i % model.n_channels;
-        const int32_t period = (int32_t)(7u + 5u * c);
-        const int32_t phase = (int32_t)(t % (uint32_t)period);
-        window[i] = (int16_t)((phase < period / 2 ? phase : period - phase) * 900 - 2000 + 300 * (int32_t)c);
-    }
+    fill_window(model.window_len, model.n_channels);
     fx_result result;
     fx_bench_begin();
     const fx_status status = fx_model_run(&model, window, &scratch, &result);
@@ -93,6 +106,14 @@ int main(void)
     fx_bench_begin();
     kernel_status |= fx_softmax_q15(many, FX_MAX_CLASSES, prob, &best);
     fx_bench_end();
+
+    for (uint32_t k = 0; k < sizeof feature_shapes / sizeof feature_shapes[0]; ++k) {
+        fill_window(feature_shapes[k].len, feature_shapes[k].channels);
+        fx_bench_begin();
+        kernel_status |= fx_features_stats(window, feature_shapes[k].len, feature_shapes[k].channels,
+                                           feature_shapes[k].segments, shape_features);
+        fx_bench_end();
+    }
 
     semihosting_exit(status == FX_OK && kernel_status == FX_OK && best == result.class_index);
     return 0;

@@ -19,6 +19,8 @@ from .sim import REPO
 from .train import FloatModel
 
 MAX_CLASSES = 32
+# The feature stage on other windows: samples, channels, segments (bench_main.c's feature_shapes).
+FEATURE_SHAPES = ((100, 6, 4), (128, 3, 12), (100, 1, 4), (192, 12, 12), (24, 6, 12))
 
 
 def count_segments(elf: Path) -> list[int]:
@@ -97,6 +99,9 @@ def markdown(results: dict) -> str:
          + f"{stages['softmax']:,} / {stages['rest']:,}", "measured between markers (bench_main.c)"),
         ("feature stage, instructions per value (sample x channel)", f"{results['feature_instructions_per_value']:.2f}",
          "at most 8 (CMSIS-DSP q15 statistics: 45.5)"),
+        ("feature stage per value on other windows (samples x channels / segments)",
+         ", ".join(f"{k}: {v:.2f}" for k, v in results["feature_instructions_per_value_by_shape"].items()),
+         "one channel: the portable C"),
         ("feature scaling, instructions per feature", f"{results['feature_scaling_instructions_per_feature']:.2f}",
          "at most 14"),
         ("dense layers, instructions per multiply-accumulate", f"{results['dense_instructions_per_mac']:.3f}",
@@ -154,6 +159,9 @@ def main(argv=None) -> int:
     n_dense = len(model.layers)
     inference, features, scaling = seg[0], seg[1], seg[2]
     dense, soft_n, soft_max = seg[3:3 + n_dense], seg[3 + n_dense], seg[4 + n_dense]
+    shapes = seg[5 + n_dense:]
+    if len(shapes) != len(FEATURE_SHAPES):
+        raise SystemExit(f"the bench image measured {len(shapes)} feature shapes, FEATURE_SHAPES has {len(FEATURE_SHAPES)}")
     per_class = (soft_max - soft_n) / (MAX_CLASSES - model.n_classes)
     stages = {"features": features, "scaling": scaling,
               **{f"dense_{k}": d for k, d in enumerate(dense)}, "softmax": soft_n}
@@ -167,6 +175,8 @@ def main(argv=None) -> int:
         "instructions_per_inference": inference,
         "stage_instructions": stages,
         "feature_instructions_per_value": round(features / (model.window_len * model.n_channels), 2),
+        "feature_instructions_per_value_by_shape": {
+            f"{n}x{c}/{k}": round(count / (n * c), 2) for (n, c, k), count in zip(FEATURE_SHAPES, shapes)},
         "feature_scaling_instructions_per_feature": round(scaling / model.n_features, 2),
         "dense_instructions": dense,
         "dense_instructions_per_mac": round(sum(dense) / model.macs(), 3),
