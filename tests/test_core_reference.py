@@ -124,7 +124,8 @@ def test_features_bit_exact(runners, runner):
     total = 0
     # The model shapes' 4 and 12 segments, then every segment count from 1 to 16 on windows from 2
     # samples (one-row and odd-length segments) to 80, any channel count, odd ones included.
-    shapes = [(4, 1, 4), (512, 12, 12), (256, 9, 4), (100, 6, 12), (12, 3, 12), (2, 2, 1), (3, 2, 2), (16, 4, 16)]
+    shapes = [(4, 1, 4), (512, 12, 12), (256, 9, 4), (100, 6, 12), (12, 3, 12), (2, 2, 1), (3, 2, 2), (16, 4, 16),
+              (2, 1, 1), (2, 1, 2), (3, 1, 3), (5, 1, 2), (512, 1, 12), (100, 1, 4)]
     shapes += [(int(rng.integers(12, 80)), int(rng.integers(1, 13)), (4, 12)[k % 2]) for k in range(120)]
     for _ in range(80):
         length = int(rng.integers(2, 80))

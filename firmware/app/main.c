@@ -121,7 +121,7 @@ static void port_line(const fx_port *port, const char *prefix, const char *text)
     const char *parts[] = {prefix, text, "\r\n"};
     port->write(port->ctx, &delimiter, 1);
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; ++i) {
-        port->write(port->ctx, (const uint8_t *)parts[i], strlen(parts[i]));
+        port->write(port->ctx, (const uint8_t *)parts[i], fx_text_len(parts[i], FX_TEXT_MAX));
     }
     port->write(port->ctx, &delimiter, 1);
 }

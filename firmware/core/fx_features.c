@@ -56,8 +56,12 @@ fx_status fx_features_stats(const int16_t *window, uint16_t window_len, uint16_t
         return FX_ERR_ARG;
     }
 #ifdef FX_FEATURES_M4
-    if (n_channels >= 2u && ge_flags_work()) {
-        fx_features_stats_m4(window, window_len, n_channels, n_segments, features);
+    if (ge_flags_work()) {
+        if (n_channels == 1u) {
+            fx_features_mono_m4(window, window_len, n_segments, features);
+        } else {
+            fx_features_stats_m4(window, window_len, n_channels, n_segments, features);
+        }
         return FX_OK;
     }
 #endif

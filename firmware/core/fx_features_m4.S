@@ -160,3 +160,84 @@ fx_features_pass2_m4:
     strd    r4, r5, [r12]
     pop     {r4-r7, pc}
     .size fx_features_pass2_m4, . - fx_features_pass2_m4
+
+/*
+ * One channel, its samples contiguous (n_channels == 1): a word holds two successive samples,
+ * x_t and x_{t+1}, and the word one sample earlier x_{t-1} and x_t (LDR at a halfword address:
+ * the Cortex-M4 loads unaligned words from memory), so one SSUB16 + SEL gives max(x_t, x_{t-1}) for
+ * two samples, and SMLAD with 0x00010001 adds both lanes to one sum. LDRD and LDM, which need
+ * aligned addresses, are not used on the samples. The deviation is fx_features_pass2_m4's, on
+ * words of two successive samples (a stride of 4 bytes).
+ *
+ * void fx_features_pass1_mono_m4(const int16_t *x, uint32_t n_segments, fx_m4_pass1 *st)
+ * From sample 1 on (the caller has counted sample 0: st->s0 = st->m0 = x_0, st->hi = st->lo = x_0
+ * in both lanes, and st->rows[0] one less): each segment's sum into st->f0[k]; over the window the
+ * lane-wise maximum and minimum (both lanes are samples of the channel), sum max(x_t, x_{t-1})
+ * into st->m0 and the sum into st->s0. A segment may have no samples.
+ * Registers: r0 p, r1 0x00010001, r2 rows, r3 words, r4 m, r5 s, r6 hi, r7 lo, r8 w, r9 v,
+ * r10 t, r11 segments left, r12 f0 cursor, lr the sum at the last boundary.
+ */
+/* The word at p (p advanced) against the word one sample before. */
+    .macro WORD
+    ldr     r8, [r0], #4
+    ldr     r9, [r0, #-6]
+    smlad   r5, r8, r1, r5
+    ssub16  r10, r8, r9
+    sel     r10, r8, r9
+    smlad   r4, r10, r1, r4
+    ssub16  r10, r8, r6
+    sel     r6, r8, r6
+    ssub16  r10, r8, r7
+    sel     r7, r7, r8
+    .endm
+
+    .global fx_features_pass1_mono_m4
+    .type fx_features_pass1_mono_m4, %function
+    .thumb_func
+fx_features_pass1_mono_m4:
+    push    {r2, r4-r11, lr}
+    mov     r11, r1
+    ldr     r12, [r2, #4]               /* f0 */
+    ldrd    r6, r7, [r2, #12]           /* hi, lo */
+    ldr     r4, [r2, #24]               /* m */
+    ldr     r5, [r2, #32]               /* s */
+    ldr     r2, [r2]                    /* rows */
+    mov     r1, #0x00010001
+    movs    lr, #0
+    adds    r0, r0, #2                  /* after sample 0 */
+1:  subs    r11, r11, #1
+    bmi     9f
+    ldrh    r3, [r2], #2                /* samples of this segment */
+    lsrs    r3, r3, #1                  /* words; carry: an odd sample first */
+    bcc     3f
+    ldrsh   r8, [r0], #2
+    ldrsh   r9, [r0, #-4]
+    add     r5, r5, r8
+    cmp     r8, r9
+    ite     ge
+    addge   r4, r4, r8
+    addlt   r4, r4, r9
+    pkhbt   r8, r8, r8, lsl #16
+    ssub16  r10, r8, r6
+    sel     r6, r8, r6
+    ssub16  r10, r8, r7
+    sel     r7, r7, r8
+    /* one word if the words are odd, then two per iteration */
+3:  lsrs    r3, r3, #1
+    bcc     6f
+    WORD
+6:  cbz     r3, 5f
+4:  WORD
+    WORD
+    subs    r3, r3, #1
+    bne     4b
+5:  sub     r9, r5, lr                  /* the segment's sum */
+    mov     lr, r5
+    str     r9, [r12], #4
+    b       1b
+9:  pop     {r3}
+    strd    r6, r7, [r3, #12]
+    str     r4, [r3, #24]
+    str     r5, [r3, #32]
+    pop     {r4-r11, pc}
+    .size fx_features_pass1_mono_m4, . - fx_features_pass1_mono_m4

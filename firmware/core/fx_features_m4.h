@@ -1,6 +1,7 @@
 /* fx_features_m4.h: Cortex-M4 DSP path of the statistical features, two channels per 32-bit word
-   (SSUB16 + SEL for lane-wise maxima and minima), giving the same int32 features as the portable
-   definition in fx_features.c; included there only with __ARM_FEATURE_DSP. */
+   (SSUB16 + SEL for lane-wise maxima and minima), or for a single channel two successive samples,
+   giving the same int32 features as the portable definition in fx_features.c; included there only
+   with __ARM_FEATURE_DSP. */
 #ifndef FX_FEATURES_M4_H
 #define FX_FEATURES_M4_H
 
@@ -31,11 +32,50 @@ typedef struct {
 } fx_m4_pass1;
 
 void fx_features_pass1_m4(const uint8_t *p, uint32_t stride, fx_m4_pass1 *st);
+void fx_features_pass1_mono_m4(const int16_t *x, uint32_t n_segments, fx_m4_pass1 *st);
 void fx_features_pass2_m4(const uint8_t *p, uint32_t stride, uint32_t rows, uint32_t m, int32_t *out);
 
 static int32_t m4_floor_div(int32_t a, uint32_t b)
 {
     return a >= 0 ? a / (int32_t)b : -(int32_t)(((uint32_t)-a + b - 1u) / b);
+}
+
+/* Samples per segment: segment k spans [k * len / S, (k + 1) * len / S). */
+static void m4_segment_rows(uint16_t window_len, uint8_t n_segments, uint16_t *rows)
+{
+    uint32_t begin = 0;
+    for (uint32_t k = 0; k < n_segments; ++k) {
+        const uint32_t end = (k + 1u) * window_len / n_segments;
+        rows[k] = (uint16_t)(end - begin);
+        begin = end;
+    }
+}
+
+/* fx_features_stats for one channel, two successive samples per word. */
+static void fx_features_mono_m4(const int16_t *x, uint16_t window_len, uint8_t n_segments, int32_t *features)
+{
+    uint16_t rows[FX_MAX_SEGMENTS];
+    m4_segment_rows(window_len, n_segments, rows);
+    --rows[0]; /* sample 0 is counted here */
+    fx_m4_pass1 st;
+    st.rows = rows;
+    st.f0 = features;
+    st.hi = st.lo = (uint16_t)x[0] * 0x00010001u;
+    st.m0 = st.s0 = x[0];
+    fx_features_pass1_mono_m4(x, n_segments, &st);
+    const int32_t mean = m4_floor_div(st.s0, window_len);
+    /* The deviation pass of the pairs, on words of two successive samples, and a last odd one. */
+    int32_t dev[2];
+    fx_features_pass2_m4((const uint8_t *)x, 4u, window_len / 2u, (uint16_t)mean * 0x00010001u, dev);
+    dev[0] += dev[1];
+    if (window_len & 1u) {
+        dev[0] += x[window_len - 1u] > mean ? x[window_len - 1u] : mean;
+    }
+    int32_t *f = features + n_segments;
+    f[0] = M4_LO(st.lo) < M4_HI(st.lo) ? M4_LO(st.lo) : M4_HI(st.lo);
+    f[1] = M4_LO(st.hi) > M4_HI(st.hi) ? M4_LO(st.hi) : M4_HI(st.hi);
+    f[2] = 2 * (st.m0 - st.s0) - x[0] + x[window_len - 1u];
+    f[3] = 2 * dev[0] - st.s0 - (int32_t)window_len * mean;
 }
 
 /*
@@ -49,12 +89,7 @@ static void fx_features_stats_m4(const int16_t *window, uint16_t window_len, uin
     const uint32_t stride = 2u * n_channels;
     const uint32_t per_channel = n_segments + 4u;
     uint16_t rows[FX_MAX_SEGMENTS + 1u];
-    uint32_t begin = 0;
-    for (uint32_t k = 0; k < n_segments; ++k) {
-        const uint32_t end = (k + 1u) * window_len / n_segments;
-        rows[k] = (uint16_t)(end - begin);
-        begin = end;
-    }
+    m4_segment_rows(window_len, n_segments, rows);
     rows[n_segments] = 0;
     fx_m4_pass1 st;
     st.rows = rows;

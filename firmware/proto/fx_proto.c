@@ -104,11 +104,20 @@ size_t fx_cobs_decode_in_place(uint8_t *buf, size_t len)
     return out;
 }
 
+size_t fx_text_len(const char *text, size_t max_len)
+{
+    size_t n = 0;
+    while (n < max_len && text[n] != '\0') {
+        ++n;
+    }
+    return n;
+}
+
 void fx_port_text(const fx_port *port, const char *text)
 {
     static const uint8_t delimiter = 0;
     port->write(port->ctx, &delimiter, 1);
-    port->write(port->ctx, (const uint8_t *)text, strlen(text));
+    port->write(port->ctx, (const uint8_t *)text, fx_text_len(text, FX_TEXT_MAX));
     port->write(port->ctx, &delimiter, 1);
 }
 
@@ -133,19 +142,10 @@ static void send_error(fx_server *s, uint8_t request, uint16_t seq, uint8_t code
     send(s, FX_MSG_ERROR, seq, payload, sizeof payload);
 }
 
-static size_t bounded_strlen(const char *text, size_t max_len)
-{
-    size_t n = 0;
-    while (n < max_len && text[n] != '\0') {
-        ++n;
-    }
-    return n;
-}
-
 static void put_string(fx_frame_writer *w, const char *text, size_t max_len)
 {
     static const uint8_t nul = 0;
-    fx_frame_put(w, (const uint8_t *)text, bounded_strlen(text, max_len));
+    fx_frame_put(w, (const uint8_t *)text, fx_text_len(text, max_len));
     fx_frame_put(w, &nul, 1);
 }
 
@@ -173,9 +173,9 @@ static void send_info(fx_server *s, uint16_t seq)
     wr16(fixed + 32, FX_MAX_WINDOW_VALUES);
     wr16(fixed + 34, FX_MAX_CLASSES);
     const char *sensor = s->port.sensor_name != NULL ? s->port.sensor_name : "";
-    size_t len = sizeof fixed + bounded_strlen(s->port.board_name, 31) + 1u + bounded_strlen(sensor, 31) + 1u;
+    size_t len = sizeof fixed + fx_text_len(s->port.board_name, 31) + 1u + fx_text_len(sensor, 31) + 1u;
     for (uint8_t c = 0; c < m->n_classes; ++c) {
-        len += bounded_strlen(m->class_names + (size_t)c * FX_CLASS_NAME_LEN, FX_CLASS_NAME_LEN) + 1u;
+        len += fx_text_len(m->class_names + (size_t)c * FX_CLASS_NAME_LEN, FX_CLASS_NAME_LEN) + 1u;
     }
     fx_frame_begin(&s->tx, &s->port, FX_MSG_INFO_REPLY, seq, (uint16_t)len);
     fx_frame_put(&s->tx, fixed, sizeof fixed);
@@ -599,14 +599,14 @@ void fx_server_announce(const fx_server *s)
 {
     char line[64] = "fxclass ";
     static const char digits[] = "0123456789";
-    size_t n = strlen(line);
+    size_t n = sizeof "fxclass " - 1u;
     line[n++] = digits[FX_FW_VERSION_MAJOR % 10u];
     line[n++] = '.';
     line[n++] = digits[FX_FW_VERSION_MINOR % 10u];
     line[n++] = '.';
     line[n++] = digits[FX_FW_VERSION_PATCH % 10u];
     line[n++] = ' ';
-    const size_t board = bounded_strlen(s->port.board_name, 31);
+    const size_t board = fx_text_len(s->port.board_name, 31);
     memcpy(line + n, s->port.board_name, board);
     n += board;
     memcpy(line + n, " ready\r\n", 9);

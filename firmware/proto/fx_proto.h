@@ -164,8 +164,12 @@ void fx_server_sensor_samples(fx_server *s, const int16_t *samples, uint32_t cou
 void fx_server_sensor_event(fx_server *s, uint8_t answering);
 /* Write the boot announcement: "\0fxclass <version> <board> ready\r\n" as a text line. */
 void fx_server_announce(const fx_server *s);
-/* Write a text line framed by 0x00 bytes so frame parsers skip it, e.g. a fault report. */
+/* Write a text line framed by 0x00 bytes so frame parsers skip it, e.g. a fault report; at most
+   FX_TEXT_MAX bytes of it. */
 void fx_port_text(const fx_port *port, const char *text);
+#define FX_TEXT_MAX 120u
+/* The length of text, at most max_len (the firmware's own strlen, bounded). */
+size_t fx_text_len(const char *text, size_t max_len);
 
 #ifdef __cplusplus
 }
