@@ -254,6 +254,22 @@ static void stream_flush(fx_server *s, uint16_t seq, const uint8_t *records, uin
     fx_frame_end(&s->tx);
 }
 
+/* One sample (n_channels little-endian int16) into the stream window; a full window first slides
+   by one hop, the oldest hop_len samples leaving it. */
+static void window_push(fx_server *s, const void *sample)
+{
+    const fx_model *m = &s->model;
+    const uint32_t ch = m->n_channels;
+    if (s->window_fill == m->window_len) {
+        memmove(s->window.samples, s->window.samples + (size_t)m->hop_len * ch,
+                (size_t)(m->window_len - m->hop_len) * ch * 2u);
+        s->window_fill = (uint32_t)(m->window_len - m->hop_len);
+    }
+    memcpy(s->window.samples + (size_t)s->window_fill * ch, sample, ch * 2u);
+    ++s->window_fill;
+    ++s->stream_samples;
+}
+
 static void on_stream_data(fx_server *s, uint16_t seq, const uint8_t *payload, uint16_t len)
 {
     const fx_model *m = &s->model;
@@ -270,15 +286,7 @@ static void on_stream_data(fx_server *s, uint16_t seq, const uint8_t *payload, u
     uint8_t count = 0;
     const uint32_t n = len / (2u * ch);
     for (uint32_t t = 0; t < n; ++t) {
-        if (s->window_fill == m->window_len) {
-            /* Slide by one hop: the oldest hop_len samples leave the window. */
-            memmove(s->window.samples, s->window.samples + (size_t)m->hop_len * ch,
-                    (size_t)(m->window_len - m->hop_len) * ch * 2u);
-            s->window_fill = (uint32_t)(m->window_len - m->hop_len);
-        }
-        memcpy(s->window.samples + (size_t)s->window_fill * ch, payload + (size_t)t * ch * 2u, ch * 2u);
-        ++s->window_fill;
-        ++s->stream_samples;
+        window_push(s, payload + (size_t)t * ch * 2u);
         if (s->window_fill == m->window_len) {
             if (count == FX_STREAM_RESULTS_PER_REPLY) {
                 stream_flush(s, seq, s->stream_records, count, 0);
@@ -356,15 +364,7 @@ static void on_mode(fx_server *s, uint16_t seq, const uint8_t *payload, uint16_t
 static void live_sample(fx_server *s, const int16_t *x)
 {
     const fx_model *m = &s->model;
-    const uint32_t ch = m->n_channels;
-    if (s->window_fill == m->window_len) {
-        memmove(s->window.samples, s->window.samples + (size_t)m->hop_len * ch,
-                (size_t)(m->window_len - m->hop_len) * ch * 2u);
-        s->window_fill = (uint32_t)(m->window_len - m->hop_len);
-    }
-    memcpy(s->window.samples + (size_t)s->window_fill * ch, x, ch * 2u);
-    ++s->window_fill;
-    ++s->stream_samples;
+    window_push(s, x);
     if (s->window_fill == m->window_len) {
         uint8_t record[4u + RESULT_FIXED_BYTES + 2u * FX_MAX_CLASSES];
         wr32(record, s->stream_samples);
