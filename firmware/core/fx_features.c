@@ -6,9 +6,9 @@
 #include "fx_features_m4.h"
 
 /*
- * The pair path needs SSUB16 to set the APSR.GE flags that SEL reads, as every Cortex-M4 does.
- * Renode 1.15.3's core does not (SSUB16 leaves GE clear and SEL then picks its second operand),
- * which would make every extreme and absolute sum wrong there; so the path is taken only once a
+ * The Cortex-M4 paths need SSUB16 to set the APSR.GE flags that SEL reads, as every Cortex-M4
+ * does. Renode 1.15.3's core does not (SSUB16 leaves GE clear and SEL then picks its second
+ * operand), which would make every extreme and absolute sum wrong there; so they are taken only once a
  * probe of the two instructions on the running core has given the architected answer:
  * lane 0: 1 - 2 < 0 picks b's 2, lane 1: 2 - 1 >= 0 picks a's 2.
  */
