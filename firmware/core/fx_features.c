@@ -1,6 +1,12 @@
 /* fx_features.c: fixed-point feature extraction from a window of int16 sensor samples. */
 #include "fx_kernels.h"
 
+/* floor(a / b) for b > 0 (C division truncates towards zero): one division, -ceil(-a / b) below 0. */
+static int32_t floor_div(int32_t a, int32_t b)
+{
+    return a >= 0 ? a / b : -(int32_t)((0u - (uint32_t)a + (uint32_t)b - 1u) / (uint32_t)b);
+}
+
 #if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
 #define FX_FEATURES_M4 1
 #include "fx_features_m4.h"
@@ -27,16 +33,6 @@ static int ge_flags_work(void)
     return known;
 }
 #endif
-
-/* floor(a / b) for b > 0; C division truncates towards zero. */
-static int32_t floor_div(int32_t a, int32_t b)
-{
-    int32_t q = a / b;
-    if ((a % b) != 0 && a < 0) {
-        --q;
-    }
-    return q;
-}
 
 uint32_t fx_feature_segments(uint8_t feature_set)
 {

@@ -1,7 +1,7 @@
 /* fx_features_m4.h: Cortex-M4 DSP path of the statistical features, two channels per 32-bit word
    (SSUB16 + SEL for lane-wise maxima and minima), or for a single channel two successive samples,
    giving the same int32 features as the portable definition in fx_features.c; included there only
-   with __ARM_FEATURE_DSP. */
+   with __ARM_FEATURE_DSP, after its floor_div. */
 #ifndef FX_FEATURES_M4_H
 #define FX_FEATURES_M4_H
 
@@ -35,11 +35,6 @@ void fx_features_pass1_m4(const uint8_t *p, uint32_t stride, fx_m4_pass1 *st);
 void fx_features_pass1_mono_m4(const int16_t *x, uint32_t n_segments, fx_m4_pass1 *st);
 void fx_features_pass2_m4(const uint8_t *p, uint32_t stride, uint32_t rows, uint32_t m, int32_t *out);
 
-static int32_t m4_floor_div(int32_t a, uint32_t b)
-{
-    return a >= 0 ? a / (int32_t)b : -(int32_t)(((uint32_t)-a + b - 1u) / b);
-}
-
 /* Samples per segment: segment k spans [k * len / S, (k + 1) * len / S). */
 static void m4_segment_rows(uint16_t window_len, uint8_t n_segments, uint16_t *rows)
 {
@@ -63,7 +58,7 @@ static void fx_features_mono_m4(const int16_t *x, uint16_t window_len, uint8_t n
     st.hi = st.lo = (uint16_t)x[0] * 0x00010001u;
     st.m0 = st.s0 = x[0];
     fx_features_pass1_mono_m4(x, n_segments, &st);
-    const int32_t mean = m4_floor_div(st.s0, window_len);
+    const int32_t mean = floor_div(st.s0, window_len);
     /* The deviation pass of the pairs, on words of two successive samples, and a last odd one. */
     int32_t dev[2];
     fx_features_pass2_m4((const uint8_t *)x, 4u, window_len / 2u, (uint16_t)mean * 0x00010001u, dev);
@@ -102,8 +97,8 @@ static void fx_features_stats_m4(const int16_t *window, uint16_t window_len, uin
         int32_t *f0 = features + (size_t)first * per_channel;
         st.f0 = f0;
         fx_features_pass1_m4(base, stride, &st);
-        const int32_t mean0 = m4_floor_div(st.s0, window_len);
-        const int32_t mean1 = m4_floor_div(st.s1, window_len);
+        const int32_t mean0 = floor_div(st.s0, window_len);
+        const int32_t mean1 = floor_div(st.s1, window_len);
         int32_t dev[2];
         fx_features_pass2_m4(base, stride, window_len, ((uint32_t)mean1 << 16) | ((uint32_t)mean0 & 0xFFFFu), dev);
         const uint32_t x0 = *(const uint32_t *)(const void *)base;
