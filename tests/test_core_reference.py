@@ -202,7 +202,7 @@ def test_sensor_path_bit_exact(runners, runner):
         expected = ref.sensor_path(samples, mult, shift, in_rate, out_rate)
         assert np.array_equal(y, expected), (samples.shape, in_rate, out_rate)
         checked += len(samples)
-    assert checked > 40_000
+    assert checked > (40_000 if runner == "fx_runner_m4" else 50_000)  # the M4 build skips the largest outputs
 
 
 def test_sensor_path_passes_equal_rates_and_interpolates_12_5_to_10_hz():
