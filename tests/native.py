@@ -74,6 +74,20 @@ def requant(runner: Path, values, mults, shifts) -> np.ndarray:
     return np.frombuffer(out, dtype="<i8")
 
 
+def quantize(runner: Path, cases: list[tuple[np.ndarray, ...]]) -> list[tuple[int, np.ndarray]]:
+    """fx_quantize_input on (features, offset, mult, shift) cases: (status, the int8 outputs padded to 4)."""
+    data = bytearray(struct.pack("<I", len(cases)))
+    for arrays in cases:
+        data += struct.pack("<I", len(arrays[0])) + b"".join(np.asarray(a, dtype="<i4").tobytes() for a in arrays)
+    out = run(runner, "quantize", bytes(data))
+    results, offset = [], 0
+    for arrays in cases:
+        n = pad4(len(arrays[0]))
+        results.append((struct.unpack_from("<I", out, offset)[0], np.frombuffer(out, dtype=np.int8, count=n, offset=offset + 4)))
+        offset += 4 + n
+    return results
+
+
 def model(runner: Path, blob: bytes, windows: np.ndarray, n_classes: int):
     data = struct.pack("<I", len(blob)) + blob + b"\0" * (-len(blob) % 4)
     data += struct.pack("<I", len(windows)) + np.asarray(windows, dtype="<i2").tobytes()

@@ -81,6 +81,38 @@ def test_requantize_bit_exact(runners, runner):
     assert np.array_equal(got, ref.requantize(values, mults, shifts))
 
 
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_quantize_input_bit_exact(runners, runner):
+    """fx_quantize_input on 2,000 feature vectors of 1 to 128 features (odd counts included): every
+    shift >= 33 in most, which the Cortex-M4 path takes, and shifts from 1 in the rest; features,
+    offsets and multipliers over their whole ranges, with the int32 ends that saturate the centring."""
+    rng = np.random.default_rng(5)
+    cases, total = [], 0
+    for k in range(2000):
+        n = int(rng.integers(1, 129)) if k % 4 else int(rng.choice([1, 2, 3, 95, 96, 127, 128]))
+        span = 2**int(rng.integers(8, 32))
+        features = rng.integers(-span, span, size=n, dtype=np.int64)
+        offset = rng.integers(-span, span, size=n, dtype=np.int64)
+        mult = rng.integers(2**30, 2**31, size=n, dtype=np.int64)
+        shift = rng.integers(33, 63, size=n, dtype=np.int64) if k % 5 else rng.integers(1, 63, size=n, dtype=np.int64)
+        if k % 7 == 0:  # the ends: centring that saturates, the largest multiplier, the shifts' ends
+            ends = rng.random(n) < 0.5
+            features[ends] = rng.choice([-2**31, 2**31 - 1, 0, -1], size=int(ends.sum()))
+            offset[ends] = rng.choice([-2**31, 2**31 - 1, 1, -1], size=int(ends.sum()))
+            mult[ends] = rng.choice([1, 2**31 - 1], size=int(ends.sum()))
+            shift[ends] = rng.choice([33, 34, 62], size=int(ends.sum()))
+        features, offset = np.clip(features, -2**31, 2**31 - 1), np.clip(offset, -2**31, 2**31 - 1)
+        cases.append((features, offset, mult, shift))
+        total += n
+    got = native.quantize(runners[runner], cases)
+    for k, ((status, y), (features, offset, mult, shift)) in enumerate(zip(got, cases)):
+        n = len(features)
+        assert status == 0
+        assert np.array_equal(y[:n], ref.quantize_input(features, offset, mult, shift)), f"case {k} (n {n}) differs"
+        assert not y[n:].any(), "padding outputs must be written as zero"
+    assert sum(int(np.all(c[3] >= 33)) for c in cases) >= 1500 and total >= 100_000
+
+
 def random_layer(rng, in_len, out_len, logits):
     w = rng.integers(-128, 128, size=(out_len, in_len)).astype(np.int8)
     bias = rng.integers(-2**20, 2**20, size=out_len).astype(np.int32)

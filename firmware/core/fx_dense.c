@@ -36,19 +36,49 @@ int fx_quantize_input_m4_fast(const fx_input_quant *q)
 /*
  * The same bits on the Cortex-M4 when every shift is >= 33: QSUB saturates the centred feature to
  * int32 as clamp64 does; with q = floor(centred * mult / 2^(shift - 1)), the high word of SMULL
- * shifted right by shift - 33, the rounded requantization is floor((q + 1) / 2); SSAT clamps.
+ * shifted right by shift - 33, the rounded requantization is floor((q + 1) / 2), and SSAT applies
+ * that last shift itself as it clamps. Two features per step: LDRD takes the pair from each array.
  */
+#define FX_M4_QUANTIZE_STEP                        \
+    "ldrd   %[a], %[b], [%[f]], #8\n\t"            \
+    "ldrd   %[c], %[d], [%[off]], #8\n\t"          \
+    "qsub   %[a], %[a], %[c]\n\t"                  \
+    "qsub   %[b], %[b], %[d]\n\t"                  \
+    "ldrd   %[c], %[d], [%[mult]], #8\n\t"         \
+    "smull  %[c], %[a], %[a], %[c]\n\t"            \
+    "smull  %[d], %[b], %[b], %[d]\n\t"            \
+    "ldrd   %[c], %[d], [%[shift]], #8\n\t"        \
+    "sub    %[c], %[c], #33\n\t"                   \
+    "sub    %[d], %[d], #33\n\t"                   \
+    "asr    %[a], %[a], %[c]\n\t"                  \
+    "asr    %[b], %[b], %[d]\n\t"                  \
+    "add    %[a], %[a], #1\n\t"                    \
+    "add    %[b], %[b], #1\n\t"                    \
+    "ssat   %[a], #8, %[a], asr #1\n\t"            \
+    "ssat   %[b], #8, %[b], asr #1\n\t"            \
+    "strb   %[a], [%[o]], #1\n\t"                  \
+    "strb   %[b], [%[o]], #1\n\t"
+
 static void quantize_input_m4(const fx_input_quant *q, const int32_t *features, int8_t *out)
 {
-    const int32_t *restrict f = features;
-    const int32_t *restrict offset = q->offset;
-    const int32_t *restrict mult = q->mult;
-    const int32_t *restrict shift = q->shift;
-    int8_t *restrict o = out;
-    for (uint32_t n = q->n; n != 0; --n) {
-        const int32_t centred = __qsub(*f++, *offset++);
-        const int32_t high = (int32_t)(((int64_t)centred * *mult++) >> 32);
+    const int32_t *f = features;
+    const int32_t *off = q->offset;
+    const int32_t *mult = q->mult;
+    const int32_t *shift = q->shift;
+    int8_t *o = out;
+    int32_t a, b, c, d;
+    if (q->n & 1u) {
+        const int32_t high = (int32_t)(((int64_t)__qsub(*f++, *off++) * *mult++) >> 32);
         *o++ = (int8_t)__ssat(((high >> (*shift++ - 33)) + 1) >> 1, 8);
+    }
+    uint32_t pairs = q->n / 2u;
+    if (pairs != 0) {
+        __asm volatile("1:\n\t" FX_M4_QUANTIZE_STEP "subs   %[n], %[n], #1\n\t"
+                       "bne    1b\n\t"
+                       : [f] "+r"(f), [off] "+r"(off), [mult] "+r"(mult), [shift] "+r"(shift), [o] "+r"(o),
+                         [n] "+r"(pairs), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)
+                       :
+                       : "cc", "memory");
     }
 }
 #endif

@@ -127,6 +127,26 @@ static void run_requant(reader *r, FILE *out)
     }
 }
 
+/* quantize: u32 count; per case u32 n, int32 features, offset, mult, shift [n] -> u32 status, int8 [pad4(n)] */
+static void run_quantize(reader *r, FILE *out)
+{
+    const uint32_t count = take_u32(r);
+    for (uint32_t c = 0; c < count; ++c) {
+        const uint32_t n = take_u32(r);
+        int32_t *features = take_copy(r, n * 4u);
+        fx_input_quant q = {take_copy(r, n * 4u), take_copy(r, n * 4u), take_copy(r, n * 4u), (uint16_t)n, 0};
+        q.m4_fast = (uint8_t)fx_quantize_input_m4_fast(&q);
+        int8_t y[FX_PAD4(FX_MAX_FEATURES)];
+        const uint32_t status = (uint32_t)fx_quantize_input(&q, features, y);
+        fwrite(&status, 4, 1, out);
+        fwrite(y, 1, FX_PAD4(n), out);
+        free(features);
+        free((void *)q.offset);
+        free((void *)q.mult);
+        free((void *)q.shift);
+    }
+}
+
 /* model: u32 blob_len, blob (padded to 4), u32 count, int16 windows -> u32 parse status, then
    per window u32 status, u32 class, int16 p[n_classes] */
 static void run_model(reader *r, FILE *out)
@@ -246,7 +266,7 @@ static void run_frames(reader *r, FILE *out)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: fx_runner softmax|dense|features|requant|model|frames|sensor|scale IN OUT\n");
+        fprintf(stderr, "usage: fx_runner softmax|dense|features|requant|quantize|model|frames|sensor|scale IN OUT\n");
         return 2;
     }
     FILE *in = fopen(argv[2], "rb");
@@ -266,6 +286,8 @@ int main(int argc, char **argv)
         run_requant(&r, out);
     } else if (strcmp(argv[1], "frames") == 0) {
         run_frames(&r, out);
+    } else if (strcmp(argv[1], "quantize") == 0) {
+        run_quantize(&r, out);
     } else if (strcmp(argv[1], "model") == 0) {
         run_model(&r, out);
     } else if (strcmp(argv[1], "sensor") == 0) {
