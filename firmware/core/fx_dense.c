@@ -188,6 +188,36 @@ fx_status fx_dense_s8(const fx_dense *layer, const int8_t *in, int8_t *out)
     return FX_OK;
 }
 
+#ifdef FX_DENSE_M4
+/* clamp64(fx_requantize(sum, mult, shift), -2^30, 2^30) in 32-bit steps, the same bits. */
+static int32_t logit_m4(int32_t sum, int32_t mult, int32_t shift)
+{
+    if (shift >= 33) {
+        /* |result| <= 2^62 / 2^33: within the clamp. As in the other layers, with q = SMULL's high
+           word >> (shift - 33), the result is floor((q + 1) / 2). */
+        const int32_t high = (int32_t)(((int64_t)sum * mult) >> 32);
+        return ((high >> (shift - 33)) + 1) >> 1;
+    }
+    /* hi:lo = sum * mult + 2^(shift - 1) by SMLAL, then shifted right by shift (1 to 32; a register
+       shift of 32 gives 0, or the sign for ASR) into rhi:rlo. */
+    uint32_t lo = 1u << (shift - 1), rlo, t;
+    int32_t hi = 0, rhi;
+    __asm("smlal  %[lo], %[hi], %[a], %[b]\n\t"
+          "lsr    %[rlo], %[lo], %[s]\n\t"
+          "rsb    %[t], %[s], #32\n\t"
+          "lsl    %[t], %[hi], %[t]\n\t"
+          "orr    %[rlo], %[rlo], %[t]\n\t"
+          "asr    %[rhi], %[hi], %[s]"
+          : [lo] "+&r"(lo), [hi] "+&r"(hi), [rlo] "=&r"(rlo), [rhi] "=&r"(rhi), [t] "=&r"(t)
+          : [a] "r"(sum), [b] "r"(mult), [s] "r"(shift));
+    const int32_t r = (int32_t)rlo;
+    if (rhi != r >> 31) {
+        return rhi < 0 ? -(1 << 30) : 1 << 30;
+    }
+    return r < -(1 << 30) ? -(1 << 30) : (r > (1 << 30) ? 1 << 30 : r);
+}
+#endif
+
 fx_status fx_dense_logits(const fx_dense *layer, const int8_t *in, int32_t *out)
 {
     const fx_status status = dense_check(layer, in, out);
@@ -200,7 +230,11 @@ fx_status fx_dense_logits(const fx_dense *layer, const int8_t *in, int32_t *out)
         for (uint16_t r = 0; r < 4 && row + r < layer->out_len; ++r) {
             const uint16_t j = (uint16_t)(row + r);
             const int32_t sum = (int32_t)((uint32_t)acc[r] + (uint32_t)layer->bias[j]);
+#ifdef FX_DENSE_M4
+            out[j] = logit_m4(sum, layer->mult[j], layer->shift[j]);
+#else
             out[j] = clamp64(fx_requantize(sum, layer->mult[j], layer->shift[j]), -(1 << 30), 1 << 30);
+#endif
         }
     }
     return FX_OK;

@@ -81,7 +81,7 @@ static inline void expand_inputs(const int8_t *in, uint32_t in_blocks, uint32_t 
         }                                                                                       \
     } while (0)
 
-/* Where fx_dense_s8_m4's assembly keeps its running pointers and counts. */
+/* fx_dense_layer_m4's arguments and running pointers; fx_dense_m4.S uses these offsets. */
 typedef struct {
     const int32_t *bias;    /* 0 */
     const int32_t *mult;    /* 4 */
@@ -89,74 +89,34 @@ typedef struct {
     uint8_t *out;           /* 12 */
     const uint32_t *x;      /* 16: the expanded inputs */
     uint32_t pairs;         /* 20: input blocks / 2 */
-    uint32_t blocks;        /* 24: row blocks left */
+    const uint32_t *w_end;  /* 24: the end of the weights */
+    uint32_t floor;         /* 28: the least output in each byte: 0 for ReLU, else 0x80 (-128) */
 } m4_layer_state;
 
 /*
- * Requantize one row, exactly as fx_requantize for shift >= 33: with q = floor(acc * mult /
- * 2^(shift - 1)), which is SMULL's high word >> (shift - 33), the rounded result is
- * floor((q + 1) / 2), and the saturating instruction applies that last ASR #1 itself.
- */
-#define FX_M4_REQUANT(acc, SAT)                             \
-    "ldr    %[t], [%[x]], #4\n\t"                           \
-    "ldr    %[wa], [%[x02]], #4\n\t"                        \
-    "smull  %[wb], %[t], " acc ", %[t]\n\t"                 \
-    "sub    %[wa], %[wa], #33\n\t"                          \
-    "asr    %[t], %[t], %[wa]\n\t"                          \
-    "add    %[t], %[t], #1\n\t"                             \
-    SAT "\n\t"                                              \
-    "strb   %[t], [%[x13]], #1\n\t"
-
-/*
  * The whole layer for the common shape: out_len a multiple of 4, an even number of input blocks,
- * every shift >= 33 (fx_model_parse sets layer->m4_fast when so). Per block of four rows: bias
- * into the accumulators, two steps per loop iteration, then four requantized outputs.
+ * every shift >= 33 (fx_model_parse sets layer->m4_fast when so). Each row is requantized exactly
+ * as fx_requantize: with q = floor(acc * mult / 2^(shift - 1)), which is SMULL's high word
+ * >> (shift - 33), the rounded result is floor((q + 1) / 2), and SSAT applies that last ASR #1
+ * itself; the four outputs of a block are floored (ReLU) together with SSUB8 + SEL.
  */
-#define FX_M4_LAYER(SAT)                                                                         \
-    __asm volatile("2:\n\t"                                                                      \
-                   "ldr    %[t], [%[st], #0]\n\t"                                                \
-                   "ldrd   %[a0], %[a1], [%[t]], #8\n\t"                                         \
-                   "ldrd   %[a2], %[a3], [%[t]], #8\n\t"                                         \
-                   "str    %[t], [%[st], #0]\n\t"                                                \
-                   "ldr    %[x], [%[st], #16]\n\t"                                               \
-                   "ldr    %[n], [%[st], #20]\n\t"                                               \
-                   "1:\n\t" FX_M4_STEP FX_M4_STEP                                                \
-                   "subs   %[n], %[n], #1\n\t"                                                   \
-                   "bne    1b\n\t"                                                               \
-                   "ldr    %[x], [%[st], #4]\n\t"                                                \
-                   "ldr    %[x02], [%[st], #8]\n\t"                                              \
-                   "ldr    %[x13], [%[st], #12]\n\t"                                             \
-                   FX_M4_REQUANT("%[a0]", SAT) FX_M4_REQUANT("%[a1]", SAT)                       \
-                   FX_M4_REQUANT("%[a2]", SAT) FX_M4_REQUANT("%[a3]", SAT)                       \
-                   "str    %[x], [%[st], #4]\n\t"                                                \
-                   "str    %[x02], [%[st], #8]\n\t"                                              \
-                   "str    %[x13], [%[st], #12]\n\t"                                             \
-                   "ldr    %[t], [%[st], #24]\n\t"                                               \
-                   "subs   %[t], %[t], #1\n\t"                                                   \
-                   "str    %[t], [%[st], #24]\n\t"                                               \
-                   "bne    2b\n\t"                                                               \
-                   : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w] "+r"(w), \
-                     [x] "=&r"(x), [x02] "=&r"(x02), [x13] "=&r"(x13), [wa] "=&r"(wa),             \
-                     [wb] "=&r"(wb), [t] "=&r"(t), [n] "=&r"(n)                                   \
-                   : [st] "r"(&st)                                                               \
-                   : "cc", "memory")
+void fx_dense_layer_m4(const uint32_t *w, m4_layer_state *st);
 
 static void fx_dense_s8_m4(const fx_dense *layer, const int8_t *in, int8_t *out)
 {
     const uint32_t in_blocks = FX_PAD4(layer->in_len) / 4u;
     uint32_t expanded[FX_MAX_LAYER_WIDTH / 2u];
     expand_inputs(in, in_blocks, expanded);
-    m4_layer_state st = {layer->bias, layer->mult, layer->shift, (uint8_t *)out, expanded,
-                         in_blocks / 2u, layer->out_len / 4u};
     const uint32_t *w = (const uint32_t *)(const void *)layer->weights;
-    const uint32_t *x;
-    int32_t a0, a1, a2, a3;
-    uint32_t x02, x13, wa, wb, t, n;
-    if (layer->flags & FX_DENSE_RELU) {
-        FX_M4_LAYER("usat   %[t], #7, %[t], asr #1");
-    } else {
-        FX_M4_LAYER("ssat   %[t], #8, %[t], asr #1");
-    }
+    m4_layer_state st = {layer->bias,
+                         layer->mult,
+                         layer->shift,
+                         (uint8_t *)out,
+                         expanded,
+                         in_blocks / 2u,
+                         w + (size_t)layer->out_len * in_blocks,
+                         (layer->flags & FX_DENSE_RELU) ? 0u : 0x80808080u};
+    fx_dense_layer_m4(w, &st);
 }
 
 /* The block sums for the portable layer loop (other shapes, and the logits layer). */

@@ -1,0 +1,92 @@
+/* fx_dense_m4.S: the Cortex-M4 whole-layer path of fx_dense_s8 (see fx_dense_m4.h for the layout
+   and the arithmetic); built for Cortex-M4 only. */
+    .syntax unified
+    .thumb
+    .text
+
+/*
+ * void fx_dense_layer_m4(const uint32_t *w, m4_layer_state *st)
+ * Per block of four rows: the biases into the accumulators r0-r3, then the dot products over the
+ * expanded inputs, two steps of four inputs per loop iteration, then the four requantized outputs
+ * packed into one word, floored at st->floor per byte, and stored.
+ * Registers in the loop: r0-r3 the rows' sums, r4-r7 a weight word per row, r8 (x0, x2),
+ * r9 (x1, x3), r10 w, r11 x, r12 scratch, lr iterations left. The stack holds st.
+ */
+/* Four inputs into the four rows: one LDM for the rows' four weight words. */
+    .macro STEP
+    ldrd    r8, r9, [r11], #8
+    ldmia   r10!, {r4-r7}
+    sxtb16  r12, r4
+    smlad   r0, r12, r8, r0
+    sxtb16  r4, r4, ror #8
+    smlad   r0, r4, r9, r0
+    sxtb16  r12, r5
+    smlad   r1, r12, r8, r1
+    sxtb16  r5, r5, ror #8
+    smlad   r1, r5, r9, r1
+    sxtb16  r12, r6
+    smlad   r2, r12, r8, r2
+    sxtb16  r6, r6, ror #8
+    smlad   r2, r6, r9, r2
+    sxtb16  r12, r7
+    smlad   r3, r12, r8, r3
+    sxtb16  r7, r7, ror #8
+    smlad   r3, r7, r9, r3
+    .endm
+
+    .global fx_dense_layer_m4
+    .type fx_dense_layer_m4, %function
+    .thumb_func
+fx_dense_layer_m4:
+    push    {r1, r4-r11, lr}
+    mov     r10, r0
+    mov     r12, r1
+2:  ldr     r11, [r12, #0]              /* bias */
+    ldmia   r11!, {r0-r3}
+    str     r11, [r12, #0]
+    ldrd    r11, lr, [r12, #16]         /* the expanded inputs, iterations */
+1:  STEP
+    STEP
+    subs    lr, lr, #1
+    bne     1b
+    /* q = SMULL's high word >> (shift - 33); the output is floor((q + 1) / 2), whose last shift
+       SSAT applies as it saturates */
+    ldr     r12, [sp]
+    ldrd    r11, lr, [r12, #4]          /* mult, shift */
+    ldmia   r11!, {r4-r7}
+    ldrd    r8, r9, [lr], #8
+    smull   r4, r0, r0, r4
+    smull   r5, r1, r1, r5
+    smull   r6, r2, r2, r6
+    smull   r7, r3, r3, r7
+    ldrd    r4, r5, [lr], #8
+    strd    r11, lr, [r12, #4]
+    sub     r8, r8, #33
+    sub     r9, r9, #33
+    sub     r4, r4, #33
+    sub     r5, r5, #33
+    asr     r0, r0, r8
+    asr     r1, r1, r9
+    asr     r2, r2, r4
+    asr     r3, r3, r5
+    add     r0, r0, #1
+    add     r1, r1, #1
+    add     r2, r2, #1
+    add     r3, r3, #1
+    ssat    r0, #8, r0, asr #1
+    ssat    r1, #8, r1, asr #1
+    ssat    r2, #8, r2, asr #1
+    ssat    r3, #8, r3, asr #1
+    bfi     r0, r1, #8, #8
+    bfi     r0, r2, #16, #8
+    bfi     r0, r3, #24, #8
+    ldrd    r11, lr, [r12, #24]         /* the end of the weights, the floor */
+    ssub8   r1, r0, lr                  /* max(output, floor) per byte: ReLU with a floor of 0 */
+    sel     r0, r0, lr
+    ldr     lr, [r12, #12]              /* out: STR, which the Cortex-M4 allows at any address */
+    str     r0, [lr], #4
+    str     lr, [r12, #12]
+    cmp     r10, r11
+    bne     2b
+    pop     {r1, r4-r11, pc}
+    .size fx_dense_layer_m4, . - fx_dense_layer_m4
