@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import native
+from fxclass import fxm
 from fxclass import reference as ref
 
 RUNNERS = ["fx_runner", "fx_runner_portable", "fx_runner_san", "fx_runner_m4"]
@@ -104,6 +105,8 @@ def test_quantize_input_bit_exact(runners, runner):
         features, offset = np.clip(features, -2**31, 2**31 - 1), np.clip(offset, -2**31, 2**31 - 1)
         cases.append((features, offset, mult, shift))
         total += n
+    if runner == "fx_runner_m4":  # where the pairs form applies, the runner checks it too (status 0x100)
+        assert sum(int(np.all(c[3] >= 33) and len(c[0]) % 4 == 0) for c in cases) >= 300
     got = native.quantize(runners[runner], cases)
     for k, ((status, y), (features, offset, mult, shift)) in enumerate(zip(got, cases)):
         n = len(features)
@@ -111,6 +114,32 @@ def test_quantize_input_bit_exact(runners, runner):
         assert np.array_equal(y[:n], ref.quantize_input(features, offset, mult, shift)), f"case {k} (n {n}) differs"
         assert not y[n:].any(), "padding outputs must be written as zero"
     assert sum(int(np.all(c[3] >= 33)) for c in cases) >= 1500 and total >= 100_000
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_model_run_bit_exact(runners, default_model, runner):
+    """fx_model_run against the reference pipeline, on the default model, whose first layer takes the
+    Cortex-M4 pairs path there, and on a copy with one input shift below 33, which does not: sensor-like,
+    random, full-scale, alternating and constant windows."""
+    rng = np.random.default_rng(6)
+    m = default_model
+    shape = (m.window_len, m.n_channels)
+    windows = [np.round(rng.normal(0, s, size=shape)) for s in (50, 800, 4000, 20000) for _ in range(40)]
+    windows += [np.full(shape, v) for v in (-32768, -1, 0, 1, 32767)]
+    windows += [np.where(np.arange(m.window_len)[:, None] % 2 == 0, 32767, -32768) * np.ones(shape),
+                np.cumsum(rng.integers(-3000, 3000, size=shape), axis=0)]
+    windows = np.clip(np.array(windows), -32768, 32767).astype(np.int16)
+    off_path = fxm.unpack(fxm.pack(m))
+    off_path.input_shift = off_path.input_shift.copy()
+    off_path.input_shift[5] = 32
+    off_path.input_mult = off_path.input_mult.copy()
+    off_path.input_mult[5] //= 2  # the same scale at shift 32
+    for model in (m, off_path):
+        status, cls, prob = native.model(runners[runner], fxm.pack(model), windows, model.n_classes)
+        ref_cls, ref_prob = ref.Pipeline(model).run(windows)
+        assert status == 0
+        assert np.array_equal(cls, ref_cls) and np.array_equal(prob, ref_prob)
+    assert len(set(ref.Pipeline(m).run(windows)[0])) > 1, "the windows should not all give one class"
 
 
 def random_layer(rng, in_len, out_len, logits):

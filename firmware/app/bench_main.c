@@ -80,12 +80,26 @@ int main(void)
     fx_status kernel_status = fx_features_stats(window, model.window_len, model.n_channels,
                                                 (uint8_t)fx_feature_segments(model.feature_set), scratch.features);
     fx_bench_end();
-    fx_bench_begin();
-    kernel_status |= fx_quantize_input(&model.input, scratch.features, scratch.act[0]);
-    fx_bench_end();
-    for (uint8_t k = 0; k + 1u < model.n_layers; ++k) {
+    uint8_t layer = 0;
+    if (fx_input_pairs_apply(&model.input, &model.layers[0])) {
+        /* As fx_model_run: the first layer's inputs as the SMLAD pairs. */
+        static uint32_t pairs[FX_MAX_FEATURES / 2u];
         fx_bench_begin();
-        kernel_status |= fx_dense_s8(&model.layers[k], scratch.act[cur], scratch.act[cur ^ 1u]);
+        fx_quantize_input_pairs(&model.input, scratch.features, pairs);
+        fx_bench_end();
+        fx_bench_begin();
+        fx_dense_s8_pairs(&model.layers[0], pairs, scratch.act[1]);
+        fx_bench_end();
+        cur = 1;
+        layer = 1;
+    } else {
+        fx_bench_begin();
+        kernel_status |= fx_quantize_input(&model.input, scratch.features, scratch.act[0]);
+        fx_bench_end();
+    }
+    for (; layer + 1u < model.n_layers; ++layer) {
+        fx_bench_begin();
+        kernel_status |= fx_dense_s8(&model.layers[layer], scratch.act[cur], scratch.act[cur ^ 1u]);
         fx_bench_end();
         cur ^= 1u;
     }

@@ -39,25 +39,46 @@ int fx_quantize_input_m4_fast(const fx_input_quant *q)
  * shifted right by shift - 33, the rounded requantization is floor((q + 1) / 2), and SSAT applies
  * that last shift itself as it clamps. Two features per step: LDRD takes the pair from each array.
  */
-#define FX_M4_QUANTIZE_STEP                        \
-    "ldrd   %[a], %[b], [%[f]], #8\n\t"            \
-    "ldrd   %[c], %[d], [%[off]], #8\n\t"          \
-    "qsub   %[a], %[a], %[c]\n\t"                  \
-    "qsub   %[b], %[b], %[d]\n\t"                  \
-    "ldrd   %[c], %[d], [%[mult]], #8\n\t"         \
-    "smull  %[c], %[a], %[a], %[c]\n\t"            \
-    "smull  %[d], %[b], %[b], %[d]\n\t"            \
-    "ldrd   %[c], %[d], [%[shift]], #8\n\t"        \
-    "sub    %[c], %[c], #33\n\t"                   \
-    "sub    %[d], %[d], #33\n\t"                   \
-    "asr    %[a], %[a], %[c]\n\t"                  \
-    "asr    %[b], %[b], %[d]\n\t"                  \
-    "add    %[a], %[a], #1\n\t"                    \
-    "add    %[b], %[b], #1\n\t"                    \
-    "ssat   %[a], #8, %[a], asr #1\n\t"            \
-    "ssat   %[b], #8, %[b], asr #1\n\t"            \
-    "strb   %[a], [%[o]], #1\n\t"                  \
-    "strb   %[b], [%[o]], #1\n\t"
+#define FX_M4_QUANTIZE_PAIR(x, y, t, u)                 \
+    "ldrd   %[" x "], %[" y "], [%[f]], #8\n\t"         \
+    "ldrd   %[" t "], %[" u "], [%[off]], #8\n\t"       \
+    "qsub   %[" x "], %[" x "], %[" t "]\n\t"           \
+    "qsub   %[" y "], %[" y "], %[" u "]\n\t"           \
+    "ldrd   %[" t "], %[" u "], [%[mult]], #8\n\t"      \
+    "smull  %[" t "], %[" x "], %[" x "], %[" t "]\n\t" \
+    "smull  %[" u "], %[" y "], %[" y "], %[" u "]\n\t" \
+    "ldrd   %[" t "], %[" u "], [%[shift]], #8\n\t"     \
+    "sub    %[" t "], %[" t "], #33\n\t"                \
+    "sub    %[" u "], %[" u "], #33\n\t"                \
+    "asr    %[" x "], %[" x "], %[" t "]\n\t"           \
+    "asr    %[" y "], %[" y "], %[" u "]\n\t"           \
+    "add    %[" x "], %[" x "], #1\n\t"                 \
+    "add    %[" y "], %[" y "], #1\n\t"                 \
+    "ssat   %[" x "], #8, %[" x "], asr #1\n\t"         \
+    "ssat   %[" y "], #8, %[" y "], asr #1\n\t"
+
+/* Four features per step into the pairs (x0, x2), (x1, x3): PKHBT joins the int8 values' low halves. */
+void fx_quantize_input_pairs(const fx_input_quant *q, const int32_t *features, uint32_t *pairs)
+{
+    const int32_t *f = features;
+    const int32_t *off = q->offset;
+    const int32_t *mult = q->mult;
+    const int32_t *shift = q->shift;
+    uint32_t *o = pairs;
+    uint32_t steps = q->n / 4u;
+    int32_t a, b, c, d, e, g;
+    __asm volatile("1:\n\t" FX_M4_QUANTIZE_PAIR("a", "b", "c", "d") FX_M4_QUANTIZE_PAIR("c", "d", "e", "g")
+                   "pkhbt  %[a], %[a], %[c], lsl #16\n\t"
+                   "pkhbt  %[b], %[b], %[d], lsl #16\n\t"
+                   "strd   %[a], %[b], [%[o]], #8\n\t"
+                   "subs   %[n], %[n], #1\n\t"
+                   "bne    1b\n\t"
+                   : [f] "+r"(f), [off] "+r"(off), [mult] "+r"(mult), [shift] "+r"(shift), [o] "+r"(o),
+                     [n] "+r"(steps), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [e] "=&r"(e),
+                     [g] "=&r"(g)
+                   :
+                   : "cc", "memory");
+}
 
 static void quantize_input_m4(const fx_input_quant *q, const int32_t *features, int8_t *out)
 {
@@ -73,7 +94,9 @@ static void quantize_input_m4(const fx_input_quant *q, const int32_t *features, 
     }
     uint32_t pairs = q->n / 2u;
     if (pairs != 0) {
-        __asm volatile("1:\n\t" FX_M4_QUANTIZE_STEP "subs   %[n], %[n], #1\n\t"
+        __asm volatile("1:\n\t" FX_M4_QUANTIZE_PAIR("a", "b", "c", "d") "strb   %[a], [%[o]], #1\n\t"
+                       "strb   %[b], [%[o]], #1\n\t"
+                       "subs   %[n], %[n], #1\n\t"
                        "bne    1b\n\t"
                        : [f] "+r"(f), [off] "+r"(off), [mult] "+r"(mult), [shift] "+r"(shift), [o] "+r"(o),
                          [n] "+r"(pairs), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)

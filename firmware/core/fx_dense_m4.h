@@ -102,21 +102,31 @@ typedef struct {
  */
 void fx_dense_layer_m4(const uint32_t *w, m4_layer_state *st);
 
-static void fx_dense_s8_m4(const fx_dense *layer, const int8_t *in, int8_t *out)
+void fx_dense_s8_pairs(const fx_dense *layer, const uint32_t *pairs, int8_t *out)
 {
     const uint32_t in_blocks = FX_PAD4(layer->in_len) / 4u;
-    uint32_t expanded[FX_MAX_LAYER_WIDTH / 2u];
-    expand_inputs(in, in_blocks, expanded);
     const uint32_t *w = (const uint32_t *)(const void *)layer->weights;
     m4_layer_state st = {layer->bias,
                          layer->mult,
                          layer->shift,
                          (uint8_t *)out,
-                         expanded,
+                         pairs,
                          in_blocks / 2u,
                          w + (size_t)layer->out_len * in_blocks,
                          (layer->flags & FX_DENSE_RELU) ? 0u : 0x80808080u};
     fx_dense_layer_m4(w, &st);
+}
+
+int fx_input_pairs_apply(const fx_input_quant *q, const fx_dense *layer)
+{
+    return q->m4_fast && layer->m4_fast && (q->n & 3u) == 0;
+}
+
+static void fx_dense_s8_m4(const fx_dense *layer, const int8_t *in, int8_t *out)
+{
+    uint32_t expanded[FX_MAX_LAYER_WIDTH / 2u];
+    expand_inputs(in, FX_PAD4(layer->in_len) / 4u, expanded);
+    fx_dense_s8_pairs(layer, expanded, out);
 }
 
 /* The block sums for the portable layer loop (other shapes, and the logits layer). */

@@ -79,6 +79,20 @@ fx_status fx_dense_s8(const fx_dense *layer, const int8_t *in, int8_t *out);
 /* out: int32[out_len] Q16.16 logits, saturated to [-2^30, 2^30]. */
 fx_status fx_dense_logits(const fx_dense *layer, const int8_t *in, int32_t *out);
 
+#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
+/*
+ * Cortex-M4: the input quantization and the first dense layer without the int8 inputs between
+ * them. The quantized inputs go straight into the words that the layer's SMLAD steps read: per
+ * four inputs x0..x3, (x0, x2) and (x1, x3) as two int16 lanes, lane 0 low. The outputs are those
+ * of fx_quantize_input, then fx_dense_s8. They apply when fx_input_pairs_apply(q, layer) is true:
+ * both take their Cortex-M4 paths (m4_fast) and q->n is a multiple of 4. fx_model_run takes them
+ * then; the arguments are not checked again.
+ */
+int fx_input_pairs_apply(const fx_input_quant *q, const fx_dense *layer);
+void fx_quantize_input_pairs(const fx_input_quant *q, const int32_t *features, uint32_t *pairs);
+void fx_dense_s8_pairs(const fx_dense *layer, const uint32_t *pairs, int8_t *out);
+#endif
+
 /*
  * Softmax over n Q16.16 logits (any int32 values) to Q15 probabilities, no float and no libm.
  * exp is evaluated as 2^-u on the distance to the maximum logit (u = distance * log2(e) in

@@ -201,11 +201,22 @@ fx_status fx_model_run(const fx_model *model, const int16_t *window, fx_scratch 
     }
     fx_status status = fx_features_stats(window, model->window_len, model->n_channels,
                                          (uint8_t)fx_feature_segments(model->feature_set), scratch->features);
+    uint8_t cur = 0;
+    uint8_t k = 0;
+#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
+    if (status == FX_OK && fx_input_pairs_apply(&model->input, &model->layers[0])) {
+        /* The first layer's inputs go from the quantization to the layer as the SMLAD pairs. */
+        uint32_t pairs[FX_MAX_FEATURES / 2u];
+        fx_quantize_input_pairs(&model->input, scratch->features, pairs);
+        fx_dense_s8_pairs(&model->layers[0], pairs, scratch->act[1]);
+        cur = 1;
+        k = 1;
+    } else
+#endif
     if (status == FX_OK) {
         status = fx_quantize_input(&model->input, scratch->features, scratch->act[0]);
     }
-    uint8_t cur = 0;
-    for (uint8_t k = 0; status == FX_OK && k + 1u < model->n_layers; ++k) {
+    for (; status == FX_OK && k + 1u < model->n_layers; ++k) {
         status = fx_dense_s8(&model->layers[k], scratch->act[cur], scratch->act[cur ^ 1u]);
         cur ^= 1u;
     }

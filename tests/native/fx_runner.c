@@ -127,7 +127,8 @@ static void run_requant(reader *r, FILE *out)
     }
 }
 
-/* quantize: u32 count; per case u32 n, int32 features, offset, mult, shift [n] -> u32 status, int8 [pad4(n)] */
+/* quantize: u32 count; per case u32 n, int32 features, offset, mult, shift [n] -> u32 status, int8 [pad4(n)];
+   a Cortex-M4 build also checks fx_quantize_input_pairs where it applies. */
 static void run_quantize(reader *r, FILE *out)
 {
     const uint32_t count = take_u32(r);
@@ -137,7 +138,19 @@ static void run_quantize(reader *r, FILE *out)
         fx_input_quant q = {take_copy(r, n * 4u), take_copy(r, n * 4u), take_copy(r, n * 4u), (uint16_t)n, 0};
         q.m4_fast = (uint8_t)fx_quantize_input_m4_fast(&q);
         int8_t y[FX_PAD4(FX_MAX_FEATURES)];
-        const uint32_t status = (uint32_t)fx_quantize_input(&q, features, y);
+        uint32_t status = (uint32_t)fx_quantize_input(&q, features, y);
+#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
+        /* The pairs form must hold the same values: status 0x100 where it does not. */
+        const fx_dense first = {.m4_fast = 1};
+        if (status == 0 && fx_input_pairs_apply(&q, &first)) {
+            uint32_t pairs[FX_MAX_FEATURES / 2u];
+            fx_quantize_input_pairs(&q, features, pairs);
+            for (uint32_t i = 0; i < n; ++i) {
+                const uint32_t word = pairs[i / 4u * 2u + (i & 1u)];
+                status |= (int8_t)(i & 2u ? word >> 16 : word) != y[i] ? 0x100u : 0u;
+            }
+        }
+#endif
         fwrite(&status, 4, 1, out);
         fwrite(y, 1, FX_PAD4(n), out);
         free(features);
