@@ -52,23 +52,22 @@ fx_dense_layer_m4:
     /* q = SMULL's high word >> (shift - 33); the output is floor((q + 1) / 2), whose last shift
        SSAT applies as it saturates */
     ldr     r12, [sp]
-    ldrd    r11, lr, [r12, #4]          /* mult, shift */
-    ldmia   r11!, {r4-r7}
-    ldrd    r8, r9, [lr], #8
-    smull   r4, r0, r0, r4
-    smull   r5, r1, r1, r5
-    smull   r6, r2, r2, r6
-    smull   r7, r3, r3, r7
-    ldrd    r4, r5, [lr], #8
-    strd    r11, lr, [r12, #4]
-    sub     r8, r8, #33
-    sub     r9, r9, #33
-    sub     r4, r4, #33
+    ldrd    r4, lr, [r12, #4]           /* mult, shift */
+    ldmia   r4!, {r5-r8}
+    smull   r5, r0, r0, r5
+    smull   r6, r1, r1, r6
+    smull   r7, r2, r2, r7
+    smull   r8, r3, r3, r8
+    ldmia   lr!, {r5-r8}
+    strd    r4, lr, [r12, #4]
     sub     r5, r5, #33
-    asr     r0, r0, r8
-    asr     r1, r1, r9
-    asr     r2, r2, r4
-    asr     r3, r3, r5
+    sub     r6, r6, #33
+    sub     r7, r7, #33
+    sub     r8, r8, #33
+    asr     r0, r0, r5
+    asr     r1, r1, r6
+    asr     r2, r2, r7
+    asr     r3, r3, r8
     add     r0, r0, #1
     add     r1, r1, #1
     add     r2, r2, #1
