@@ -109,7 +109,11 @@ fx_features_pass1_m4:
 /*
  * void fx_features_pass2_m4(const uint8_t *p, uint32_t stride, uint32_t rows, uint32_t m, int32_t *out)
  * out[0], out[1] = sum over rows samples of max(x_t, m) per lane, m packed as two int16 lanes.
- * Registers: r0 p, r1 stride, r2 rows, r3 m, r4 d0, r5 d1, r6 a, r7 b, r12 t, lr three strides.
+ * One sample, two and four as the count's low bits ask, then eight per iteration, each loaded at
+ * a multiple of the stride from p (LDR's register offset shifts by at most 3: 5 and 7 strides
+ * are kept in registers), and p advanced once.
+ * Registers: r0 p, r1 stride, r2 rows, r3 m, r4 d0, r5 d1, r6 a, r7 b, r8 five strides,
+ * r9 seven strides, r12 t, lr three strides.
  */
 /* Samples a (r6) and b (r7), already loaded: max(x, m) per lane added to r4, r5 (r12 scratch). */
     .macro MAX_PAIR
@@ -127,38 +131,54 @@ fx_features_pass1_m4:
     .type fx_features_pass2_m4, %function
     .thumb_func
 fx_features_pass2_m4:
-    push    {r4-r7, lr}
+    push    {r4-r9, lr}
     movs    r4, #0
     movs    r5, #0
+    add     lr, r1, r1, lsl #1          /* three strides */
     lsrs    r2, r2, #1
-    bcc     3f
+    bcc     2f
     ldr     r6, [r0]
     add     r0, r0, r1
     ssub16  r12, r6, r3
     sel     r6, r6, r3
     sxtah   r4, r4, r6
     add     r5, r5, r6, asr #16
-    /* one pair of samples if the pairs are odd, then two pairs per iteration */
-3:  lsrs    r2, r2, #1
-    bcc     6f
+2:  lsrs    r2, r2, #1
+    bcc     3f
     ldr     r6, [r0]
     ldr     r7, [r0, r1]
     add     r0, r0, r1, lsl #1
     MAX_PAIR
-6:  cbz     r2, 5f
-    add     lr, r1, r1, lsl #1          /* three strides */
-4:  ldr     r6, [r0]
+3:  lsrs    r2, r2, #1
+    bcc     6f
+    ldr     r6, [r0]
     ldr     r7, [r0, r1]
     MAX_PAIR
     ldr     r6, [r0, r1, lsl #1]
     ldr     r7, [r0, lr]
     add     r0, r0, r1, lsl #2
     MAX_PAIR
+6:  beq     5f                          /* no eights: Z from the last LSRS (the blocks between set no flags) */
+    add     r8, r1, r1, lsl #2          /* five strides */
+    rsb     r9, r1, r1, lsl #3          /* seven strides */
+4:  ldr     r6, [r0]
+    ldr     r7, [r0, r1]
+    MAX_PAIR
+    ldr     r6, [r0, r1, lsl #1]
+    ldr     r7, [r0, lr]
+    MAX_PAIR
+    ldr     r6, [r0, r1, lsl #2]
+    ldr     r7, [r0, r8]
+    MAX_PAIR
+    ldr     r6, [r0, lr, lsl #1]
+    ldr     r7, [r0, r9]
+    add     r0, r0, r1, lsl #3
+    MAX_PAIR
     subs    r2, r2, #1
     bne     4b
-5:  ldr     r12, [sp, #20]
+5:  ldr     r12, [sp, #28]
     strd    r4, r5, [r12]
-    pop     {r4-r7, pc}
+    pop     {r4-r9, pc}
     .size fx_features_pass2_m4, . - fx_features_pass2_m4
 
 /*
