@@ -37,7 +37,8 @@ int fx_quantize_input_m4_fast(const fx_input_quant *q)
  * The same bits on the Cortex-M4 when every shift is >= 33: QSUB saturates the centred feature to
  * int32 as clamp64 does; with q = floor(centred * mult / 2^(shift - 1)), the high word of SMULL
  * shifted right by shift - 33, the rounded requantization is floor((q + 1) / 2), and SSAT applies
- * that last shift itself as it clamps. Two features per step: LDRD takes the pair from each array.
+ * that last shift itself as it clamps. FX_M4_QUANTIZE_PAIR does two features into registers x, y
+ * (t, u scratch), LDRD taking the pair from each array.
  */
 #define FX_M4_QUANTIZE_PAIR(x, y, t, u)                 \
     "ldrd   %[" x "], %[" y "], [%[f]], #8\n\t"         \
@@ -80,28 +81,12 @@ void fx_quantize_input_pairs(const fx_input_quant *q, const int32_t *features, u
                    : "cc", "memory");
 }
 
+/* One feature at a time into int8 (models off the pairs path); the same steps in C. */
 static void quantize_input_m4(const fx_input_quant *q, const int32_t *features, int8_t *out)
 {
-    const int32_t *f = features;
-    const int32_t *off = q->offset;
-    const int32_t *mult = q->mult;
-    const int32_t *shift = q->shift;
-    int8_t *o = out;
-    int32_t a, b, c, d;
-    if (q->n & 1u) {
-        const int32_t high = (int32_t)(((int64_t)__qsub(*f++, *off++) * *mult++) >> 32);
-        *o++ = (int8_t)__ssat(((high >> (*shift++ - 33)) + 1) >> 1, 8);
-    }
-    uint32_t pairs = q->n / 2u;
-    if (pairs != 0) {
-        __asm volatile("1:\n\t" FX_M4_QUANTIZE_PAIR("a", "b", "c", "d") "strb   %[a], [%[o]], #1\n\t"
-                       "strb   %[b], [%[o]], #1\n\t"
-                       "subs   %[n], %[n], #1\n\t"
-                       "bne    1b\n\t"
-                       : [f] "+r"(f), [off] "+r"(off), [mult] "+r"(mult), [shift] "+r"(shift), [o] "+r"(o),
-                         [n] "+r"(pairs), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)
-                       :
-                       : "cc", "memory");
+    for (uint32_t i = 0; i < q->n; ++i) {
+        const int32_t high = (int32_t)(((int64_t)__qsub(features[i], q->offset[i]) * q->mult[i]) >> 32);
+        out[i] = (int8_t)__ssat(((high >> (q->shift[i] - 33)) + 1) >> 1, 8);
     }
 }
 #endif
