@@ -142,11 +142,11 @@ def test_model_run_bit_exact(runners, default_model, runner):
     assert len(set(ref.Pipeline(m).run(windows)[0])) > 1, "the windows should not all give one class"
 
 
-def random_layer(rng, in_len, out_len, logits):
+def random_layer(rng, in_len, out_len, logits, shifts_from_33=False):
     w = rng.integers(-128, 128, size=(out_len, in_len)).astype(np.int8)
     bias = rng.integers(-2**20, 2**20, size=out_len).astype(np.int32)
     mult = rng.integers(2**30, 2**31, size=out_len).astype(np.int32)
-    lo, hi = (8, 30) if logits else (14, 26)
+    lo, hi = (8, 30) if logits else (33, 41) if shifts_from_33 else (14, 26)
     shift = rng.integers(lo, hi, size=out_len).astype(np.int32)
     if logits:  # the ends of the shift range: every logit saturated, and a quotient of 0 or -1
         corners = rng.random(out_len) < 0.25
@@ -156,13 +156,19 @@ def random_layer(rng, in_len, out_len, logits):
 
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_dense_bit_exact(runners, runner):
-    """100 layers of random shape x 1000 inputs, int8 outputs with and without ReLU, and logits."""
+    """112 layers of random shape x 1000 inputs, int8 outputs with and without ReLU, and logits. Half
+    the int8 layers have every shift >= 33; with a width that is a multiple of 4 and an even number of
+    four-input blocks, they take the Cortex-M4 whole-layer path (odd and even pairs of blocks)."""
     rng = np.random.default_rng(3)
-    total = 0
+    total = whole_layer = 0
     shapes = [(1, 1), (128, 128), (3, 5), (128, 1), (1, 128)] + [tuple(rng.integers(1, 129, size=2)) for _ in range(95)]
+    shapes += [(8, 4), (16, 4), (24, 8), (40, 12), (56, 20), (96, 24), (128, 128), (120, 124), (7, 8), (64, 4),
+               (48, 16), (80, 32)]
     for k, (in_len, out_len) in enumerate(shapes):
-        flags = [0, 1, 2][k % 3]
-        w, bias, mult, shift = random_layer(rng, int(in_len), int(out_len), flags == 2)
+        flags = [0, 1, 2][k % 3] if k < 100 else k % 2
+        from_33 = flags != 2 and (k >= 100 or k % 4 < 2)
+        w, bias, mult, shift = random_layer(rng, int(in_len), int(out_len), flags == 2, from_33)
+        whole_layer += from_33 and out_len % 4 == 0 and ref.pad4(int(in_len)) % 8 == 0
         x = rng.integers(-128, 128, size=(1000, in_len)).astype(np.int8)
         x[0] = -128  # saturation corners
         x[1] = 127
@@ -176,7 +182,7 @@ def test_dense_bit_exact(runners, runner):
         assert not status.any()
         assert np.array_equal(y, expected), f"layer {k} ({in_len} -> {out_len}, flags {flags}) differs"
         total += len(x)
-    assert total >= 100_000
+    assert total >= 100_000 and whole_layer >= 12
 
 
 @pytest.mark.parametrize("runner", RUNNERS)

@@ -7,7 +7,7 @@
 /*
  * void fx_dense_layer_m4(const uint32_t *w, m4_layer_state *st)
  * Per block of four rows: the biases into the accumulators r0-r3, then the dot products over the
- * expanded inputs, two steps of four inputs per loop iteration, then the four requantized outputs
+ * expanded inputs, four steps of four inputs per loop iteration, then the four requantized outputs
  * packed into one word, floored at st->floor per byte, and stored.
  * Registers in the loop: r0-r3 the rows' sums, r4-r7 a weight word per row, r8 (x0, x2),
  * r9 (x1, x3), r10 w, r11 x, r12 scratch, lr iterations left. The stack holds st.
@@ -44,8 +44,12 @@ fx_dense_layer_m4:
 2:  ldr     r11, [r12, #0]              /* bias */
     ldmia   r11!, {r0-r3}
     str     r11, [r12, #0]
-    ldrd    r11, lr, [r12, #16]         /* the expanded inputs, iterations */
+    ldrd    r11, lr, [r12, #16]         /* the expanded inputs, pairs of steps */
+    lsrs    lr, lr, #1                  /* four steps per iteration; an odd pair enters halfway */
+    bcs     6f
 1:  STEP
+    STEP
+7:  STEP
     STEP
     subs    lr, lr, #1
     bne     1b
@@ -88,4 +92,6 @@ fx_dense_layer_m4:
     cmp     r10, r11
     bne     2b
     pop     {r1, r4-r11, pc}
+6:  add     lr, lr, #1
+    b       7b
     .size fx_dense_layer_m4, . - fx_dense_layer_m4

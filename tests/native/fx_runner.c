@@ -65,7 +65,7 @@ static void run_softmax(reader *r, FILE *out)
    or int32 [count][out_len] logits. */
 static void run_dense(reader *r, FILE *out)
 {
-    fx_dense layer;
+    fx_dense layer = {0};
     layer.in_len = (uint16_t)take_u32(r);
     layer.out_len = (uint16_t)take_u32(r);
     layer.flags = (uint8_t)take_u32(r);
@@ -74,6 +74,7 @@ static void run_dense(reader *r, FILE *out)
     layer.bias = take_copy(r, layer.out_len * 4u);
     layer.mult = take_copy(r, layer.out_len * 4u);
     layer.shift = take_copy(r, layer.out_len * 4u);
+    layer.m4_fast = (uint8_t)fx_dense_m4_fast(&layer); /* as fx_model_parse sets it */
     const uint32_t count = take_u32(r);
     const size_t in_pad = FX_PAD4(layer.in_len);
     for (uint32_t c = 0; c < count; ++c) {
