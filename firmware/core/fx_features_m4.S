@@ -6,13 +6,20 @@
 
 /*
  * void fx_features_pass1_m4(const uint8_t *p, uint32_t stride, fx_m4_pass1 *st)
- * Over the window from p (st->rows[k] samples per segment, a zero ends the list): each segment's
- * lane sums into st->f0[k] (lane 0) and st->f0[k] + st->f1_offset bytes (lane 1); and, over all
- * samples, the lane-wise maximum and minimum, the last sample, sum max(x_t, x_{t-1}) per lane
- * (max(x_0, x_0) = x_0 for the first) and the lane sums, into st.
+ * Over the window from p, segment by segment as st->segments says: each segment's lane sums into
+ * st->f0[k] (lane 0) and st->f0[k] + st->f1_offset bytes (lane 1); and, over all samples, the
+ * lane-wise maximum and minimum, the last sample, sum max(x_t, x_{t-1}) per lane (max(x_0, x_0) =
+ * x_0 for the first) and the lane sums, into st.
+ * A segment's pairs of samples run through a loop of four pairs, entered where the pairs left
+ * over by the fours begin; an odd sample goes first. st->segments holds two bytes per segment, which
+ * m4_segment_steps in fx_features_m4.h computes: the entry, by TBB, and the loop's iterations.
+ *   entry 0: the loop's start; 1: its fourth pair; 2: its third; 3: its second; 4: no pairs;
+ *   5 to 9: one sample, then entry - 5; 10: the end of the window.
+ * Pairs alternate the registers of the previous sample and of b so that nothing is moved; the
+ * previous sample is in r10 between segments, and in r11 for the second and fourth pairs.
  * Thumb-2 has no register post-index: two samples are loaded at [p] and [p + stride], then p
  * advances by two strides.
- * Registers: r0 p, r1 stride, r2 rows, r3 pairs, r4 m0, r5 m1, r6 s0, r7 s1, r8 hi, r9 lo,
+ * Registers: r0 p, r1 stride, r2 steps, r3 iterations, r4 m0, r5 m1, r6 s0, r7 s1, r8 hi, r9 lo,
  * r10 prev, r11 b, r12 t, lr a. The stack holds the output cursor f0, f1_offset and the lane sums
  * at the last segment boundary.
  */
@@ -52,43 +59,45 @@ fx_features_pass1_m4:
     movs    r6, #0
     movs    r7, #0
     strd    r6, r7, [sp, #8]
-    ldr     r2, [r2]                    /* rows */
+    ldr     r2, [r2]                    /* steps */
     ldr     r8, [r0]                    /* hi = lo = prev = x_0 */
     mov     r9, r8
     mov     r10, r8
     movs    r4, #0
     movs    r5, #0
-    /* Flags: LSRS leaves carry set for an odd count and Z for none left; nothing in PAIR or in
-       the single sample changes N, Z or C (SSUB16 sets only GE). */
-1:  ldrh    r3, [r2], #2                /* rows of this segment, 0 at the end */
-    lsrs    r3, r3, #1                  /* pairs; carry: an odd sample first */
-    bcc     7f
-    ldr     lr, [r0]
+1:  ldrb    r12, [r2], #2               /* entry */
+    ldrb    r3, [r2, #-1]               /* iterations */
+    tbb     [pc, r12]
+2:  .byte   (10f - 2b) / 2, (11f - 2b) / 2, (12f - 2b) / 2, (13f - 2b) / 2, (14f - 2b) / 2
+    .byte   (15f - 2b) / 2, (15f - 2b) / 2, (15f - 2b) / 2, (15f - 2b) / 2, (15f - 2b) / 2
+    .byte   (19f - 2b) / 2
+    .balign 2
+    /* one sample (r11 scratch: r12 keeps the entry), then the entry's pairs */
+15: ldr     lr, [r0]
     add     r0, r0, r1
     sxtah   r6, r6, lr
     add     r7, r7, lr, asr #16
-    ssub16  r12, lr, r10
-    sel     r12, lr, r10
-    sxtah   r4, r4, r12
-    add     r5, r5, r12, asr #16
-    ssub16  r12, lr, r8
+    ssub16  r11, lr, r10
+    sel     r11, lr, r10
+    sxtah   r4, r4, r11
+    add     r5, r5, r11, asr #16
+    ssub16  r11, lr, r8
     sel     r8, lr, r8
-    ssub16  r12, lr, r9
+    ssub16  r11, lr, r9
     sel     r9, r9, lr
     mov     r10, lr
-    /* one pair of samples if the pairs are odd, then two pairs per iteration, the registers of
-       the previous sample and of b trading places so that nothing is moved */
-3:  lsrs    r3, r3, #1
-    bcc     6f
-    PAIR    r10, r11
-    mov     r10, r11
-6:  beq     5f
-4:  PAIR    r10, r11
-    PAIR    r11, r10
+    tbb     [pc, r12]
+3:  .byte   0, 0, 0, 0, 0
+    .byte   (10f - 3b) / 2, (11f - 3b) / 2, (12f - 3b) / 2, (13f - 3b) / 2, (14f - 3b) / 2
+    .balign 2
+10: PAIR    r10, r11
+16: PAIR    r11, r10
+12: PAIR    r10, r11
+17: PAIR    r11, r10
     subs    r3, r3, #1
-    bne     4b
+    bne     10b
     /* the segment's sums: the lane sums now less those at the last boundary */
-5:  ldmia   sp, {r3, r11, r12, lr}      /* f0 cursor, f1_offset, the sums at the last boundary */
+14: ldmia   sp, {r3, r11, r12, lr}      /* f0 cursor, f1_offset, the sums at the last boundary */
     sub     r12, r6, r12
     sub     lr, r7, lr
     str     lr, [r3, r11]
@@ -96,8 +105,11 @@ fx_features_pass1_m4:
     str     r3, [sp]
     strd    r6, r7, [sp, #8]
     b       1b
-7:  bne     3b                          /* an even number of samples; none: the end */
-9:  add     sp, sp, #16
+11: mov     r11, r10                    /* into the fourth pair, whose previous sample is r11 */
+    b       17b
+13: mov     r11, r10                    /* into the second */
+    b       16b
+19: add     sp, sp, #16
     pop     {r3}
     strd    r8, r9, [r3, #12]
     str     r10, [r3, #20]
@@ -191,7 +203,7 @@ fx_features_pass2_m4:
  *
  * void fx_features_pass1_mono_m4(const int16_t *x, uint32_t n_segments, fx_m4_pass1 *st)
  * From sample 1 on (the caller has counted sample 0: st->s0 = st->m0 = x_0, st->hi = st->lo = x_0
- * in both lanes, and st->rows[0] one less): each segment's sum into st->f0[k]; over the window the
+ * in both lanes, and st->segments, samples per segment, one less for the first): each segment's sum into st->f0[k]; over the window the
  * lane-wise maximum and minimum (both lanes are samples of the channel), sum max(x_t, x_{t-1})
  * into st->m0 and the sum into st->s0. A segment may have no samples.
  * Registers: r0 p, r1 0x00010001, r2 rows, r3 words, r4 m, r5 s, r6 hi, r7 lo, r8 w, r9 v,

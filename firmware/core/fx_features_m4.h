@@ -22,7 +22,7 @@
 
 /* Pass 1's arguments and results; fx_features_m4.S uses these offsets. */
 typedef struct {
-    const uint16_t *rows; /* 0: samples per segment, 0 ends the list */
+    const void *segments; /* 0: pass 1: m4_segment_steps; the one-channel pass: uint16 samples per segment */
     int32_t *f0;          /* 4: lane 0's segment sums go to f0[k], lane 1's f1_offset bytes on */
     uint32_t f1_offset;   /* 8 */
     uint32_t hi, lo;      /* 12, 16: lane-wise maximum and minimum */
@@ -46,6 +46,37 @@ static void m4_segment_rows(uint16_t window_len, uint8_t n_segments, uint16_t *r
     }
 }
 
+/* Pass 1's two bytes for a segment of rows samples (entries as fx_features_m4.S lists them), as one
+   little-endian halfword: the entry into its loop of four pairs of samples, by the pairs left over
+   by the fours and an odd sample, and the iterations, counting the one entered partway. */
+static uint16_t m4_segment_step(uint32_t rows)
+{
+    const uint32_t pairs = rows / 2u;
+    const uint32_t entry = (pairs == 0 ? 4u : pairs & 3u) + 5u * (rows & 1u);
+    return (uint16_t)(entry | (pairs + 3u) / 4u << 8);
+}
+
+/* Segment k has q = len / S samples, or q + 1 where floor((k + 1) * len / S) steps past
+   floor(k * len / S) by one more: where (k * (len % S)) mod S + len % S reaches S. */
+static void m4_segment_steps(uint16_t window_len, uint8_t n_segments, uint16_t *steps)
+{
+    const uint32_t rows = window_len / n_segments;
+    const uint32_t rest = window_len % n_segments;
+    const uint16_t shorter = m4_segment_step(rows);
+    const uint16_t longer = m4_segment_step(rows + 1u);
+    uint32_t phase = 0;
+    for (uint32_t k = 0; k < n_segments; ++k) {
+        phase += rest;
+        if (phase >= n_segments) {
+            phase -= n_segments;
+            steps[k] = longer;
+        } else {
+            steps[k] = shorter;
+        }
+    }
+    steps[n_segments] = 10; /* the end */
+}
+
 /* fx_features_stats for one channel, two successive samples per word. */
 static void fx_features_mono_m4(const int16_t *x, uint16_t window_len, uint8_t n_segments, int32_t *features)
 {
@@ -53,7 +84,7 @@ static void fx_features_mono_m4(const int16_t *x, uint16_t window_len, uint8_t n
     m4_segment_rows(window_len, n_segments, rows);
     --rows[0]; /* sample 0 is counted here */
     fx_m4_pass1 st;
-    st.rows = rows;
+    st.segments = rows;
     st.f0 = features;
     st.hi = st.lo = (uint16_t)x[0] * 0x00010001u;
     st.m0 = st.s0 = x[0];
@@ -83,11 +114,10 @@ static void fx_features_stats_m4(const int16_t *window, uint16_t window_len, uin
 {
     const uint32_t stride = 2u * n_channels;
     const uint32_t per_channel = n_segments + 4u;
-    uint16_t rows[FX_MAX_SEGMENTS + 1u];
-    m4_segment_rows(window_len, n_segments, rows);
-    rows[n_segments] = 0;
+    uint16_t steps[FX_MAX_SEGMENTS + 1u];
+    m4_segment_steps(window_len, n_segments, steps);
     fx_m4_pass1 st;
-    st.rows = rows;
+    st.segments = steps;
     st.f1_offset = per_channel * sizeof features[0];
     for (uint16_t c = 0; c < n_channels; c = (uint16_t)(c + 2u)) {
         /* With an odd count the last pair is (n - 2, n - 1): lane 0 repeats channel n - 2 on the
