@@ -5,13 +5,14 @@
     .text
 
 /*
- * void fx_features_pass1_m4(const uint8_t *p, uint32_t stride, fx_m4_pass1 *st)
- * Over the window from p, segment by segment as st->segments says: each segment's lane sums into
- * st->f0[k] (lane 0) and st->f0[k] + st->f1_offset bytes (lane 1); and, over all samples, the
- * lane-wise maximum and minimum, the last sample, sum max(x_t, x_{t-1}) per lane (max(x_0, x_0) =
- * x_0 for the first) and the lane sums, into st.
+ * void fx_features_pair_m4(const uint8_t *p, uint32_t stride, const fx_m4_pair *job)
+ * The features of a pair of channels, lane 0 into job->f0 and lane 1 job->f1_offset bytes on,
+ * from the window at p. Pass 1, segment by segment as job->steps says: each segment's lane sums;
+ * and, over all samples, the lane-wise maximum and minimum, sum max(x_t, x_{t-1}) per lane
+ * (max(x_0, x_0) = x_0 for the first) and the lane sums. Then the minimum, the maximum and the
+ * total variation, the floored means, and pass 2 (fx_features_pass2_m4) for the deviation.
  * A segment's pairs of samples run through a loop of four pairs, entered where the pairs left
- * over by the fours begin; an odd sample goes first. st->segments holds two bytes per segment, which
+ * over by the fours begin; an odd sample goes first. job->steps holds two bytes per segment, which
  * m4_segment_steps in fx_features_m4.h computes: the entry, by TBB, and the loop's iterations.
  *   entry 0: the loop's start; 1: its fourth pair; 2: its third; 3: its second; 4: no pairs;
  *   5 to 9: one sample, then entry - 5; 10: the end of the window.
@@ -19,9 +20,9 @@
  * previous sample is in r10 between segments, and in r11 for the second and fourth pairs.
  * Thumb-2 has no register post-index: two samples are loaded at [p] and [p + stride], then p
  * advances by two strides.
- * Registers: r0 p, r1 stride, r2 steps, r3 iterations, r4 m0, r5 m1, r6 s0, r7 s1, r8 hi, r9 lo,
- * r10 prev, r11 b, r12 t, lr a. The stack holds the output cursor f0, f1_offset and the lane sums
- * at the last segment boundary.
+ * Registers in pass 1: r0 p, r1 stride, r2 steps, r3 iterations, r4 m0, r5 m1, r6 s0, r7 s1,
+ * r8 hi, r9 lo, r10 prev, r11 b, r12 t, lr a. The stack holds the output cursor f0, f1_offset, the
+ * lane sums at the last segment boundary, p and job.
  */
 /* Samples a (lr) and b at p and p + stride, p advanced: sums, max(a, prev), max(b, a) and
    min(b, a), extremes. prev is free once max(a, prev) is taken and holds min(b, a) for a while. */
@@ -48,11 +49,11 @@
     sel     r9, r9, \prev
     .endm
 
-    .global fx_features_pass1_m4
-    .type fx_features_pass1_m4, %function
+    .global fx_features_pair_m4
+    .type fx_features_pair_m4, %function
     .thumb_func
-fx_features_pass1_m4:
-    push    {r2, r4-r11, lr}
+fx_features_pair_m4:
+    push    {r0, r2, r4-r11, lr}
     sub     sp, sp, #16                 /* [sp] f0 cursor, [sp, #4] f1_offset, [sp, #8] sums */
     ldrd    r3, r4, [r2, #4]            /* f0, f1_offset */
     strd    r3, r4, [sp]
@@ -109,18 +110,61 @@ fx_features_pass1_m4:
     b       17b
 13: mov     r11, r10                    /* into the second */
     b       16b
-19: add     sp, sp, #16
-    pop     {r3}
-    strd    r8, r9, [r3, #12]
-    str     r10, [r3, #20]
-    strd    r4, r5, [r3, #24]
-    strd    r6, r7, [r3, #32]
+    /* the minimum and the maximum, lane 0 at the cursor (f0 + n_segments) and lane 1 at r11 */
+19: ldrd    r3, r11, [sp]
+    add     r11, r3, r11
+    sxth    r12, r9
+    asr     lr, r9, #16
+    str     r12, [r3]
+    str     lr, [r11]
+    sxth    r12, r8
+    asr     lr, r8, #16
+    str     r12, [r3, #4]
+    str     lr, [r11, #4]
+    /* total variation = 2 (sum max(x_t, x_{t-1}) - S) - x_0 + x_{n-1} */
+    ldrd    r0, r2, [sp, #16]           /* p, job */
+    ldr     r12, [r0]
+    sub     r4, r4, r6
+    sub     r5, r5, r7
+    sxth    lr, r12
+    rsb     r4, lr, r4, lsl #1
+    sxtah   r4, r4, r10
+    asr     lr, r12, #16
+    rsb     r5, lr, r5, lsl #1
+    add     r5, r5, r10, asr #16
+    str     r4, [r3, #8]
+    str     r5, [r11, #8]
+    /* the means, floored: SDIV truncates, so one less where the remainder is negative */
+    ldr     r10, [r2, #12]              /* n */
+    sdiv    r4, r6, r10
+    mls     r12, r4, r10, r6
+    cmp     r12, #0
+    it      lt
+    sublt   r4, r4, #1
+    sdiv    r5, r7, r10
+    mls     r12, r5, r10, r7
+    cmp     r12, #0
+    it      lt
+    sublt   r5, r5, #1
+    /* deviation = 2 sum max(x_t, m) - S - n m; pass 2 keeps r4-r11 */
+    mov     r8, r3
+    mov     r2, r10
+    pkhbt   r3, r4, r5, lsl #16
+    bl      fx_features_pass2_m4
+    rsb     r0, r6, r0, lsl #1
+    mls     r0, r10, r4, r0
+    rsb     r1, r7, r1, lsl #1
+    mls     r1, r10, r5, r1
+    str     r0, [r8, #12]
+    str     r1, [r11, #12]
+    add     sp, sp, #24
     pop     {r4-r11, pc}
-    .size fx_features_pass1_m4, . - fx_features_pass1_m4
+    .size fx_features_pair_m4, . - fx_features_pair_m4
 
 /*
- * void fx_features_pass2_m4(const uint8_t *p, uint32_t stride, uint32_t rows, uint32_t m, int32_t *out)
- * out[0], out[1] = sum over rows samples of max(x_t, m) per lane, m packed as two int16 lanes.
+ * uint64_t fx_features_pass2_m4(const uint8_t *p, uint32_t stride, uint32_t rows, uint32_t m)
+ * Sum over rows samples of max(x_t, m) per lane, m packed as two int16 lanes: lane 0's in the low
+ * word (r0), lane 1's in the high word (r1). Of r4-r11 it changes none.
  * One sample, two and four as the count's low bits ask, then eight per iteration, each loaded at
  * a multiple of the stride from p (LDR's register offset shifts by at most 3: 5 and 7 strides
  * are kept in registers), and p advanced once.
@@ -188,8 +232,8 @@ fx_features_pass2_m4:
     MAX_PAIR
     subs    r2, r2, #1
     bne     4b
-5:  ldr     r12, [sp, #28]
-    strd    r4, r5, [r12]
+5:  mov     r0, r4
+    mov     r1, r5
     pop     {r4-r9, pc}
     .size fx_features_pass2_m4, . - fx_features_pass2_m4
 

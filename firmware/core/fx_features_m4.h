@@ -20,9 +20,17 @@
 #define M4_LO(w) ((int32_t)(int16_t)(w))
 #define M4_HI(w) ((int32_t)(w) >> 16)
 
-/* Pass 1's arguments and results; fx_features_m4.S uses these offsets. */
+/* fx_features_pair_m4's job; fx_features_m4.S uses these offsets. */
 typedef struct {
-    const void *segments; /* 0: pass 1: m4_segment_steps; the one-channel pass: uint16 samples per segment */
+    const uint16_t *steps; /* 0: m4_segment_steps */
+    int32_t *f0;           /* 4: lane 0's features; lane 1's f1_offset bytes on */
+    uint32_t f1_offset;    /* 8 */
+    uint32_t n;            /* 12: samples in the window */
+} fx_m4_pair;
+
+/* The one-channel pass 1's arguments and results; fx_features_m4.S uses these offsets. */
+typedef struct {
+    const uint16_t *rows; /* 0: samples per segment */
     int32_t *f0;          /* 4: lane 0's segment sums go to f0[k], lane 1's f1_offset bytes on */
     uint32_t f1_offset;   /* 8 */
     uint32_t hi, lo;      /* 12, 16: lane-wise maximum and minimum */
@@ -31,9 +39,9 @@ typedef struct {
     int32_t s0, s1;       /* 32, 36: the lane sums over the window */
 } fx_m4_pass1;
 
-void fx_features_pass1_m4(const uint8_t *p, uint32_t stride, fx_m4_pass1 *st);
+void fx_features_pair_m4(const uint8_t *p, uint32_t stride, const fx_m4_pair *job);
 void fx_features_pass1_mono_m4(const int16_t *x, uint32_t n_segments, fx_m4_pass1 *st);
-void fx_features_pass2_m4(const uint8_t *p, uint32_t stride, uint32_t rows, uint32_t m, int32_t *out);
+uint64_t fx_features_pass2_m4(const uint8_t *p, uint32_t stride, uint32_t rows, uint32_t m);
 
 /* Samples per segment: segment k spans [k * len / S, (k + 1) * len / S). */
 static void m4_segment_rows(uint16_t window_len, uint8_t n_segments, uint16_t *rows)
@@ -84,24 +92,23 @@ static void fx_features_mono_m4(const int16_t *x, uint16_t window_len, uint8_t n
     m4_segment_rows(window_len, n_segments, rows);
     --rows[0]; /* sample 0 is counted here */
     fx_m4_pass1 st;
-    st.segments = rows;
+    st.rows = rows;
     st.f0 = features;
     st.hi = st.lo = (uint16_t)x[0] * 0x00010001u;
     st.m0 = st.s0 = x[0];
     fx_features_pass1_mono_m4(x, n_segments, &st);
     const int32_t mean = floor_div(st.s0, window_len);
     /* The deviation pass of the pairs, on words of two successive samples, and a last odd one. */
-    int32_t dev[2];
-    fx_features_pass2_m4((const uint8_t *)x, 4u, window_len / 2u, (uint16_t)mean * 0x00010001u, dev);
-    dev[0] += dev[1];
+    const uint64_t lanes = fx_features_pass2_m4((const uint8_t *)x, 4u, window_len / 2u, (uint16_t)mean * 0x00010001u);
+    int32_t dev = (int32_t)(uint32_t)lanes + (int32_t)(uint32_t)(lanes >> 32);
     if (window_len & 1u) {
-        dev[0] += x[window_len - 1u] > mean ? x[window_len - 1u] : mean;
+        dev += x[window_len - 1u] > mean ? x[window_len - 1u] : mean;
     }
     int32_t *f = features + n_segments;
     f[0] = M4_LO(st.lo) < M4_HI(st.lo) ? M4_LO(st.lo) : M4_HI(st.lo);
     f[1] = M4_LO(st.hi) > M4_HI(st.hi) ? M4_LO(st.hi) : M4_HI(st.hi);
     f[2] = 2 * (st.m0 - st.s0) - x[0] + x[window_len - 1u];
-    f[3] = 2 * dev[0] - st.s0 - (int32_t)window_len * mean;
+    f[3] = 2 * dev - st.s0 - (int32_t)window_len * mean;
 }
 
 /*
@@ -116,32 +123,13 @@ static void fx_features_stats_m4(const int16_t *window, uint16_t window_len, uin
     const uint32_t per_channel = n_segments + 4u;
     uint16_t steps[FX_MAX_SEGMENTS + 1u];
     m4_segment_steps(window_len, n_segments, steps);
-    fx_m4_pass1 st;
-    st.segments = steps;
-    st.f1_offset = per_channel * sizeof features[0];
+    fx_m4_pair job = {steps, NULL, per_channel * sizeof features[0], window_len};
     for (uint16_t c = 0; c < n_channels; c = (uint16_t)(c + 2u)) {
         /* With an odd count the last pair is (n - 2, n - 1): lane 0 repeats channel n - 2 on the
            same samples, so writing its features again writes the same values. */
         const uint16_t first = c + 1u < n_channels ? c : (uint16_t)(n_channels - 2u);
-        const uint8_t *base = (const uint8_t *)(window + first);
-        int32_t *f0 = features + (size_t)first * per_channel;
-        st.f0 = f0;
-        fx_features_pass1_m4(base, stride, &st);
-        const int32_t mean0 = floor_div(st.s0, window_len);
-        const int32_t mean1 = floor_div(st.s1, window_len);
-        int32_t dev[2];
-        fx_features_pass2_m4(base, stride, window_len, ((uint32_t)mean1 << 16) | ((uint32_t)mean0 & 0xFFFFu), dev);
-        const uint32_t x0 = *(const uint32_t *)(const void *)base;
-        f0 += n_segments;
-        int32_t *f1 = f0 + per_channel;
-        f0[0] = M4_LO(st.lo);
-        f0[1] = M4_LO(st.hi);
-        f0[2] = 2 * (st.m0 - st.s0) - M4_LO(x0) + M4_LO(st.prev);
-        f0[3] = 2 * dev[0] - st.s0 - (int32_t)window_len * mean0;
-        f1[0] = M4_HI(st.lo);
-        f1[1] = M4_HI(st.hi);
-        f1[2] = 2 * (st.m1 - st.s1) - M4_HI(x0) + M4_HI(st.prev);
-        f1[3] = 2 * dev[1] - st.s1 - (int32_t)window_len * mean1;
+        job.f0 = features + (size_t)first * per_channel;
+        fx_features_pair_m4((const uint8_t *)(window + first), stride, &job);
     }
 }
 
