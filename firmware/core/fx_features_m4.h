@@ -65,24 +65,30 @@ static uint16_t m4_segment_step(uint32_t rows)
 }
 
 /* Segment k has q = len / S samples, or q + 1 where floor((k + 1) * len / S) steps past
-   floor(k * len / S) by one more: where (k * (len % S)) mod S + len % S reaches S. */
+   floor(k * len / S) by one more: where (k * (len % S)) mod S + len % S reaches S, i.e. where
+   the credit below runs out. */
 static void m4_segment_steps(uint16_t window_len, uint8_t n_segments, uint16_t *steps)
 {
     const uint32_t rows = window_len / n_segments;
     const uint32_t rest = window_len % n_segments;
     const uint16_t shorter = m4_segment_step(rows);
     const uint16_t longer = m4_segment_step(rows + 1u);
-    uint32_t phase = 0;
-    for (uint32_t k = 0; k < n_segments; ++k) {
-        phase += rest;
-        if (phase >= n_segments) {
-            phase -= n_segments;
-            steps[k] = longer;
-        } else {
-            steps[k] = shorter;
-        }
-    }
-    steps[n_segments] = 10; /* the end */
+    /* The credit is n_segments less (k * (len % S)) mod S; an IT block picks the step. */
+    int32_t credit = n_segments;
+    uint16_t *step = steps;
+    uint32_t k = n_segments;
+    __asm("1:\n\t"
+          "subs   %[credit], %[credit], %[rest]\n\t"
+          "itet   le\n\t"
+          "strhle %[longer], [%[step]], #2\n\t"
+          "strhgt %[shorter], [%[step]], #2\n\t"
+          "addle  %[credit], %[credit], %[segments]\n\t"
+          "subs   %[k], %[k], #1\n\t"
+          "bne    1b"
+          : [credit] "+&r"(credit), [step] "+&r"(step), [k] "+&r"(k), "=m"(*(uint16_t(*)[FX_MAX_SEGMENTS])steps)
+          : [rest] "r"(rest), [longer] "r"(longer), [shorter] "r"(shorter), [segments] "r"((uint32_t)n_segments)
+          : "cc");
+    *step = 10; /* the end */
 }
 
 /* fx_features_stats for one channel, two successive samples per word. */
