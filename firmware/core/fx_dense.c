@@ -33,53 +33,10 @@ int fx_quantize_input_m4_fast(const fx_input_quant *q)
 #if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
 #include <arm_acle.h>
 
-/*
- * The same bits on the Cortex-M4 when every shift is >= 33: QSUB saturates the centred feature to
- * int32 as clamp64 does; with q = floor(centred * mult / 2^(shift - 1)), the high word of SMULL
- * shifted right by shift - 33, the rounded requantization is floor((q + 1) / 2), and SSAT applies
- * that last shift itself as it clamps. FX_M4_QUANTIZE_PAIR does two features into registers x, y
- * (t, u scratch), LDRD taking the pair from each array.
- */
-#define FX_M4_QUANTIZE_PAIR(x, y, t, u)                 \
-    "ldrd   %[" x "], %[" y "], [%[f]], #8\n\t"         \
-    "ldrd   %[" t "], %[" u "], [%[off]], #8\n\t"       \
-    "qsub   %[" x "], %[" x "], %[" t "]\n\t"           \
-    "qsub   %[" y "], %[" y "], %[" u "]\n\t"           \
-    "ldrd   %[" t "], %[" u "], [%[mult]], #8\n\t"      \
-    "smull  %[" t "], %[" x "], %[" x "], %[" t "]\n\t" \
-    "smull  %[" u "], %[" y "], %[" y "], %[" u "]\n\t" \
-    "ldrd   %[" t "], %[" u "], [%[shift]], #8\n\t"     \
-    "sub    %[" t "], %[" t "], #33\n\t"                \
-    "sub    %[" u "], %[" u "], #33\n\t"                \
-    "asr    %[" x "], %[" x "], %[" t "]\n\t"           \
-    "asr    %[" y "], %[" y "], %[" u "]\n\t"           \
-    "add    %[" x "], %[" x "], #1\n\t"                 \
-    "add    %[" y "], %[" y "], #1\n\t"                 \
-    "ssat   %[" x "], #8, %[" x "], asr #1\n\t"         \
-    "ssat   %[" y "], #8, %[" y "], asr #1\n\t"
-
-/* Four features per step into the pairs (x0, x2), (x1, x3): PKHBT joins the int8 values' low halves. */
-void fx_quantize_input_pairs(const fx_input_quant *q, const int32_t *features, uint32_t *pairs)
-{
-    const int32_t *f = features;
-    const int32_t *off = q->offset;
-    const int32_t *mult = q->mult;
-    const int32_t *shift = q->shift;
-    uint32_t *o = pairs;
-    uint32_t steps = q->n / 4u;
-    int32_t a, b, c, d, e, g;
-    __asm volatile("1:\n\t" FX_M4_QUANTIZE_PAIR("a", "b", "c", "d") FX_M4_QUANTIZE_PAIR("c", "d", "e", "g")
-                   "pkhbt  %[a], %[a], %[c], lsl #16\n\t"
-                   "pkhbt  %[b], %[b], %[d], lsl #16\n\t"
-                   "strd   %[a], %[b], [%[o]], #8\n\t"
-                   "subs   %[n], %[n], #1\n\t"
-                   "bne    1b\n\t"
-                   : [f] "+r"(f), [off] "+r"(off), [mult] "+r"(mult), [shift] "+r"(shift), [o] "+r"(o),
-                     [n] "+r"(steps), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [e] "=&r"(e),
-                     [g] "=&r"(g)
-                   :
-                   : "cc", "memory");
-}
+/* fx_quantize_input_pairs is in fx_dense_m4.S. The same bits on the Cortex-M4 when every shift is
+   >= 33: QSUB saturates the centred feature to int32 as clamp64 does; with q = floor(centred *
+   mult / 2^(shift - 1)), the high word of SMULL shifted right by shift - 33, the rounded
+   requantization is floor((q + 1) / 2), and SSAT applies that last shift itself as it clamps. */
 
 /* One feature at a time into int8 (models off the pairs path); the same steps in C. */
 static void quantize_input_m4(const fx_input_quant *q, const int32_t *features, int8_t *out)

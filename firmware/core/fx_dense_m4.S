@@ -1,5 +1,5 @@
 /* fx_dense_m4.S: the Cortex-M4 whole-layer path of fx_dense_s8 (see fx_dense_m4.h for the layout
-   and the arithmetic); built for Cortex-M4 only. */
+   and the arithmetic) and the input quantization into its pairs; built for Cortex-M4 only. */
     .syntax unified
     .thumb
     .text
@@ -95,3 +95,57 @@ fx_dense_layer_m4:
 6:  add     lr, lr, #1
     b       7b
     .size fx_dense_layer_m4, . - fx_dense_layer_m4
+
+/*
+ * void fx_quantize_input_pairs(const fx_input_quant *q, const int32_t *features, uint32_t *pairs)
+ * (fx_kernels.h; q->n a multiple of 4.) Four features per iteration, one LDM from each array:
+ * QSUB saturates the centred feature as the portable clamp does; with h = SMULL's high word of
+ * centred * mult, the requantized value is floor(((h >> (shift - 33)) + 1) / 2), whose last shift
+ * SSAT applies as it clamps to int8; PKHBT joins x0 with x2 and x1 with x3.
+ * Registers: r0 iterations, r1 features, r2 pairs, r3 offset, r12 mult, lr shift, r4-r7 the four
+ * values, r8-r11 the arrays' four entries.
+ */
+    .global fx_quantize_input_pairs
+    .type fx_quantize_input_pairs, %function
+    .thumb_func
+fx_quantize_input_pairs:
+    push    {r4-r11, lr}
+    ldr     r3, [r0, #0]
+    ldrd    r12, lr, [r0, #4]
+    ldrh    r0, [r0, #12]
+    lsrs    r0, r0, #2
+1:  ldmia   r1!, {r4-r7}
+    ldmia   r3!, {r8-r11}
+    qsub    r4, r4, r8
+    qsub    r5, r5, r9
+    qsub    r6, r6, r10
+    qsub    r7, r7, r11
+    ldmia   r12!, {r8-r11}
+    smull   r8, r4, r4, r8
+    smull   r9, r5, r5, r9
+    smull   r10, r6, r6, r10
+    smull   r11, r7, r7, r11
+    ldmia   lr!, {r8-r11}
+    sub     r8, r8, #33
+    sub     r9, r9, #33
+    sub     r10, r10, #33
+    sub     r11, r11, #33
+    asr     r4, r4, r8
+    asr     r5, r5, r9
+    asr     r6, r6, r10
+    asr     r7, r7, r11
+    add     r4, r4, #1
+    add     r5, r5, #1
+    add     r6, r6, #1
+    add     r7, r7, #1
+    ssat    r4, #8, r4, asr #1
+    ssat    r5, #8, r5, asr #1
+    ssat    r6, #8, r6, asr #1
+    ssat    r7, #8, r7, asr #1
+    pkhbt   r4, r4, r6, lsl #16
+    pkhbt   r5, r5, r7, lsl #16
+    strd    r4, r5, [r2], #8
+    subs    r0, r0, #1
+    bne     1b
+    pop     {r4-r11, pc}
+    .size fx_quantize_input_pairs, . - fx_quantize_input_pairs
