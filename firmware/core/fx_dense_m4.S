@@ -4,6 +4,27 @@
     .thumb
     .text
 
+/* Four int8 values from four SMULL high words v (in place) and their shifts s (clobbered):
+   floor(((v >> (s - 33)) + 1) / 2), saturated; SSAT applies the last shift as it saturates. */
+    .macro REQUANT4 v0, v1, v2, v3, s0, s1, s2, s3
+    sub     \s0, \s0, #33
+    sub     \s1, \s1, #33
+    sub     \s2, \s2, #33
+    sub     \s3, \s3, #33
+    asr     \v0, \v0, \s0
+    asr     \v1, \v1, \s1
+    asr     \v2, \v2, \s2
+    asr     \v3, \v3, \s3
+    add     \v0, \v0, #1
+    add     \v1, \v1, #1
+    add     \v2, \v2, #1
+    add     \v3, \v3, #1
+    ssat    \v0, #8, \v0, asr #1
+    ssat    \v1, #8, \v1, asr #1
+    ssat    \v2, #8, \v2, asr #1
+    ssat    \v3, #8, \v3, asr #1
+    .endm
+
 /*
  * void fx_dense_layer_m4(const uint32_t *w, m4_layer_state *st)
  * Per block of four rows: the biases into the accumulators r0-r3, then the dot products over the
@@ -53,8 +74,7 @@ fx_dense_layer_m4:
     STEP
     subs    lr, lr, #1
     bne     1b
-    /* q = SMULL's high word >> (shift - 33); the output is floor((q + 1) / 2), whose last shift
-       SSAT applies as it saturates */
+    /* the rows requantized as fx_requantize: see REQUANT4 */
     ldr     r12, [sp]
     ldrd    r4, lr, [r12, #4]           /* mult, shift */
     ldmia   r4!, {r5-r8}
@@ -64,22 +84,7 @@ fx_dense_layer_m4:
     smull   r8, r3, r3, r8
     ldmia   lr!, {r5-r8}
     strd    r4, lr, [r12, #4]
-    sub     r5, r5, #33
-    sub     r6, r6, #33
-    sub     r7, r7, #33
-    sub     r8, r8, #33
-    asr     r0, r0, r5
-    asr     r1, r1, r6
-    asr     r2, r2, r7
-    asr     r3, r3, r8
-    add     r0, r0, #1
-    add     r1, r1, #1
-    add     r2, r2, #1
-    add     r3, r3, #1
-    ssat    r0, #8, r0, asr #1
-    ssat    r1, #8, r1, asr #1
-    ssat    r2, #8, r2, asr #1
-    ssat    r3, #8, r3, asr #1
+    REQUANT4 r0, r1, r2, r3, r5, r6, r7, r8
     bfi     r0, r1, #8, #8
     bfi     r0, r2, #16, #8
     bfi     r0, r3, #24, #8
@@ -126,22 +131,7 @@ fx_quantize_input_pairs:
     smull   r10, r6, r6, r10
     smull   r11, r7, r7, r11
     ldmia   lr!, {r8-r11}
-    sub     r8, r8, #33
-    sub     r9, r9, #33
-    sub     r10, r10, #33
-    sub     r11, r11, #33
-    asr     r4, r4, r8
-    asr     r5, r5, r9
-    asr     r6, r6, r10
-    asr     r7, r7, r11
-    add     r4, r4, #1
-    add     r5, r5, #1
-    add     r6, r6, #1
-    add     r7, r7, #1
-    ssat    r4, #8, r4, asr #1
-    ssat    r5, #8, r5, asr #1
-    ssat    r6, #8, r6, asr #1
-    ssat    r7, #8, r7, asr #1
+    REQUANT4 r4, r5, r6, r7, r8, r9, r10, r11
     pkhbt   r4, r4, r6, lsl #16
     pkhbt   r5, r5, r7, lsl #16
     strd    r4, r5, [r2], #8
