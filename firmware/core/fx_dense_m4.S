@@ -103,7 +103,7 @@ fx_dense_layer_m4:
 
 /*
  * void fx_quantize_input_pairs(const fx_input_quant *q, const int32_t *features, uint32_t *pairs)
- * (fx_kernels.h; q->n a multiple of 4.) Four features per iteration, one LDM from each array:
+ * (fx_kernels.h; q->n a positive multiple of 4.) Four features per iteration, one LDM from each array:
  * QSUB saturates the centred feature as the portable clamp does; with h = SMULL's high word of
  * centred * mult, the requantized value is floor(((h >> (shift - 33)) + 1) / 2), whose last shift
  * SSAT applies as it clamps to int8; PKHBT joins x0 with x2 and x1 with x3.

@@ -119,7 +119,7 @@ void fx_dense_s8_pairs(const fx_dense *layer, const uint32_t *pairs, int8_t *out
 
 int fx_input_pairs_apply(const fx_input_quant *q, const fx_dense *layer)
 {
-    return q->m4_fast && layer->m4_fast && (q->n & 3u) == 0;
+    return q->m4_fast && layer->m4_fast && q->n != 0 && (q->n & 3u) == 0;
 }
 
 static void fx_dense_s8_m4(const fx_dense *layer, const int8_t *in, int8_t *out)

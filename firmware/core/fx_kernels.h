@@ -85,8 +85,8 @@ fx_status fx_dense_logits(const fx_dense *layer, const int8_t *in, int32_t *out)
  * them. The quantized inputs go straight into the words that the layer's SMLAD steps read: per
  * four inputs x0..x3, (x0, x2) and (x1, x3) as two int16 lanes, lane 0 low. The outputs are those
  * of fx_quantize_input, then fx_dense_s8. They apply when fx_input_pairs_apply(q, layer) is true:
- * both take their Cortex-M4 paths (m4_fast) and q->n is a multiple of 4. fx_model_run takes them
- * then; the arguments are not checked again.
+ * both take their Cortex-M4 paths (m4_fast) and q->n is a positive multiple of 4. fx_model_run
+ * takes them then; the arguments are not checked again.
  */
 int fx_input_pairs_apply(const fx_input_quant *q, const fx_dense *layer);
 void fx_quantize_input_pairs(const fx_input_quant *q, const int32_t *features, uint32_t *pairs);
