@@ -71,7 +71,7 @@ fx_status fx_softmax_q15(const int32_t *logits, uint16_t n, int16_t *prob_q15, u
     const uint32_t den = (sum + 128u) >> 8;
     for (uint32_t i = 0; i < n; ++i) {
         const uint32_t p = ((e[i] << 7) + (den >> 1)) / den;
-        prob_q15[i] = (int16_t)(p > 32767u ? 32767u : p); /* one USAT */
+        prob_q15[i] = (int16_t)(p > 32767u ? 32767u : p); /* 32768 only for a certain class */
     }
     if (argmax != NULL) {
         *argmax = (uint16_t)best;
