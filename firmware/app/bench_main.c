@@ -81,7 +81,7 @@ int main(void)
                                                 (uint8_t)fx_feature_segments(model.feature_set), scratch.features);
     fx_bench_end();
     uint8_t layer = 0;
-    if (fx_input_pairs_apply(&model.input, &model.layers[0])) {
+    if (model.input_pairs) {
         /* As fx_model_run: the first layer's inputs as the SMLAD pairs. */
         static uint32_t pairs[FX_MAX_FEATURES / 2u];
         fx_bench_begin();

@@ -127,6 +127,7 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
         return FX_ERR_PARAM;
     }
     m.input.m4_fast = (uint8_t)fx_quantize_input_m4_fast(&m.input);
+    m.n_segments = (uint8_t)fx_feature_segments(m.feature_set);
 
     const uint32_t layers_off = rd32(blob + 36);
     if (!span_ok(layers_off, m.n_layers, FX_MODEL_LAYER_BYTES, payload_end)) {
@@ -148,6 +149,10 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
         }
         expected_in = layer->out_len;
     }
+
+#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
+    m.input_pairs = (uint8_t)fx_input_pairs_apply(&m.input, &m.layers[0]);
+#endif
 
     const uint32_t names_off = rd32(blob + 40);
     if (!span_ok(names_off, m.n_classes, FX_CLASS_NAME_LEN, payload_end)) {
@@ -199,12 +204,12 @@ fx_status fx_model_run(const fx_model *model, const int16_t *window, fx_scratch 
     if (model == NULL || window == NULL || scratch == NULL || result == NULL) {
         return FX_ERR_ARG;
     }
-    fx_status status = fx_features_stats(window, model->window_len, model->n_channels,
-                                         (uint8_t)fx_feature_segments(model->feature_set), scratch->features);
+    fx_status status = fx_features_stats(window, model->window_len, model->n_channels, model->n_segments,
+                                         scratch->features);
     uint8_t cur = 0;
     uint8_t k = 0;
 #if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
-    if (status == FX_OK && fx_input_pairs_apply(&model->input, &model->layers[0])) {
+    if (status == FX_OK && model->input_pairs) {
         /* The first layer's inputs go from the quantization to the layer as the SMLAD pairs. */
         uint32_t pairs[FX_MAX_FEATURES / 2u];
         fx_quantize_input_pairs(&model->input, scratch->features, pairs);

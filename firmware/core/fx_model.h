@@ -40,8 +40,10 @@ typedef struct {
     uint16_t sample_rate_hz;
     uint16_t n_features;
     uint8_t feature_set;
+    uint8_t n_segments;  /* fx_feature_segments(feature_set) */
     uint8_t n_layers;
     uint8_t n_classes;
+    uint8_t input_pairs; /* 1: fx_model_run takes fx_quantize_input_pairs and fx_dense_s8_pairs */
     fx_input_quant input;
     fx_dense layers[FX_MAX_LAYERS];
     const char *class_names; /* n_classes x FX_CLASS_NAME_LEN */
