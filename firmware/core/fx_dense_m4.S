@@ -4,9 +4,10 @@
     .thumb
     .text
 
-/* Four int8 values from four SMULL high words v (in place) and their shifts s (clobbered):
-   floor(((v >> (s - 33)) + 1) / 2), saturated; SSAT applies the last shift as it saturates. */
-    .macro REQUANT4 v0, v1, v2, v3, s0, s1, s2, s3
+/* Four outputs from four SMULL high words v (in place) and their shifts s (clobbered):
+   floor(((v >> (s - 33)) + 1) / 2), saturated by sat (ssat to int8 with bits 8, usat to [0, 127]
+   with bits 7, which is ReLU), which applies the last shift as it saturates. */
+    .macro REQUANT4 sat, bits, v0, v1, v2, v3, s0, s1, s2, s3
     sub     \s0, \s0, #33
     sub     \s1, \s1, #33
     sub     \s2, \s2, #33
@@ -19,17 +20,32 @@
     add     \v1, \v1, #1
     add     \v2, \v2, #1
     add     \v3, \v3, #1
-    ssat    \v0, #8, \v0, asr #1
-    ssat    \v1, #8, \v1, asr #1
-    ssat    \v2, #8, \v2, asr #1
-    ssat    \v3, #8, \v3, asr #1
+    \sat    \v0, #\bits, \v0, asr #1
+    \sat    \v1, #\bits, \v1, asr #1
+    \sat    \v2, #\bits, \v2, asr #1
+    \sat    \v3, #\bits, \v3, asr #1
+    .endm
+
+/* The block's four outputs packed into one word and stored (STR, which the Cortex-M4 allows at
+   any address), then the next block, or the end. */
+    .macro BLOCK_END
+    bfi     r0, r1, #8, #8
+    bfi     r0, r2, #16, #8
+    bfi     r0, r3, #24, #8
+    ldr     lr, [r12, #12]              /* out */
+    str     r0, [lr], #4
+    str     lr, [r12, #12]
+    cmp     r10, r11
+    bne     2b
+    pop     {r1, r4-r11, pc}
     .endm
 
 /*
  * void fx_dense_layer_m4(const uint32_t *w, m4_layer_state *st)
  * Per block of four rows: the biases into the accumulators r0-r3, then the dot products over the
  * expanded inputs, four steps of four inputs per loop iteration, then the four requantized outputs
- * packed into one word, floored at st->floor per byte, and stored.
+ * packed into one word and stored. USAT or SSAT saturates, not SSUB8 + SEL: the GE flags that
+ * SEL reads are what Renode 1.15.3's core gets wrong (see fx_features.c).
  * Registers in the loop: r0-r3 the rows' sums, r4-r7 a weight word per row, r8 (x0, x2),
  * r9 (x1, x3), r10 w, r11 x, r12 scratch, lr iterations left. The stack holds st.
  */
@@ -84,19 +100,12 @@ fx_dense_layer_m4:
     smull   r8, r3, r3, r8
     ldmia   lr!, {r5-r8}
     strd    r4, lr, [r12, #4]
-    REQUANT4 r0, r1, r2, r3, r5, r6, r7, r8
-    bfi     r0, r1, #8, #8
-    bfi     r0, r2, #16, #8
-    bfi     r0, r3, #24, #8
-    ldrd    r11, lr, [r12, #24]         /* the end of the weights, the floor */
-    ssub8   r1, r0, lr                  /* max(output, floor) per byte: ReLU with a floor of 0 */
-    sel     r0, r0, lr
-    ldr     lr, [r12, #12]              /* out: STR, which the Cortex-M4 allows at any address */
-    str     r0, [lr], #4
-    str     lr, [r12, #12]
-    cmp     r10, r11
-    bne     2b
-    pop     {r1, r4-r11, pc}
+    ldrd    r11, r4, [r12, #24]         /* the end of the weights, ReLU */
+    cbz     r4, 8f
+    REQUANT4 usat, 7, r0, r1, r2, r3, r5, r6, r7, r8
+    BLOCK_END
+8:  REQUANT4 ssat, 8, r0, r1, r2, r3, r5, r6, r7, r8
+    BLOCK_END
 6:  add     lr, lr, #1
     b       7b
     .size fx_dense_layer_m4, . - fx_dense_layer_m4
@@ -131,7 +140,7 @@ fx_quantize_input_pairs:
     smull   r10, r6, r6, r10
     smull   r11, r7, r7, r11
     ldmia   lr!, {r8-r11}
-    REQUANT4 r4, r5, r6, r7, r8, r9, r10, r11
+    REQUANT4 ssat, 8, r4, r5, r6, r7, r8, r9, r10, r11
     pkhbt   r4, r4, r6, lsl #16
     pkhbt   r5, r5, r7, lsl #16
     strd    r4, r5, [r2], #8

@@ -90,7 +90,7 @@ typedef struct {
     const uint32_t *x;      /* 16: the expanded inputs */
     uint32_t pairs;         /* 20: input blocks / 2 */
     const uint32_t *w_end;  /* 24: the end of the weights */
-    uint32_t floor;         /* 28: the least output in each byte: 0 for ReLU, else 0x80 (-128) */
+    uint32_t relu;          /* 28: 1 for ReLU: outputs saturated to [0, 127], else [-128, 127] */
 } m4_layer_state;
 
 /*
@@ -98,7 +98,7 @@ typedef struct {
  * every shift >= 33 (fx_model_parse sets layer->m4_fast when so). Each row is requantized exactly
  * as fx_requantize: with q = floor(acc * mult / 2^(shift - 1)), which is SMULL's high word
  * >> (shift - 33), the rounded result is floor((q + 1) / 2), and SSAT applies that last ASR #1
- * itself; the four outputs of a block are floored (ReLU) together with SSUB8 + SEL.
+ * itself, USAT for ReLU.
  */
 void fx_dense_layer_m4(const uint32_t *w, m4_layer_state *st);
 
@@ -113,7 +113,7 @@ void fx_dense_s8_pairs(const fx_dense *layer, const uint32_t *pairs, int8_t *out
                          pairs,
                          in_blocks / 2u,
                          w + (size_t)layer->out_len * in_blocks,
-                         (layer->flags & FX_DENSE_RELU) ? 0u : 0x80808080u};
+                         (layer->flags & FX_DENSE_RELU) ? 1u : 0u};
     fx_dense_layer_m4(w, &st);
 }
 
