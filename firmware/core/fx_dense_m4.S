@@ -4,6 +4,17 @@
     .thumb
     .text
 
+/* Four values v (in place) times the next four multipliers at mptr: SMULL's high words; then the
+   next four shifts at sptr into s. Both pointers advance. */
+    .macro MUL4 mptr, sptr, v0, v1, v2, v3, s0, s1, s2, s3
+    ldmia   \mptr!, {\s0, \s1, \s2, \s3}
+    smull   \s0, \v0, \v0, \s0
+    smull   \s1, \v1, \v1, \s1
+    smull   \s2, \v2, \v2, \s2
+    smull   \s3, \v3, \v3, \s3
+    ldmia   \sptr!, {\s0, \s1, \s2, \s3}
+    .endm
+
 /* Four outputs from four SMULL high words v (in place) and their shifts s (clobbered):
    floor(((v >> (s - 33)) + 1) / 2), saturated by sat (ssat to int8 with bits 8, usat to [0, 127]
    with bits 7, which is ReLU), which applies the last shift as it saturates. */
@@ -49,26 +60,23 @@
  * Registers in the loop: r0-r3 the rows' sums, r4-r7 a weight word per row, r8 (x0, x2),
  * r9 (x1, x3), r10 w, r11 x, r12 scratch, lr iterations left. The stack holds st.
  */
+/* One row's weight word w (its four weights for the step, clobbered) into its sum acc: SXTB16
+   splits it into (w0, w2) and (w1, w3), as the inputs (x0, x2) in r8 and (x1, x3) in r9 are. */
+    .macro ROW acc, w
+    sxtb16  r12, \w
+    smlad   \acc, r12, r8, \acc
+    sxtb16  \w, \w, ror #8
+    smlad   \acc, \w, r9, \acc
+    .endm
+
 /* Four inputs into the four rows: one LDM for the rows' four weight words. */
     .macro STEP
     ldrd    r8, r9, [r11], #8
     ldmia   r10!, {r4-r7}
-    sxtb16  r12, r4
-    smlad   r0, r12, r8, r0
-    sxtb16  r4, r4, ror #8
-    smlad   r0, r4, r9, r0
-    sxtb16  r12, r5
-    smlad   r1, r12, r8, r1
-    sxtb16  r5, r5, ror #8
-    smlad   r1, r5, r9, r1
-    sxtb16  r12, r6
-    smlad   r2, r12, r8, r2
-    sxtb16  r6, r6, ror #8
-    smlad   r2, r6, r9, r2
-    sxtb16  r12, r7
-    smlad   r3, r12, r8, r3
-    sxtb16  r7, r7, ror #8
-    smlad   r3, r7, r9, r3
+    ROW     r0, r4
+    ROW     r1, r5
+    ROW     r2, r6
+    ROW     r3, r7
     .endm
 
     .global fx_dense_layer_m4
@@ -93,12 +101,7 @@ fx_dense_layer_m4:
     /* the rows requantized as fx_requantize: see REQUANT4 */
     ldr     r12, [sp]
     ldrd    r4, lr, [r12, #4]           /* mult, shift */
-    ldmia   r4!, {r5-r8}
-    smull   r5, r0, r0, r5
-    smull   r6, r1, r1, r6
-    smull   r7, r2, r2, r7
-    smull   r8, r3, r3, r8
-    ldmia   lr!, {r5-r8}
+    MUL4    r4, lr, r0, r1, r2, r3, r5, r6, r7, r8
     strd    r4, lr, [r12, #4]
     ldrd    r11, r4, [r12, #24]         /* the end of the weights, ReLU */
     cbz     r4, 8f
@@ -134,12 +137,7 @@ fx_quantize_input_pairs:
     qsub    r5, r5, r9
     qsub    r6, r6, r10
     qsub    r7, r7, r11
-    ldmia   r12!, {r8-r11}
-    smull   r8, r4, r4, r8
-    smull   r9, r5, r5, r9
-    smull   r10, r6, r6, r10
-    smull   r11, r7, r7, r11
-    ldmia   lr!, {r8-r11}
+    MUL4    r12, lr, r4, r5, r6, r7, r8, r9, r10, r11
     REQUANT4 ssat, 8, r4, r5, r6, r7, r8, r9, r10, r11
     pkhbt   r4, r4, r6, lsl #16
     pkhbt   r5, r5, r7, lsl #16
