@@ -213,11 +213,18 @@ def test_a_stream_with_fewer_results_than_hops_is_reported(default_model):
         run_recording(dev, np.zeros((8, 1), np.int16))
 
 
+def _sigint_as_from_a_terminal() -> None:
+    """In the child before exec: a shell without job control starts background commands with SIGINT
+    ignored, their children inherit that, and Python then never raises KeyboardInterrupt; a terminal's
+    Ctrl-C reaches a command whose SIGINT is at its default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_gives_130_and_keeps_the_results_already_written(firmware_elf, tmp_path):
     out = tmp_path / "partial.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "fxclass", "run", "--sim", "--dataset", "basicmotions",
                              "--output", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_sigint_as_from_a_terminal)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not out.exists() or out.read_text().count("\n") < 3):
         time.sleep(0.1)
