@@ -77,8 +77,8 @@ int main(void)
     /* The kernels again, one by one, on the same window and the activations the run left behind. */
     uint8_t cur = 0;
     fx_bench_begin();
-    fx_status kernel_status = fx_features_stats(window, model.window_len, model.n_channels,
-                                                (uint8_t)fx_feature_segments(model.feature_set), scratch.features);
+    fx_status kernel_status = fx_features_stats(window, model.window_len, model.n_channels, model.n_segments,
+                                                scratch.features);
     fx_bench_end();
     uint8_t layer = 0;
     if (model.input_pairs) {

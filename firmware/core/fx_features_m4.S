@@ -183,6 +183,16 @@ fx_features_pair_m4:
     add     r5, r5, r7, asr #16
     .endm
 
+/* Four samples at p, p + stride, p + 2 strides, p + 3 strides (lr): max(x, m) per lane added. */
+    .macro MAX_QUAD
+    ldr     r6, [r0]
+    ldr     r7, [r0, r1]
+    MAX_PAIR
+    ldr     r6, [r0, r1, lsl #1]
+    ldr     r7, [r0, lr]
+    MAX_PAIR
+    .endm
+
     .global fx_features_pass2_m4
     .type fx_features_pass2_m4, %function
     .thumb_func
@@ -207,22 +217,12 @@ fx_features_pass2_m4:
     MAX_PAIR
 3:  lsrs    r2, r2, #1
     bcc     6f
-    ldr     r6, [r0]
-    ldr     r7, [r0, r1]
-    MAX_PAIR
-    ldr     r6, [r0, r1, lsl #1]
-    ldr     r7, [r0, lr]
+    MAX_QUAD
     add     r0, r0, r1, lsl #2
-    MAX_PAIR
 6:  beq     5f                          /* no eights: Z from the last LSRS (the blocks between set no flags) */
     add     r8, r1, r1, lsl #2          /* five strides */
     rsb     r9, r1, r1, lsl #3          /* seven strides */
-4:  ldr     r6, [r0]
-    ldr     r7, [r0, r1]
-    MAX_PAIR
-    ldr     r6, [r0, r1, lsl #1]
-    ldr     r7, [r0, lr]
-    MAX_PAIR
+4:  MAX_QUAD
     ldr     r6, [r0, r1, lsl #2]
     ldr     r7, [r0, r8]
     MAX_PAIR

@@ -102,6 +102,7 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
     m.n_layers = blob[25];
     m.n_classes = blob[26];
     m.n_features = rd16(blob + 28);
+    m.n_segments = (uint8_t)fx_feature_segments(m.feature_set);
     if (m.window_len < 4 || m.window_len > FX_MAX_WINDOW_LEN || m.n_channels == 0 ||
         m.n_channels > FX_MAX_CHANNELS ||
         (uint32_t)m.window_len * m.n_channels > FX_MAX_WINDOW_VALUES || m.n_layers == 0 ||
@@ -110,8 +111,8 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
         return FX_ERR_LIMIT;
     }
     if (m.hop_len == 0 || m.hop_len > m.window_len || m.sample_rate_hz == 0 ||
-        fx_feature_segments(m.feature_set) == 0 || m.window_len < fx_feature_segments(m.feature_set) ||
-        m.n_features != (uint32_t)m.n_channels * (fx_feature_segments(m.feature_set) + 4u)) {
+        m.n_segments == 0 || m.window_len < m.n_segments ||
+        m.n_features != (uint32_t)m.n_channels * (m.n_segments + 4u)) {
         return FX_ERR_SHAPE;
     }
 
@@ -127,7 +128,6 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
         return FX_ERR_PARAM;
     }
     m.input.m4_fast = (uint8_t)fx_quantize_input_m4_fast(&m.input);
-    m.n_segments = (uint8_t)fx_feature_segments(m.feature_set);
 
     const uint32_t layers_off = rd32(blob + 36);
     if (!span_ok(layers_off, m.n_layers, FX_MODEL_LAYER_BYTES, payload_end)) {
