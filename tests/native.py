@@ -45,7 +45,7 @@ def softmax(runner: Path, cases: list[np.ndarray]) -> list[tuple[int, int, np.nd
 def dense(runner: Path, w, bias, mult, shift, flags: int, inputs: np.ndarray):
     out_len, in_len = w.shape
     data = bytearray(struct.pack("<III", in_len, out_len, flags))
-    data += block_weights(w).tobytes()
+    data += block_weights(w).astype("<i2").tobytes()
     for arr in (bias, mult, shift):
         data += np.asarray(arr, dtype="<i4").tobytes()
     padded = np.zeros((len(inputs), pad4(in_len)), dtype=np.int8)

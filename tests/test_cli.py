@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import blobs
 from fxclass import fxm
 from fxclass.cli import cli, main
 from fxclass.sim import port_listening
@@ -44,6 +45,30 @@ def test_build_makes_the_board_image():
     assert r.exit_code == 0, r.output
     assert "firmware/build/nucleo_f411re/fxclass.elf" in r.output
     assert (ROOT / "firmware" / "build" / "nucleo_f411re" / "config").read_text().startswith("BAUD=115200 ")
+
+
+def test_build_takes_a_format_1_model_as_format_2(tmp_path, monkeypatch, capsys):
+    """The make step itself is the test above; here, what reaches it."""
+    from fxclass.cli import build as build_cli
+
+    seen = {}
+
+    def fake_build(board, model, baud):
+        seen["blob"] = Path(model).read_bytes()
+        return tmp_path
+
+    (tmp_path / "fxclass.bin").write_bytes(b"\0")
+    monkeypatch.setattr(build_cli, "build", fake_build)
+    monkeypatch.setattr(build_cli, "image_dir", lambda board: tmp_path / board)
+    default = (ROOT / "models" / "default.fxm").read_bytes()
+    old = tmp_path / "format1.fxm"
+    old.write_bytes(blobs.format_1(default))
+    r = CliRunner().invoke(cli, ["build", "--model", str(old)])
+    assert r.exit_code == 0, r.output
+    assert "model format 1, built in as format 2" in r.output and seen["blob"] == default
+    old.write_bytes(default[:100])
+    assert main(["build", "--model", str(old)]) == 3
+    assert "format1.fxm: header says 4116 bytes, blob has 100" in capsys.readouterr().err
 
 
 def test_train_quantize_eval_on_synthetic_data(tmp_path):
@@ -127,8 +152,11 @@ def test_info_run_validate_upload_and_bench_against_qemu(firmware_elf, tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "6 windows, 0 differ" in r.stdout
 
-    r = fx("upload", "--sim", "models/default.fxm")
-    assert r.returncode == 0 and "is running" in r.stdout, r.stderr
+    # A format-1 file of the first release goes up as format 2: the firmware reads only that.
+    old = tmp_path / "format1.fxm"
+    old.write_bytes(blobs.format_1((ROOT / "models" / "default.fxm").read_bytes()))
+    r = fx("upload", "--sim", str(old))
+    assert r.returncode == 0 and f"model 0x{info['model_id']:08x} is running" in r.stdout, r.stderr
 
     r = fx("bench", "--sim", "--json", "--windows", "24")
     assert r.returncode == 0, r.stderr

@@ -1,12 +1,18 @@
 """The C core (host build) against the numpy reference: zero differences, 100,000+ cases per kernel."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+import blobs
 import native
 from fxclass import fxm
 from fxclass import reference as ref
+from fxclass.errors import ModelFormatError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 RUNNERS = ["fx_runner", "fx_runner_portable", "fx_runner_san", "fx_runner_m4"]
 
@@ -143,7 +149,7 @@ def test_model_run_bit_exact(runners, default_model, runner):
 
 
 def random_layer(rng, in_len, out_len, logits, shifts_from_33=False):
-    w = rng.integers(-128, 128, size=(out_len, in_len)).astype(np.int8)
+    w = rng.integers(-127, 128, size=(out_len, in_len)).astype(np.int8)
     bias = rng.integers(-2**20, 2**20, size=out_len).astype(np.int32)
     mult = rng.integers(2**30, 2**31, size=out_len).astype(np.int32)
     lo, hi = (8, 30) if logits else (33, 41) if shifts_from_33 else (14, 26)
@@ -168,7 +174,7 @@ def test_dense_bit_exact(runners, runner):
         flags = [0, 1, 2][k % 3] if k < 100 else k % 2
         from_33 = flags != 2 and (k >= 100 or k % 4 < 2)
         w, bias, mult, shift = random_layer(rng, int(in_len), int(out_len), flags == 2, from_33)
-        whole_layer += from_33 and out_len % 4 == 0 and ref.pad4(int(in_len)) % 8 == 0
+        whole_layer += from_33 and out_len % 4 == 0
         x = rng.integers(-128, 128, size=(1000, in_len)).astype(np.int8)
         x[0] = -128  # saturation corners
         x[1] = 127
@@ -295,3 +301,49 @@ def test_scale_factor_bit_exact(runners, runner):
         else:
             assert status == 0 and (mult, shift) == expected, (n, c)
             assert abs(mult / 2**shift - n * c / (1e9 * 65536)) <= 2**-shift + 1e-15
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_weight_row_pairs_round_trip_and_out_of_range_pairs_are_refused(runners, default_model, runner):
+    """Format 2's row pairs: weights at the ends of [-127, 127] in every position of a block give the
+    reference's outputs through fx_model_run; a pair that decodes to -128 or 128 is refused by
+    fx_model_parse (FX_ERR_PARAM) and by the host's reader, and the writer refuses a weight of -128."""
+    rng = np.random.default_rng(8)
+    m = default_model
+    layers = [fxm.Layer(l.weights.copy(), l.bias, l.mult, l.shift, l.relu, l.logits) for l in m.layers]
+    for layer in layers:  # every sign combination of a row pair at the range's ends
+        ends = rng.random(layer.weights.shape) < 0.5
+        layer.weights[ends] = rng.choice([-127, 127], size=int(ends.sum()))
+    edged = fxm.Model(m.window_len, m.n_channels, m.hop_len, m.sample_rate_hz, m.class_names, m.input_offset,
+                      m.input_mult, m.input_shift, layers, model_id=0x77, feature_set=m.feature_set)
+    blob = fxm.pack(edged)
+    assert all(np.array_equal(a.weights, b.weights) for a, b in zip(fxm.unpack(blob).layers, layers))
+    windows = rng.integers(-3000, 3000, size=(40, m.window_len, m.n_channels))
+    status, cls, prob = native.model(runners[runner], blob, windows, m.n_classes)
+    ref_cls, ref_prob = ref.Pipeline(edged).run(windows)
+    assert status == 0 and np.array_equal(cls, ref_cls) and np.array_equal(prob, ref_prob)
+
+    w_off = blobs.weights_offset(blob)
+    # (low byte, high byte) of one pair: w(odd row) = 128, then -128, then w(even row) = -128
+    for pair in [(0xFF, 0x7F), (0x00, 0x80), (0x80, 0xFF)]:
+        bad = bytearray(blob)
+        bad[w_off + 6:w_off + 8] = bytes(pair)
+        bad = blobs.reblob(bytes(bad))
+        assert native.model(runners[runner], bad, windows[:1], m.n_classes)[0] == 9, pair  # FX_ERR_PARAM
+        with pytest.raises(ModelFormatError, match=r"weight outside \[-127, 127\]"):
+            fxm.unpack(bad)
+    layers[0].weights[3, 5] = -128
+    with pytest.raises(ModelFormatError, match=r"layer 0 has a weight outside \[-127, 127\]"):
+        fxm.pack(edged)
+
+
+@pytest.mark.parametrize("runner", ["fx_runner", "fx_runner_m4"])
+def test_format_1_blobs_are_read_and_upgraded_by_the_host_and_refused_by_the_firmware(runners, default_model, runner):
+    blob = (ROOT / "models" / "default.fxm").read_bytes()
+    old = blobs.format_1(blob)
+    assert fxm.version_of(old) == 1 and old != blob
+    model = fxm.unpack(old)
+    assert all(np.array_equal(a.weights, b.weights) for a, b in zip(model.layers, default_model.layers))
+    assert fxm.upgrade(old) == blob and fxm.upgrade(blob) is blob
+    windows = np.zeros((1, default_model.window_len, default_model.n_channels), dtype=np.int16)
+    assert native.model(runners[runner], old, windows, default_model.n_classes)[0] == 3  # FX_ERR_VERSION

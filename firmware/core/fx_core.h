@@ -20,7 +20,7 @@ typedef enum {
     FX_ERR_LIMIT = 6,        /* a dimension exceeds the limits below */
     FX_ERR_LAYOUT = 7,       /* an offset or array lies outside the blob or is misaligned */
     FX_ERR_SHAPE = 8,        /* layer dimensions do not chain, or disagree with the header */
-    FX_ERR_PARAM = 9,        /* a requantization multiplier or shift is out of range */
+    FX_ERR_PARAM = 9,        /* a weight, requantization multiplier or shift is out of range */
     FX_ERR_ALIGN = 10        /* the blob itself is not 4-byte aligned in memory */
 } fx_status;
 

@@ -94,30 +94,35 @@ static fx_status dense_check(const fx_dense *layer, const void *in, const void *
 #include "fx_dense_m4.h"
 #define dense_accumulate fx_dense_accumulate_m4
 #else
-/* Portable definition: acc[r] = bias[row + r] + sum_i w(row + r, i) * in[i] for one block of
-   four rows. The Cortex-M4 path in fx_dense_m4.h must produce the same sums. */
+/* Portable definition: acc[r] = sum_i w(row + r, i) * in[i] for one block of four rows, the
+   weights decoded from their row pairs (fx_kernels.h). The Cortex-M4 path in fx_dense_m4.S must
+   produce the same sums. */
 static void dense_accumulate(const fx_dense *layer, uint16_t block, const int8_t *in, int32_t acc[4])
 {
+    static const uint8_t input_of[4] = {0, 2, 1, 3};
     const uint16_t in_blocks = (uint16_t)(FX_PAD4(layer->in_len) / 4u);
-    const int8_t *w = layer->weights + (size_t)block * in_blocks * 16u;
+    const int16_t *w = layer->weights + (size_t)block * in_blocks * 8u;
     for (int r = 0; r < 4; ++r) {
         acc[r] = 0;
     }
     for (uint16_t ib = 0; ib < in_blocks; ++ib) {
-        for (int r = 0; r < 4; ++r) {
+        for (int p = 0; p < 2; ++p) {
             for (int k = 0; k < 4; ++k) {
-                acc[r] += (int32_t)w[r * 4 + k] * in[ib * 4 + k];
+                const int32_t pair = w[p * 4 + k];
+                const int32_t even = (int8_t)(pair & 0xFF);
+                const int32_t x = in[ib * 4 + input_of[k]];
+                acc[2 * p] += even * x;
+                acc[2 * p + 1] += ((pair - even) / 256) * x;
             }
         }
-        w += 16;
+        w += 8;
     }
 }
 #endif
 
 int fx_dense_m4_fast(const fx_dense *layer)
 {
-    if ((layer->out_len & 3u) != 0 || ((FX_PAD4(layer->in_len) / 4u) & 1u) != 0 ||
-        (layer->flags & FX_DENSE_LOGITS)) {
+    if ((layer->out_len & 3u) != 0 || (layer->flags & FX_DENSE_LOGITS)) {
         return 0;
     }
     return shifts_from_33(layer->shift, layer->out_len);

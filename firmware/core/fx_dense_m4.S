@@ -52,54 +52,105 @@
     .endm
 
 /*
- * void fx_dense_layer_m4(const uint32_t *w, m4_layer_state *st)
- * Per block of four rows: the biases into the accumulators r0-r3, then the dot products over the
- * expanded inputs, four steps of four inputs per loop iteration, then the four requantized outputs
- * packed into one word and stored. USAT or SSAT saturates, not SSUB8 + SEL: the GE flags that
- * SEL reads are what Renode 1.15.3's core gets wrong (see fx_features.c).
- * Registers in the loop: r0-r3 the rows' sums, r4-r7 a weight word per row, r8 (x0, x2),
- * r9 (x1, x3), r10 w, r11 x, r12 scratch, lr iterations left. The stack holds st.
+ * The dot products, for the weights' row pairs (fx_kernels.h). A word of a row pair holds two
+ * inputs' pairs 256 * w(odd row) + w(even row), as the word of inputs x holds those two inputs:
+ * SMLAD of the two adds 256 * (the odd row's products) + (the even row's products) into c, and
+ * after SXTB16 keeps the even row's weights, SMLAD adds the even row's products alone into a.
+ * Three instructions for four multiply-accumulates; at the end c - a is 256 times the odd row's sum.
  */
-/* One row's weight word w (its four weights for the step, clobbered) into its sum acc: SXTB16
-   splits it into (w0, w2) and (w1, w3), as the inputs (x0, x2) in r8 and (x1, x3) in r9 are. */
-    .macro ROW acc, w
-    sxtb16  r12, \w
-    smlad   \acc, r12, r8, \acc
-    sxtb16  \w, \w, ror #8
-    smlad   \acc, \w, r9, \acc
+    .macro ROWPAIR a, c, w, x
+    smlad   \c, \w, \x, \c
+    sxtb16  \w, \w
+    smlad   \a, \w, \x, \a
     .endm
 
-/* Four inputs into the four rows: one LDM for the rows' four weight words. */
+/* Four inputs, (x0, x2) and (x1, x3), into the block's four rows: one LDM for its four words, the
+   row pair (0, 1)'s inputs 0, 2 and 1, 3, then the row pair (2, 3)'s. */
     .macro STEP
     ldrd    r8, r9, [r11], #8
     ldmia   r10!, {r4-r7}
-    ROW     r0, r4
-    ROW     r1, r5
-    ROW     r2, r6
-    ROW     r3, r7
+    ROWPAIR r0, r1, r4, r8
+    ROWPAIR r0, r1, r5, r9
+    ROWPAIR r2, r3, r6, r8
+    ROWPAIR r2, r3, r7, r9
     .endm
 
+/*
+ * block_sums (internal; r12 > 0 steps of four inputs, weights at r10, the inputs' pairs at r11,
+ * both advanced): the four rows' sums of products into r0-r3. Four steps per loop iteration; TBB
+ * enters the loop where the steps left over after whole iterations begin. Any pair decodes to
+ * weights of at most 128 in magnitude, and a layer has at most 128 inputs of at most 128, so a
+ * row's sum stays below 2^21 and c below 2^30: nothing wraps, and (c - a) ASR #8 is the odd row's
+ * sum. Clobbers r4-r9, r12 and the flags.
+ */
+    .type block_sums, %function
+    .thumb_func
+block_sums:
+    movs    r0, #0
+    movs    r1, #0
+    movs    r2, #0
+    movs    r3, #0
+    and     r4, r12, #3
+    add     r12, r12, #3
+    lsr     r12, r12, #2                /* iterations, the first one entered at the leftover steps */
+    tbb     [pc, r4]
+3:  .byte   (10f - 3b) / 2, (13f - 3b) / 2, (12f - 3b) / 2, (11f - 3b) / 2
+10: STEP
+11: STEP
+12: STEP
+13: STEP
+    subs    r12, r12, #1
+    bne     10b
+    sub     r1, r1, r0
+    asr     r1, r1, #8
+    sub     r3, r3, r2
+    asr     r3, r3, #8
+    bx      lr
+    .size block_sums, . - block_sums
+
+/*
+ * void fx_dense_block_sums_m4(const uint32_t *w, const uint32_t *x, uint32_t in_blocks, int32_t sums[4])
+ * (fx_dense_m4.h) The four sums of one block of rows, for the logits layer and the shapes off the
+ * whole-layer path.
+ */
+    .global fx_dense_block_sums_m4
+    .type fx_dense_block_sums_m4, %function
+    .thumb_func
+fx_dense_block_sums_m4:
+    push    {r3-r11, lr}
+    mov     r10, r0
+    mov     r11, r1
+    mov     r12, r2
+    bl      block_sums
+    pop     {r12}
+    stmia   r12, {r0-r3}
+    pop     {r4-r11, pc}
+    .size fx_dense_block_sums_m4, . - fx_dense_block_sums_m4
+
+/*
+ * void fx_dense_layer_m4(const uint32_t *w, m4_layer_state *st)
+ * Per block of four rows: the sums (block_sums), plus the biases, then the four requantized
+ * outputs packed into one word and stored. USAT or SSAT saturates, not SSUB8 + SEL: the GE flags
+ * that SEL reads are what Renode 1.15.3's core gets wrong (see fx_features.c). The stack holds st.
+ */
     .global fx_dense_layer_m4
     .type fx_dense_layer_m4, %function
     .thumb_func
 fx_dense_layer_m4:
     push    {r1, r4-r11, lr}
     mov     r10, r0
-    mov     r12, r1
-2:  ldr     r11, [r12, #0]              /* bias */
-    ldmia   r11!, {r0-r3}
-    str     r11, [r12, #0]
-    ldrd    r11, lr, [r12, #16]         /* the expanded inputs, pairs of steps */
-    lsrs    lr, lr, #1                  /* four steps per iteration; an odd pair enters halfway */
-    bcs     6f
-1:  STEP
-    STEP
-7:  STEP
-    STEP
-    subs    lr, lr, #1
-    bne     1b
-    /* the rows requantized as fx_requantize: see REQUANT4 */
+2:  ldr     r12, [sp]
+    ldrd    r11, r12, [r12, #16]        /* the inputs' pairs, input blocks */
+    bl      block_sums
     ldr     r12, [sp]
+    ldr     r11, [r12, #0]              /* bias */
+    ldmia   r11!, {r4-r7}
+    str     r11, [r12, #0]
+    add     r0, r0, r4
+    add     r1, r1, r5
+    add     r2, r2, r6
+    add     r3, r3, r7
+    /* the rows requantized as fx_requantize: see REQUANT4 */
     ldrd    r4, lr, [r12, #4]           /* mult, shift */
     MUL4    r4, lr, r0, r1, r2, r3, r5, r6, r7, r8
     strd    r4, lr, [r12, #4]
@@ -109,8 +160,6 @@ fx_dense_layer_m4:
     BLOCK_END
 8:  REQUANT4 ssat, 8, r0, r1, r2, r3, r5, r6, r7, r8
     BLOCK_END
-6:  add     lr, lr, #1
-    b       7b
     .size fx_dense_layer_m4, . - fx_dense_layer_m4
 
 /*

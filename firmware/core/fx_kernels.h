@@ -50,17 +50,23 @@ fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, in
 
 /*
  * Dense layer, int8 x int8 -> int32 accumulate, per-output-channel requantization.
- * Weights are laid out in blocks for four-row SIMD: with in_pad = FX_PAD4(in_len) and
- * out_pad = FX_PAD4(out_len), weight (row j, input i) lives at
- *   weights[((j / 4) * (in_pad / 4) + i / 4) * 16 + (j % 4) * 4 + i % 4],
- * padding entries are zero. The input buffer must hold in_pad values (padding is read, and
- * multiplied by zero weights). out[j] = sat(requantize(bias[j] + sum_i w(j,i) * in[i])), where
- * sat clamps to [0, 127] with FX_DENSE_RELU, else to [-128, 127].
+ * Weights, within [-127, 127], come in blocks of four rows by four inputs (model format 2). In a
+ * block, the rows 2p and 2p + 1 (p = 0, 1) share one int16 per input i:
+ *   pair(2p, i) = 256 * w(2p + 1, i) + w(2p, i),
+ * whose low byte is w(2p, i) and whose rest, (pair - low byte) / 256, is w(2p + 1, i); the SMLAD
+ * that multiplies a pair by an input accumulates both rows' products at once (fx_dense_m4.S).
+ * With in_pad = FX_PAD4(in_len) and out_pad = FX_PAD4(out_len), the pair of rows j, j + 1 (j even)
+ * and input i is
+ *   weights[((j / 4) * (in_pad / 4) + i / 4) * 8 + ((j % 4) / 2) * 4 + (i % 2) * 2 + (i % 4) / 2],
+ * so each row pair's four inputs of a block come in the order 0, 2, 1, 3; padding entries are zero.
+ * The input buffer must hold in_pad values (padding is read, and multiplied by zero weights).
+ * out[j] = sat(requantize(bias[j] + sum_i w(j,i) * in[i])), where sat clamps to [0, 127] with
+ * FX_DENSE_RELU, else to [-128, 127].
  */
 #define FX_DENSE_RELU 0x01u
 #define FX_DENSE_LOGITS 0x02u  /* output int32 Q16.16 logits instead of int8 */
 typedef struct {
-    const int8_t *weights;  /* out_pad * in_pad, blocked as above */
+    const int16_t *weights; /* out_pad * in_pad / 2 row pairs, blocked as above */
     const int32_t *bias;    /* [out_len] in accumulator units */
     const int32_t *mult;    /* [out_len] within [1, 2^31 - 1] */
     const int32_t *shift;   /* [out_len] within [1, 62] */
@@ -70,8 +76,8 @@ typedef struct {
     uint8_t m4_fast;        /* 1: Cortex-M4 may take its whole-layer path (see fx_dense_m4_fast) */
 } fx_dense;
 
-/* Whether a layer has the shape of the Cortex-M4 whole-layer path: out_len a multiple of 4, an
-   even number of four-input blocks, every shift >= 33. fx_model_parse records it in m4_fast. */
+/* Whether a layer has the shape of the Cortex-M4 whole-layer path: int8 outputs, out_len a multiple
+   of 4, every shift >= 33. fx_model_parse records it in m4_fast. */
 int fx_dense_m4_fast(const fx_dense *layer);
 
 /* out: int8[FX_PAD4(out_len)]; the padding bytes are written as zero so out can feed the next layer. */

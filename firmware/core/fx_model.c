@@ -32,6 +32,19 @@ static int params_ok(const int32_t *mult, const int32_t *shift, uint32_t n)
     return 1;
 }
 
+/* Every weight of the blocked row pairs (fx_kernels.h) within [-127, 127]. */
+static int weights_ok(const int16_t *pairs, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; ++k) {
+        const int32_t even = (int8_t)(pairs[k] & 0xFF);
+        const int32_t odd = (pairs[k] - even) / 256;
+        if (even < -127 || odd < -127 || odd > 127) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static fx_status parse_layer(const uint8_t *blob, const uint8_t *rec, uint32_t payload_end, fx_dense *layer)
 {
     layer->in_len = rd16(rec);
@@ -48,16 +61,16 @@ static fx_status parse_layer(const uint8_t *blob, const uint8_t *rec, uint32_t p
     if ((layer->flags & ~(FX_DENSE_RELU | FX_DENSE_LOGITS)) != 0 || rec[5] || rec[6] || rec[7]) {
         return FX_ERR_PARAM;
     }
-    const uint32_t n_weights = FX_PAD4(layer->out_len) * FX_PAD4(layer->in_len);
-    if (!span_ok(w_off, n_weights, 1, payload_end) || !span_ok(b_off, layer->out_len, 4, payload_end) ||
+    const uint32_t n_pairs = FX_PAD4(layer->out_len) * FX_PAD4(layer->in_len) / 2u;
+    if (!span_ok(w_off, n_pairs, 2, payload_end) || !span_ok(b_off, layer->out_len, 4, payload_end) ||
         !span_ok(m_off, layer->out_len, 4, payload_end) || !span_ok(s_off, layer->out_len, 4, payload_end)) {
         return FX_ERR_LAYOUT;
     }
-    layer->weights = (const int8_t *)(blob + w_off);
+    layer->weights = (const int16_t *)(const void *)(blob + w_off);
     layer->bias = (const int32_t *)(const void *)(blob + b_off);
     layer->mult = (const int32_t *)(const void *)(blob + m_off);
     layer->shift = (const int32_t *)(const void *)(blob + s_off);
-    if (!params_ok(layer->mult, layer->shift, layer->out_len)) {
+    if (!params_ok(layer->mult, layer->shift, layer->out_len) || !weights_ok(layer->weights, n_pairs)) {
         return FX_ERR_PARAM;
     }
     layer->m4_fast = (uint8_t)fx_dense_m4_fast(layer);

@@ -1,4 +1,4 @@
-/* fx_model.h: the .fxm model blob (format 1), its validating parser and the inference pipeline. */
+/* fx_model.h: the .fxm model blob (format 2), its validating parser and the inference pipeline. */
 #ifndef FX_MODEL_H
 #define FX_MODEL_H
 
@@ -19,14 +19,15 @@ extern "C" {
  *  36  u32 layers_offset      40  u32 names_offset       44  u32 input_scale_offset (0: none)
  * input quant: int32 offset[n_features], mult[n_features], shift[n_features]
  * layers: n_layers records of 32 bytes: u16 in_len, u16 out_len, u8 flags, 3 reserved bytes,
- *   u32 weights_offset, bias_offset, mult_offset, shift_offset, 8 reserved bytes
+ *   u32 weights_offset, bias_offset, mult_offset, shift_offset, 8 reserved bytes; the weights are
+ *   int16 row pairs in blocks (fx_kernels.h), every weight within [-127, 127]
  * names: n_classes x 16 bytes, NUL-terminated
  * input scale (optional): n_channels records of 8 bytes: u8 unit (fx_unit), 3 reserved bytes,
  *   u32 counts_per_unit (Q16.16, > 0): the physical scale the model's inputs were trained in
  * last 4 bytes: CRC-32 of everything before them.
  */
 #define FX_MODEL_MAGIC 0x424D5846u /* "FXMB" */
-#define FX_MODEL_FORMAT_VERSION 1u
+#define FX_MODEL_FORMAT_VERSION 2u
 #define FX_MODEL_HEADER_BYTES 48u
 #define FX_MODEL_LAYER_BYTES 32u
 

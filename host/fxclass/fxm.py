@@ -1,4 +1,5 @@
-"""The .fxm model blob (format 1): writer and validating reader, mirroring fx_model_parse."""
+"""The .fxm model blob (format 2): writer and validating reader, mirroring fx_model_parse; format 1
+blobs (the first release's weight layout) are read too, and upgrade() rewrites them as format 2."""
 from __future__ import annotations
 
 import struct
@@ -9,10 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelFormatError
-from .reference import FEATURE_SEGMENTS, block_weights, features_per_channel, pad4, unblock_weights
+from .reference import WEIGHT_MAX, FEATURE_SEGMENTS, block_weights, features_per_channel, pad4, unblock_weights
 
 MAGIC = b"FXMB"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+FORMAT_VERSION_V1 = 1  # read, and upgraded: the same fields, weights as int8 blocks
 HEADER_BYTES = 48
 LAYER_BYTES = 32
 NAME_BYTES = 16
@@ -40,7 +42,7 @@ _LAYER = struct.Struct("<HHB3xIIII8x")
 
 @dataclass
 class Layer:
-    weights: np.ndarray  # int8 (out_len, in_len), row-major
+    weights: np.ndarray  # int8 (out_len, in_len), row-major, in [-127, 127]
     bias: np.ndarray  # int32 (out_len,)
     mult: np.ndarray  # int32 (out_len,)
     shift: np.ndarray  # int32 (out_len,)
@@ -146,6 +148,8 @@ def _validate(m: Model) -> None:
         _check(layer.logits == last, f"layer {k}: only the last layer produces logits")
         if last:
             _check(layer.out_len == m.n_classes and not layer.relu, "last layer must give one logit per class")
+        _check(bool(np.all(np.abs(layer.weights.astype(np.int32)) <= WEIGHT_MAX)),
+               f"layer {k} has a weight outside [-{WEIGHT_MAX}, {WEIGHT_MAX}]")
         for name, arr in (("mult", layer.mult), ("shift", layer.shift)):
             _check(arr.shape == (layer.out_len,), f"layer {k} {name} has the wrong length")
         _check(bool(np.all(layer.mult >= 1)) and bool(np.all((layer.shift >= 1) & (layer.shift <= 62))),
@@ -168,7 +172,7 @@ def _validate(m: Model) -> None:
 
 
 def pack(m: Model) -> bytes:
-    """Serialize a model to a format-1 blob; raises ModelFormatError for what firmware would refuse."""
+    """Serialize a model to a format-2 blob; raises ModelFormatError for what firmware would refuse."""
     _validate(m)
     body = bytearray(HEADER_BYTES)
 
@@ -181,7 +185,7 @@ def pack(m: Model) -> bytes:
     iq = put(np.concatenate([m.input_offset, m.input_mult, m.input_shift]).astype("<i4").tobytes())
     layers_off = put(bytes(LAYER_BYTES * len(m.layers)))
     for k, layer in enumerate(m.layers):
-        w = put(block_weights(layer.weights).tobytes())
+        w = put(block_weights(layer.weights).astype("<i2").tobytes())
         b = put(layer.bias.astype("<i4").tobytes())
         mu = put(layer.mult.astype("<i4").tobytes())
         s = put(layer.shift.astype("<i4").tobytes())
@@ -212,8 +216,9 @@ def unpack(blob: bytes) -> Model:
     (magic, version, header_bytes, total, model_id, window_len, n_channels, hop_len, rate, feature_set,
      n_layers, n_classes, _, n_features, _, iq, layers_off, names_off, scale_off) = _HEADER.unpack_from(blob)
     _check(magic == MAGIC, "not an fxclass model (bad magic)")
-    _check(version == FORMAT_VERSION and header_bytes == HEADER_BYTES,
-           f"model format version {version} is not supported (expected {FORMAT_VERSION})")
+    _check(version in (FORMAT_VERSION, FORMAT_VERSION_V1) and header_bytes == HEADER_BYTES,
+           f"model format version {version} is not supported (this fxclass reads {FORMAT_VERSION_V1} and "
+           f"{FORMAT_VERSION})")
     _check(total == len(blob), f"header says {total} bytes, blob has {len(blob)}")
     end = total - 4
     _check(zlib.crc32(blob[:end]) == struct.unpack_from("<I", blob, end)[0], "CRC-32 mismatch: the blob is corrupt")
@@ -224,8 +229,13 @@ def unpack(blob: bytes) -> Model:
         _check(layers_off + (k + 1) * LAYER_BYTES <= end, "layer table lies outside the blob")
         in_len, out_len, flags, w, b, mu, s = _LAYER.unpack_from(blob, layers_off + k * LAYER_BYTES)
         _check(1 <= in_len <= MAX_FEATURES and 1 <= out_len <= MAX_LAYER_WIDTH, f"layer {k} size out of range")
-        blocked = _array(blob, w, pad4(in_len) * pad4(out_len), "i1", end)
-        layers.append(Layer(unblock_weights(blocked, out_len, in_len), _array(blob, b, out_len, "<i4", end),
+        if version == FORMAT_VERSION_V1:
+            weights = _unblock_v1(_array(blob, w, pad4(in_len) * pad4(out_len), "i1", end), out_len, in_len)
+        else:
+            weights = unblock_weights(_array(blob, w, pad4(in_len) * pad4(out_len) // 2, "<i2", end), out_len, in_len)
+        _check(bool(np.all(np.abs(weights.astype(np.int32)) <= WEIGHT_MAX)),
+               f"layer {k} has a weight outside [-{WEIGHT_MAX}, {WEIGHT_MAX}]")
+        layers.append(Layer(weights.astype(np.int8), _array(blob, b, out_len, "<i4", end),
                             _array(blob, mu, out_len, "<i4", end), _array(blob, s, out_len, "<i4", end),
                             relu=bool(flags & FLAG_RELU), logits=bool(flags & FLAG_LOGITS)))
     _check(1 <= n_classes <= MAX_CLASSES, "class count out of range")
@@ -247,6 +257,24 @@ def unpack(blob: bytes) -> Model:
               counts_per_unit=counts_per_unit)
     _validate(m)
     return m
+
+
+def _unblock_v1(blocked: np.ndarray, out_len: int, in_len: int) -> np.ndarray:
+    """Format 1's weights: int8 blocks of four rows by four inputs, each row's four in a row."""
+    op, ip = pad4(out_len), pad4(in_len)
+    return blocked.reshape(op // 4, ip // 4, 4, 4).transpose(0, 2, 1, 3).reshape(op, ip)[:out_len, :in_len]
+
+
+def version_of(blob: bytes) -> int:
+    return struct.unpack_from("<H", blob, 4)[0] if len(blob) >= 6 else 0
+
+
+def upgrade(blob: bytes) -> bytes:
+    """blob as the firmware reads it: a valid format-1 blob rewritten as format 2 (the same model
+    and model id), anything else unchanged."""
+    if version_of(blob) != FORMAT_VERSION_V1:
+        return blob
+    return pack(unpack(blob))
 
 
 def load(path: str | Path) -> Model:

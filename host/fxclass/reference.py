@@ -68,19 +68,39 @@ def quantize_input(features, offset, mult, shift) -> np.ndarray:
     return np.clip(requantize(centred, mult, shift), -128, 127).astype(np.int8)
 
 
+# The order of a block's four inputs within a row pair: the words (x0, x2) and (x1, x3), as the
+# Cortex-M4 kernel pairs its inputs.
+_BLOCK_INPUT_ORDER = [0, 2, 1, 3]
+WEIGHT_MAX = 127  # format 2 stores weights in [-127, 127]
+
+
 def block_weights(w: np.ndarray) -> np.ndarray:
-    """Row-major int8 weights (out, in) -> the blocked layout of fx_dense (1-D)."""
+    """Row-major int8 weights (out, in) -> the blocked layout of fx_dense (format 2), as int16.
+
+    Blocks of four rows by four inputs; in a block, rows 2p and 2p + 1 (a row pair) share one int16
+    per input, 256 * w(2p + 1, i) + w(2p, i), in the input order 0, 2, 1, 3. The low byte is the
+    even row's weight; the odd row's is (value - low byte) / 256."""
     out_len, in_len = w.shape
-    padded = np.zeros((pad4(out_len), pad4(in_len)), dtype=np.int8)
+    padded = np.zeros((pad4(out_len), pad4(in_len)), dtype=np.int16)
     padded[:out_len, :in_len] = w
-    blocks = padded.reshape(pad4(out_len) // 4, 4, pad4(in_len) // 4, 4).transpose(0, 2, 1, 3)
-    return np.ascontiguousarray(blocks).reshape(-1)
+    pairs = padded[1::2] * np.int16(256) + padded[0::2]  # (out / 2, in)
+    blocks = pairs.reshape(pad4(out_len) // 4, 2, pad4(in_len) // 4, 4)[..., _BLOCK_INPUT_ORDER]
+    return np.ascontiguousarray(blocks.transpose(0, 2, 1, 3)).reshape(-1)
 
 
 def unblock_weights(blocked: np.ndarray, out_len: int, in_len: int) -> np.ndarray:
+    """The inverse of block_weights, as int16 (the odd rows' decoded weights can reach 128 in a
+    blob that block_weights did not write; the reader checks the range)."""
     op, ip = pad4(out_len), pad4(in_len)
-    w = np.asarray(blocked, dtype=np.int8).reshape(op // 4, ip // 4, 4, 4).transpose(0, 2, 1, 3)
-    return w.reshape(op, ip)[:out_len, :in_len]
+    blocks = np.asarray(blocked, dtype=np.int16).reshape(op // 4, ip // 4, 2, 4).transpose(0, 2, 1, 3)
+    pairs = np.empty_like(blocks)
+    pairs[..., _BLOCK_INPUT_ORDER] = blocks
+    pairs = pairs.reshape(op // 2, ip).astype(np.int32)
+    even = ((pairs & 0xFF) ^ 0x80) - 0x80
+    w = np.empty((op, ip), dtype=np.int16)
+    w[0::2] = even
+    w[1::2] = (pairs - even) >> 8
+    return w[:out_len, :in_len]
 
 
 def dense_acc(w, bias, x) -> np.ndarray:

@@ -60,7 +60,7 @@ static void run_softmax(reader *r, FILE *out)
     }
 }
 
-/* dense: u32 in_len, out_len, flags; blocked weights (padded to 4 bytes); int32 bias, mult, shift
+/* dense: u32 in_len, out_len, flags; blocked int16 row-pair weights (fx_kernels.h); int32 bias, mult, shift
    [out_len]; u32 count; int8 inputs [count][pad4(in_len)] -> u32 status then int8 [count][pad4(out)]
    or int32 [count][out_len] logits. */
 static void run_dense(reader *r, FILE *out)

@@ -1,9 +1,12 @@
 """fxclass build: compile the firmware for a board."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from ..build import BOARDS, build
+from ..build import BOARDS, build, image_dir
+from .common import load_model
 
 
 @click.command("build")
@@ -13,6 +16,15 @@ from ..build import BOARDS, build
               help="Console baud rate built into the image (use the same --baud on the host).")
 def command(board, model, baud):
     """Build firmware/build/BOARD/fxclass.{elf,bin,hex}."""
+    if model is not None:
+        # Checked here, where the message can name the file; a format-1 blob goes in as format 2.
+        _, blob = load_model(model)
+        if blob != Path(model).read_bytes():
+            upgraded = image_dir(board) / "model.fxm"
+            upgraded.parent.mkdir(parents=True, exist_ok=True)
+            upgraded.write_bytes(blob)
+            click.echo(f"{model}: model format 1, built in as format 2")
+            model = upgraded
     out = build(board, model, baud)
     elf = out / "fxclass.elf"
     click.echo(f"built {elf} ({(out / 'fxclass.bin').stat().st_size} bytes of flash image)")

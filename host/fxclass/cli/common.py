@@ -126,7 +126,7 @@ def load_model(path: str) -> tuple[fxm.Model, bytes]:
     except OSError as exc:
         raise ModelFormatError(f"cannot read model {path}: {exc.strerror}") from exc
     try:
-        return fxm.unpack(blob), blob
+        return fxm.unpack(blob), fxm.upgrade(blob)
     except ModelFormatError as exc:
         raise ModelFormatError(f"{path}: {exc}") from None
 

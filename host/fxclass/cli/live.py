@@ -24,6 +24,7 @@ def command(target, seconds, output, plot, quiet, model_path):
     """Classify what the board's sensor sees, with the model on the board: a result per hop."""
     blob = Path(model_path).read_bytes() if model_path else None
     model = fxm.unpack(blob) if blob else None
+    blob = fxm.upgrade(blob) if blob else None
     with open_device(target) as dev:
         if model is not None and dev.info.model_id != model.model_id:
             dev.upload(blob)

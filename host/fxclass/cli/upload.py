@@ -23,6 +23,7 @@ def command(target, model, force):
         raise ModelFormatError(f"cannot read {model}: {exc.strerror}") from exc
     if not force:
         fxm.unpack(blob)
+        blob = fxm.upgrade(blob)
     with open_device(target) as dev:
         with tqdm(total=len(blob), unit="B", disable=None, leave=False) as bar:
             dev.upload(blob, progress=bar.update)
