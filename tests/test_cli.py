@@ -85,7 +85,7 @@ def test_train_quantize_eval_on_synthetic_data(tmp_path):
     assert r.exit_code == 0, r.output
     accuracies = [float(line.split()[-2]) for line in r.output.splitlines() if "accuracy" in line]
     assert len(accuracies) == 2 and abs(accuracies[0] - accuracies[1]) <= 1.0 and accuracies[1] > 80
-    assert "quantized accuracy" in card.read_text()
+    assert "quantized accuracy" in card.read_text() and f"| blob | {blob.stat().st_size} bytes (format 2) |" in card.read_text()
 
 
 def test_train_on_a_csv_recording(tmp_path):

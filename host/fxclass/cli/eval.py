@@ -35,5 +35,5 @@ def command(float_model, model, dataset, csv_path, test_csv, window_len, hop_len
                    err=True)
     click.echo(format_confusion(ev.quantized_confusion, ev.class_names))
     if card:
-        Path(card).write_text(model_card(ev, qm, fm, dataset, len(blob)))
+        Path(card).write_text(model_card(ev, qm, fm, dataset, len(blob), fxm.version_of(blob)))
         click.echo(f"model card -> {card}")
