@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelFormatError
-from .reference import WEIGHT_MAX, FEATURE_SEGMENTS, block_weights, features_per_channel, pad4, unblock_weights
+from .reference import FEATURE_SEGMENTS, WEIGHT_MAX, block_weights, features_per_channel, pad4, unblock_weights
 
 MAGIC = b"FXMB"
 FORMAT_VERSION = 2
@@ -128,6 +128,11 @@ def _check(cond: bool, message: str) -> None:
         raise ModelFormatError(message)
 
 
+def _check_weights(weights: np.ndarray, k: int) -> None:
+    _check(bool(np.all(np.abs(weights.astype(np.int32)) <= WEIGHT_MAX)),
+           f"layer {k} has a weight outside [-{WEIGHT_MAX}, {WEIGHT_MAX}]")
+
+
 def _validate(m: Model) -> None:
     _check(4 <= m.window_len <= MAX_WINDOW_LEN, f"window_len {m.window_len} outside [4, {MAX_WINDOW_LEN}]")
     _check(1 <= m.n_channels <= MAX_CHANNELS, f"n_channels {m.n_channels} outside [1, {MAX_CHANNELS}]")
@@ -148,8 +153,7 @@ def _validate(m: Model) -> None:
         _check(layer.logits == last, f"layer {k}: only the last layer produces logits")
         if last:
             _check(layer.out_len == m.n_classes and not layer.relu, "last layer must give one logit per class")
-        _check(bool(np.all(np.abs(layer.weights.astype(np.int32)) <= WEIGHT_MAX)),
-               f"layer {k} has a weight outside [-{WEIGHT_MAX}, {WEIGHT_MAX}]")
+        _check_weights(layer.weights, k)
         for name, arr in (("mult", layer.mult), ("shift", layer.shift)):
             _check(arr.shape == (layer.out_len,), f"layer {k} {name} has the wrong length")
         _check(bool(np.all(layer.mult >= 1)) and bool(np.all((layer.shift >= 1) & (layer.shift <= 62))),
@@ -233,8 +237,7 @@ def unpack(blob: bytes) -> Model:
             weights = _unblock_v1(_array(blob, w, pad4(in_len) * pad4(out_len), "i1", end), out_len, in_len)
         else:
             weights = unblock_weights(_array(blob, w, pad4(in_len) * pad4(out_len) // 2, "<i2", end), out_len, in_len)
-        _check(bool(np.all(np.abs(weights.astype(np.int32)) <= WEIGHT_MAX)),
-               f"layer {k} has a weight outside [-{WEIGHT_MAX}, {WEIGHT_MAX}]")
+        _check_weights(weights, k)  # before they become int8
         layers.append(Layer(weights.astype(np.int8), _array(blob, b, out_len, "<i4", end),
                             _array(blob, mu, out_len, "<i4", end), _array(blob, s, out_len, "<i4", end),
                             relu=bool(flags & FLAG_RELU), logits=bool(flags & FLAG_LOGITS)))
