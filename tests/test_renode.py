@@ -117,3 +117,24 @@ def test_sim_renode_serves_the_f411_image_from_any_directory(renode_launcher, tm
     finally:
         sim.terminate()
         assert sim.wait(20) == 0
+
+
+def test_sim_renode_starts_both_imu_streams_at_one_virtual_time(tmp_path):
+    """`--renode --imu-recording`: the two RESD streams are started while the emulation is paused, as
+    sensor.robot does in a real Renode (where, started a moment apart on a busy host, the angular
+    rate came a sample late)."""
+    import io
+
+    emu = Emulator("nucleo_f411re", renode=True, port=4568)
+    emu._imu_file = tmp_path / "imu.resd"
+    sent = io.BytesIO()
+
+    class Proc:
+        stdin = sent
+
+    emu.proc = Proc()
+    emu.play_imu()
+    lines = sent.getvalue().decode().splitlines()
+    feeds = [f"sysbus.i2c1.lsm6dso Feed{kind}SamplesFromRESD @{emu._imu_file} 0 0 CurrentVirtualTime"
+             for kind in ("Acceleration", "AngularRate")]
+    assert lines == ["pause", *feeds, "start"]

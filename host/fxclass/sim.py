@@ -175,8 +175,13 @@ class Emulator:
         """Renode: start playing the recording to the sensor now (virtual time), as LIVE or RECORD
         starts; the native part starts playing when its FIFO starts by itself."""
         if self.renode and self._imu_file is not None and self.proc is not None and self.proc.stdin is not None:
+            # Paused, so that both streams start at the same virtual time: between two commands to a
+            # running emulation time goes on, and a rate stream a sample late would pair each
+            # acceleration with the previous angular rate.
+            self.monitor("pause")
             for kind in ("Acceleration", "AngularRate"):
                 self.monitor(f"sysbus.i2c1.lsm6dso Feed{kind}SamplesFromRESD @{self._imu_file} 0 0 CurrentVirtualTime")
+            self.monitor("start")
 
     def monitor(self, command: str) -> None:
         """A command for Renode's monitor (its console reads stdin)."""
