@@ -108,11 +108,9 @@ static void dense_accumulate(const fx_dense *layer, uint16_t block, const int8_t
     for (uint16_t ib = 0; ib < in_blocks; ++ib) {
         for (int p = 0; p < 2; ++p) {
             for (int k = 0; k < 4; ++k) {
-                const int32_t pair = w[p * 4 + k];
-                const int32_t even = (int8_t)(pair & 0xFF);
                 const int32_t x = in[ib * 4 + input_of[k]];
-                acc[2 * p] += even * x;
-                acc[2 * p + 1] += ((pair - even) / 256) * x;
+                acc[2 * p] += fx_pair_even(w[p * 4 + k]) * x;
+                acc[2 * p + 1] += fx_pair_odd(w[p * 4 + k]) * x;
             }
         }
         w += 8;

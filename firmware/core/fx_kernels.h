@@ -76,6 +76,16 @@ typedef struct {
     uint8_t m4_fast;        /* 1: Cortex-M4 may take its whole-layer path (see fx_dense_m4_fast) */
 } fx_dense;
 
+/* The two weights of a row pair (above): the even row's is the low byte, the odd row's the rest. */
+static inline int32_t fx_pair_even(int16_t pair)
+{
+    return (int8_t)(pair & 0xFF);
+}
+static inline int32_t fx_pair_odd(int16_t pair)
+{
+    return (pair - fx_pair_even(pair)) / 256;
+}
+
 /* Whether a layer has the shape of the Cortex-M4 whole-layer path: int8 outputs, out_len a multiple
    of 4, every shift >= 33. fx_model_parse records it in m4_fast. */
 int fx_dense_m4_fast(const fx_dense *layer);

@@ -36,9 +36,8 @@ static int params_ok(const int32_t *mult, const int32_t *shift, uint32_t n)
 static int weights_ok(const int16_t *pairs, uint32_t n)
 {
     for (uint32_t k = 0; k < n; ++k) {
-        const int32_t even = (int8_t)(pairs[k] & 0xFF);
-        const int32_t odd = (pairs[k] - even) / 256;
-        if (even < -127 || odd < -127 || odd > 127) {
+        const int32_t odd = fx_pair_odd(pairs[k]);
+        if (fx_pair_even(pairs[k]) < -127 || odd < -127 || odd > 127) {
             return 0;
         }
     }

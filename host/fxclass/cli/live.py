@@ -1,15 +1,13 @@
 """fxclass live: the board classifies its own sensor's samples; a line per hop as results come."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from .. import fxm, protocol as p
+from .. import protocol as p
 from ..errors import LinkError
 from ..runner import ResultWriter, Record
 from ..sensor import SensorSession
-from .common import ResultTable, device_options, open_device
+from .common import ResultTable, device_options, load_model, open_device
 
 
 @click.command("live")
@@ -22,9 +20,7 @@ from .common import ResultTable, device_options, open_device
               help="Upload this model first unless the board runs it already.")
 def command(target, seconds, output, plot, quiet, model_path):
     """Classify what the board's sensor sees, with the model on the board: a result per hop."""
-    blob = Path(model_path).read_bytes() if model_path else None
-    model = fxm.unpack(blob) if blob else None
-    blob = fxm.upgrade(blob) if blob else None
+    model, blob = load_model(model_path) if model_path else (None, None)
     with open_device(target) as dev:
         if model is not None and dev.info.model_id != model.model_id:
             dev.upload(blob)
