@@ -3,15 +3,7 @@
 
 #include <string.h>
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
+#include "fx_bytes.h"
 
 /* An array of count elements of size bytes at offset lies inside the payload (before the CRC). */
 static int span_ok(uint32_t offset, uint32_t count, uint32_t size, uint32_t payload_end)
@@ -46,13 +38,13 @@ static int weights_ok(const int16_t *pairs, uint32_t n)
 
 static fx_status parse_layer(const uint8_t *blob, const uint8_t *rec, uint32_t payload_end, fx_dense *layer)
 {
-    layer->in_len = rd16(rec);
-    layer->out_len = rd16(rec + 2);
+    layer->in_len = fx_rd16(rec);
+    layer->out_len = fx_rd16(rec + 2);
     layer->flags = rec[4];
-    const uint32_t w_off = rd32(rec + 8);
-    const uint32_t b_off = rd32(rec + 12);
-    const uint32_t m_off = rd32(rec + 16);
-    const uint32_t s_off = rd32(rec + 20);
+    const uint32_t w_off = fx_rd32(rec + 8);
+    const uint32_t b_off = fx_rd32(rec + 12);
+    const uint32_t m_off = fx_rd32(rec + 16);
+    const uint32_t s_off = fx_rd32(rec + 20);
     if (layer->in_len == 0 || layer->out_len == 0 || layer->in_len > FX_MAX_FEATURES ||
         layer->out_len > FX_MAX_LAYER_WIDTH) {
         return FX_ERR_LIMIT;
@@ -87,17 +79,17 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
     if (blob_len < FX_MODEL_HEADER_BYTES + 4u) {
         return FX_ERR_SIZE;
     }
-    if (rd32(blob) != FX_MODEL_MAGIC) {
+    if (fx_rd32(blob) != FX_MODEL_MAGIC) {
         return FX_ERR_MAGIC;
     }
-    if (rd16(blob + 4) != FX_MODEL_FORMAT_VERSION || rd16(blob + 6) != FX_MODEL_HEADER_BYTES) {
+    if (fx_rd16(blob + 4) != FX_MODEL_FORMAT_VERSION || fx_rd16(blob + 6) != FX_MODEL_HEADER_BYTES) {
         return FX_ERR_VERSION;
     }
-    if (rd32(blob + 8) != blob_len) {
+    if (fx_rd32(blob + 8) != blob_len) {
         return FX_ERR_SIZE;
     }
     const uint32_t payload_end = blob_len - 4u;
-    if (fx_crc32(0, blob, payload_end) != rd32(blob + payload_end)) {
+    if (fx_crc32(0, blob, payload_end) != fx_rd32(blob + payload_end)) {
         return FX_ERR_CRC;
     }
 
@@ -105,15 +97,15 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
     memset(&m, 0, sizeof m);
     m.blob = blob;
     m.blob_len = blob_len;
-    m.model_id = rd32(blob + 12);
-    m.window_len = rd16(blob + 16);
-    m.n_channels = rd16(blob + 18);
-    m.hop_len = rd16(blob + 20);
-    m.sample_rate_hz = rd16(blob + 22);
+    m.model_id = fx_rd32(blob + 12);
+    m.window_len = fx_rd16(blob + 16);
+    m.n_channels = fx_rd16(blob + 18);
+    m.hop_len = fx_rd16(blob + 20);
+    m.sample_rate_hz = fx_rd16(blob + 22);
     m.feature_set = blob[24];
     m.n_layers = blob[25];
     m.n_classes = blob[26];
-    m.n_features = rd16(blob + 28);
+    m.n_features = fx_rd16(blob + 28);
     m.n_segments = (uint8_t)fx_feature_segments(m.feature_set);
     if (m.window_len < 4 || m.window_len > FX_MAX_WINDOW_LEN || m.n_channels == 0 ||
         m.n_channels > FX_MAX_CHANNELS ||
@@ -128,7 +120,7 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
         return FX_ERR_SHAPE;
     }
 
-    const uint32_t iq_off = rd32(blob + 32);
+    const uint32_t iq_off = fx_rd32(blob + 32);
     if (!span_ok(iq_off, 3u * m.n_features, 4, payload_end)) {
         return FX_ERR_LAYOUT;
     }
@@ -141,7 +133,7 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
     }
     m.input.m4_fast = (uint8_t)fx_quantize_input_m4_fast(&m.input);
 
-    const uint32_t layers_off = rd32(blob + 36);
+    const uint32_t layers_off = fx_rd32(blob + 36);
     if (!span_ok(layers_off, m.n_layers, FX_MODEL_LAYER_BYTES, payload_end)) {
         return FX_ERR_LAYOUT;
     }
@@ -166,7 +158,7 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
     m.input_pairs = (uint8_t)fx_input_pairs_apply(&m.input, &m.layers[0]);
 #endif
 
-    const uint32_t names_off = rd32(blob + 40);
+    const uint32_t names_off = fx_rd32(blob + 40);
     if (!span_ok(names_off, m.n_classes, FX_CLASS_NAME_LEN, payload_end)) {
         return FX_ERR_LAYOUT;
     }
@@ -177,7 +169,7 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
         }
     }
 
-    const uint32_t scale_off = rd32(blob + 44);
+    const uint32_t scale_off = fx_rd32(blob + 44);
     if (scale_off != 0) {
         if (!span_ok(scale_off, m.n_channels, FX_MODEL_SCALE_BYTES, payload_end)) {
             return FX_ERR_LAYOUT;
@@ -185,7 +177,7 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
         m.input_scale = blob + scale_off;
         for (uint16_t c = 0; c < m.n_channels; ++c) {
             const uint8_t *rec = m.input_scale + (uint32_t)c * FX_MODEL_SCALE_BYTES;
-            if (rec[0] > FX_UNIT_OTHER || rec[1] || rec[2] || rec[3] || (rec[0] != FX_UNIT_COUNTS) != (rd32(rec + 4) != 0)) {
+            if (rec[0] > FX_UNIT_OTHER || rec[1] || rec[2] || rec[3] || (rec[0] != FX_UNIT_COUNTS) != (fx_rd32(rec + 4) != 0)) {
                 return FX_ERR_PARAM;
             }
         }
@@ -207,7 +199,7 @@ uint32_t fx_model_counts_per_unit_q16(const fx_model *model, uint16_t channel)
     if (model->input_scale == NULL || channel >= model->n_channels) {
         return 0;
     }
-    return rd32(model->input_scale + (uint32_t)channel * FX_MODEL_SCALE_BYTES + 4u);
+    return fx_rd32(model->input_scale + (uint32_t)channel * FX_MODEL_SCALE_BYTES + 4u);
 }
 
 fx_status fx_model_run(const fx_model *model, const int16_t *window, fx_scratch *scratch,
