@@ -26,7 +26,7 @@ ifneq ($(wildcard $(RENODE_HOME)/output/bin/Release/Renode.exe),)
 APT_PACKAGES += $(MONO_PACKAGES)
 endif
 HOST_BUILD := build/host
-CORE_SRC := $(wildcard firmware/core/*.c) firmware/proto/fx_proto.c
+CORE_SRC := $(wildcard firmware/core/*.c firmware/proto/*.c)
 CORE_HDR := $(wildcard firmware/core/*.h firmware/proto/*.h)
 HOST_CFLAGS := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Werror \
                -Ifirmware/core -Ifirmware/proto -g

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "fx_hal.h"
-#include "fx_proto.h"
+#include "fx_server.h"
 #include "fx_sensor.h"
 
 extern const uint8_t fx_default_model[];
@@ -22,6 +22,7 @@ extern const uint8_t fx_default_model_end[];
 
 static fx_server server;
 static const fx_sensor_driver *sensor;
+static uint8_t sensor_on;       /* started, or tried, for LIVE or RECORD; stopped when they end */
 static uint8_t sensor_failed;   /* it stopped answering during LIVE or RECORD; retried */
 static uint32_t sensor_poll_ms = SENSOR_POLL_MAX_MS;
 
@@ -55,9 +56,9 @@ static uint8_t sensor_error_code(fx_sensor_status status)
     }
 }
 
-static uint8_t port_sensor_start(void *ctx, const fx_model *model, fx_sensor_setup *setup)
+/* Start the sensor for the model in use: 0 and *setup, or the FX_E_* code that says why not. */
+static uint8_t sensor_start(fx_sensor_setup *setup)
 {
-    (void)ctx;
     if (sensor == NULL || sensor->probe() != FX_SENSOR_OK) {
         sensor = fx_sensor_find(); /* a shield fitted since start-up, or the part back on the bus */
         server.port.sensor_name = sensor != NULL ? sensor->name : NULL;
@@ -66,7 +67,8 @@ static uint8_t port_sensor_start(void *ctx, const fx_model *model, fx_sensor_set
         return FX_E_NO_SENSOR;
     }
     sensor_failed = 0;
-    const uint8_t code = sensor_error_code(fx_sensor_start_for_model(sensor, model, setup));
+    const uint8_t code = sensor_error_code(fx_sensor_start_for_model(sensor, &server.model, setup));
+    sensor_on = code != FX_E_NO_SENSOR; /* a start that failed half way is stopped too */
     if (code == 0) {
         const uint32_t four_samples_ms = 4000000u / setup->rate_mhz;
         sensor_poll_ms = four_samples_ms < 1u ? 1u : four_samples_ms > SENSOR_POLL_MAX_MS ? SENSOR_POLL_MAX_MS
@@ -75,13 +77,33 @@ static uint8_t port_sensor_start(void *ctx, const fx_model *model, fx_sensor_set
     return code;
 }
 
-static void port_sensor_stop(void *ctx)
+static void sensor_stop(void)
 {
-    (void)ctx;
-    if (sensor != NULL) {
+    if (sensor_on) {
         sensor->stop();
     }
+    sensor_on = 0;
     sensor_failed = 0;
+}
+
+/*
+ * The server never calls the sensor, so that calls run one way, from app/ down (fx_server.h): it
+ * records what the host asks and the sensor follows here. A MODE request is answered once the
+ * sensor has stopped and, for LIVE or RECORD, started again for the model; a stream or an upload
+ * that ends LIVE or RECORD stops it.
+ */
+static void sensor_follow(void)
+{
+    uint8_t mode;
+    if (fx_server_mode_request(&server, &mode)) {
+        sensor_stop();
+        fx_sensor_setup setup;
+        memset(&setup, 0, sizeof setup);
+        fx_server_mode_answer(&server, mode != 0 ? sensor_start(&setup) : 0, &setup);
+    }
+    if (server.mode == 0) {
+        sensor_stop();
+    }
 }
 
 /* In LIVE and RECORD: drain the sensor's FIFO into the server; a part that stops answering is
@@ -144,8 +166,6 @@ int main(void)
         .write = port_write,
         .cycles = port_cycles,
         .request_reset = port_reset,
-        .sensor_start = port_sensor_start,
-        .sensor_stop = port_sensor_stop,
         .ctx = NULL,
         .board_name = fx_board_config.name,
         .sensor_name = sensor != NULL ? sensor->name : NULL,
@@ -179,8 +199,11 @@ int main(void)
             server.stats.rx_overruns = fx_hal_uart_overruns();
             server.stats.uptime_ms = fx_hal_millis();
             rx_ms = now_ms;
-            fx_server_feed(&server, chunk, n);
-        } else if (server.rx_len == 0 || now_ms - rx_ms > RX_AWAKE_MS) {
+            for (size_t taken = 0; taken < n;) {
+                taken += fx_server_feed(&server, chunk + taken, n - taken);
+                sensor_follow();
+            }
+        } else if (server.rx.len == 0 || now_ms - rx_ms > RX_AWAKE_MS) {
             fx_hal_wait_for_interrupt();
         }
     }

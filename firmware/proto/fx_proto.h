@@ -1,8 +1,8 @@
-/* fx_proto.h: the fxclass wire protocol (docs/protocol.md): COBS framing, messages, dispatch. */
+/* fx_proto.h: the fxclass wire protocol (docs/protocol.md): limits, message types, error codes, statistics. */
 #ifndef FX_PROTO_H
 #define FX_PROTO_H
 
-#include "fx_model.h"
+#include "fx_core.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -86,90 +86,18 @@ typedef struct {
 #define FX_CYCLES_DWT 0u
 #define FX_CYCLES_SYSTICK 1u
 
-/* What the protocol needs from the hardware; hal/ provides it on the target, tests on the host. */
+/* What the protocol needs from the hardware; hal/ provides it on the target, tests on the host.
+   The sensor is not part of it: the application drives the sensor (fx_server.h says how). */
 typedef struct {
     void (*write)(void *ctx, const uint8_t *data, size_t len);
     uint32_t (*cycles)(void *ctx);
     void (*request_reset)(void *ctx); /* called after the ACK has been written */
-    /* Start the board's sensor to feed model (fills *setup) and return 0, or return the FX_E_*
-       code that says why it cannot; NULL in a build without sensors. */
-    uint8_t (*sensor_start)(void *ctx, const fx_model *model, fx_sensor_setup *setup);
-    void (*sensor_stop)(void *ctx);
     void *ctx;
     const char *board_name;
     const char *sensor_name;          /* the part found at start-up, NULL for none */
     uint32_t sysclk_hz;
     uint8_t cycle_source;
 } fx_port;
-
-/* Streaming COBS frame writer: holds one 254-byte block, not the whole frame. */
-typedef struct {
-    const fx_port *port;
-    uint32_t crc;
-    uint8_t block[255];
-    uint8_t fill; /* bytes in block[1..] */
-    uint8_t after_full_block; /* the last thing written was a 0xFF block */
-} fx_frame_writer;
-
-void fx_frame_begin(fx_frame_writer *w, const fx_port *port, uint8_t type, uint16_t seq, uint16_t len);
-void fx_frame_put(fx_frame_writer *w, const uint8_t *data, size_t len);
-void fx_frame_end(fx_frame_writer *w);
-
-/* Decode one COBS-encoded frame (without its 0x00) in place; returns the body length or 0. */
-size_t fx_cobs_decode_in_place(uint8_t *buf, size_t len);
-
-typedef struct {
-    fx_port port;
-    fx_model model;
-    uint8_t model_uploaded;     /* 0: the built-in model is in use, 1: model_slot's */
-    uint8_t uploading;
-    uint8_t streaming;
-    uint32_t upload_len;
-    uint32_t upload_expected;
-    uint32_t upload_crc;
-    uint32_t model_slot[FX_MAX_MODEL_BYTES / 4u]; /* the uploaded model in use */
-    /* The stream's sliding window; during an upload, the blob being received. The model in use
-       is never overwritten before a new one has been validated whole. */
-    union {
-        int16_t samples[FX_MAX_WINDOW_VALUES];
-        uint32_t upload[FX_MAX_MODEL_BYTES / 4u];
-    } window;
-    uint32_t window_fill;       /* samples (of n_channels values) in window */
-    uint32_t stream_samples;
-    uint32_t stream_hops;
-    uint8_t mode;               /* FX_MODE_* flags; the window serves LIVE when FX_MODE_LIVE is set */
-    uint16_t mode_seq;          /* the MODE request's seq, carried by the unsolicited frames */
-    uint32_t raw_samples;       /* sensor samples since the mode started */
-    fx_sensor_path path;
-    fx_scratch scratch;
-    uint8_t stream_records[FX_STREAM_RESULTS_PER_REPLY * (12u + 2u * FX_MAX_CLASSES)];
-    fx_stats stats;
-    size_t rx_len;
-    uint8_t rx_discard;         /* an oversize frame is being skipped up to its 0x00 */
-    uint8_t rx[FX_PROTO_MAX_ENCODED] __attribute__((aligned(4)));
-    fx_frame_writer tx;
-} fx_server;
-
-/* Parse the built-in model and get ready; returns its parse status (FX_OK expected). */
-fx_status fx_server_init(fx_server *s, const fx_port *port, const uint8_t *builtin, uint32_t builtin_len);
-/* Process received bytes: frames are dispatched and answered through port->write. */
-void fx_server_feed(fx_server *s, const uint8_t *data, size_t len);
-/*
- * Samples the board's sensor delivered (count x setup.n_channels counts, at its rate) and how many
- * its FIFO lost before them: in RECORD they go out in a SAMPLES frame, in LIVE through the path
- * into the window, with a LIVE_RESULT per hop. lost > 0 restarts the window after the gap.
- */
-void fx_server_sensor_samples(fx_server *s, const int16_t *samples, uint32_t count, uint32_t lost);
-/* The sensor stopped answering (answering = 0: LIVE and RECORD pause) or answers again. */
-void fx_server_sensor_event(fx_server *s, uint8_t answering);
-/* Write the boot announcement: "\0fxclass <version> <board> ready\r\n" as a text line. */
-void fx_server_announce(const fx_server *s);
-/* Write a text line framed by 0x00 bytes so frame parsers skip it, e.g. a fault report; at most
-   FX_TEXT_MAX bytes of it. */
-void fx_port_text(const fx_port *port, const char *text);
-#define FX_TEXT_MAX 120u
-/* The length of text, at most max_len (the firmware's own strlen, bounded). */
-size_t fx_text_len(const char *text, size_t max_len);
 
 #ifdef __cplusplus
 }

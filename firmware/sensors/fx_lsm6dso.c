@@ -1,6 +1,7 @@
 /* fx_lsm6dso.c: ST LSM6DSO accelerometer and gyroscope on I2C, read through its FIFO (DS12814). */
 #include <string.h>
 
+#include "fx_bytes.h"
 #include "fx_hal.h"
 #include "fx_sensor.h"
 #include "fx_sensor_path.h"
@@ -168,11 +169,6 @@ static void stop(void)
     (void)write_reg(REG_CTRL2_G, 0);
 }
 
-static int16_t rd16(const uint8_t *p)
-{
-    return (int16_t)(uint16_t)(p[0] | (p[1] << 8));
-}
-
 /*
  * The FIFO holds tagged words, one per sensor per output data rate period. Accelerometer and
  * gyroscope words are paired in the order they come (the k-th of each makes the k-th sample);
@@ -209,7 +205,7 @@ static fx_sensor_status read(int16_t *samples, uint32_t max, uint32_t *count, ui
         }
         if (slot != NULL) {
             for (uint8_t a = 0; a < 3u; ++a) {
-                (*slot)[a] = rd16(word + 1 + 2 * a);
+                (*slot)[a] = (int16_t)fx_rd16(word + 1 + 2 * a);
             }
         }
         if (n_accel > 0 && n_gyro > 0) {

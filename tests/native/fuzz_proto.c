@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fx_proto.h"
+#include "fx_server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The built-in model, embedded by firmware/app/default_model.S as in the firmware. */
@@ -29,6 +29,16 @@ static void port_reset(void *ctx)
     (void)ctx;
 }
 
+/* MODE requests are answered as by a board without a sensor. */
+static void answer_mode(fx_server *server)
+{
+    uint8_t mode;
+    if (fx_server_mode_request(server, &mode)) {
+        const fx_sensor_setup none = {0};
+        fx_server_mode_answer(server, mode != 0 ? FX_E_NO_SENSOR : 0, &none);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static fx_server server;
@@ -45,8 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n > size - offset) {
             n = size - offset;
         }
-        fx_server_feed(&server, data + offset, n);
-        offset += n;
+        const size_t end = offset + n;
+        while (offset < end) {
+            offset += fx_server_feed(&server, data + offset, end - offset);
+            answer_mode(&server);
+        }
     }
     return 0;
 }

@@ -3,7 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fx_proto.h"
+#include "fx_frame.h"
+#include "fx_model.h"
 
 /* The case file, read as the kernels ask for it: a Cortex-M4 build in QEMU has 128 KiB of RAM for
    case files of megabytes. take() returns a buffer that the next take() may reuse. */
