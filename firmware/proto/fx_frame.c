@@ -102,21 +102,20 @@ static fx_frame_status check(fx_frame_reader *r, fx_frame *frame)
     return FX_FRAME_OK;
 }
 
-fx_frame_status fx_frame_receive(fx_frame_reader *r, const uint8_t *data, size_t len, size_t *used, fx_frame *frame)
+size_t fx_frame_receive(fx_frame_reader *r, const uint8_t *data, size_t len, fx_frame *frame)
 {
+    frame->status = FX_FRAME_INCOMPLETE;
     for (size_t i = 0; i < len; ++i) {
         const uint8_t byte = data[i];
         if (byte == 0) {
-            fx_frame_status status = FX_FRAME_INCOMPLETE;
             if (r->discard) {
-                status = FX_FRAME_OVERSIZE;
+                frame->status = FX_FRAME_OVERSIZE;
             } else if (r->len > 0) {
-                status = check(r, frame);
+                frame->status = check(r, frame);
             }
             r->len = 0;
             r->discard = 0;
-            *used = i + 1u;
-            return status;
+            return i + 1u;
         }
         if (r->len == sizeof r->buf) {
             r->discard = 1;
@@ -124,8 +123,7 @@ fx_frame_status fx_frame_receive(fx_frame_reader *r, const uint8_t *data, size_t
             r->buf[r->len++] = byte;
         }
     }
-    *used = len;
-    return FX_FRAME_INCOMPLETE;
+    return len;
 }
 
 size_t fx_text_len(const char *text, size_t max_len)

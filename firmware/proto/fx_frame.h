@@ -40,9 +40,10 @@ typedef enum {
     FX_FRAME_BAD_CRC
 } fx_frame_status;
 
-/* A received frame; payload points into the reader's buffer, 2-aligned (6 bytes into a 4-aligned
-   buffer), and stays valid until the reader takes more bytes. */
+/* What received bytes completed; when status is FX_FRAME_OK, a frame whose payload points into
+   the reader's buffer, 2-aligned (6 bytes into a 4-aligned buffer), valid until it takes more. */
 typedef struct {
+    fx_frame_status status;
     uint8_t type;
     uint16_t seq;
     uint16_t len;
@@ -50,11 +51,11 @@ typedef struct {
 } fx_frame;
 
 /*
- * Take bytes up to and including the first 0x00 of data (all len bytes when there is none);
- * *used gets their number. Returns what that 0x00 ended, with the frame in *frame when it is
- * FX_FRAME_OK, or FX_FRAME_INCOMPLETE when the bytes ran out first.
+ * Take bytes up to and including the first 0x00 of data (all len bytes when there is none) and
+ * return their number; frame->status says what that 0x00 ended, FX_FRAME_INCOMPLETE when the
+ * bytes ran out first.
  */
-fx_frame_status fx_frame_receive(fx_frame_reader *r, const uint8_t *data, size_t len, size_t *used, fx_frame *frame);
+size_t fx_frame_receive(fx_frame_reader *r, const uint8_t *data, size_t len, fx_frame *frame);
 
 /* Write a text line framed by 0x00 bytes so frame parsers skip it, e.g. a fault report; at most
    FX_TEXT_MAX bytes of it. */

@@ -355,10 +355,8 @@ size_t fx_server_feed(fx_server *s, const uint8_t *data, size_t len)
     size_t taken = 0;
     while (taken < len && !s->mode_waiting) {
         fx_frame frame;
-        size_t used;
-        const fx_frame_status status = fx_frame_receive(&s->rx, data + taken, len - taken, &used, &frame);
-        taken += used;
-        switch (status) {
+        taken += fx_frame_receive(&s->rx, data + taken, len - taken, &frame);
+        switch (frame.status) {
         case FX_FRAME_OK:
             ++s->stats.frames_ok;
             dispatch(s, &frame);
