@@ -5,20 +5,27 @@ Renode; either way the console UART ends up on a local TCP socket that these key
 """
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from robot.api.deco import keyword, library
 
-from fxclass import datasets, fxm, protocol as p
-from fxclass.build import elf_symbols
+from fxclass.data import datasets
+from fxclass.data.recording import read_recording
+from fxclass.device import protocol as p
+from fxclass.device.link import Device
+from fxclass.device.sensor import IMU_CHANNEL_NAMES
+from fxclass.emu.emulator import free_port
+from fxclass.emu.imu import write_resd
 from fxclass.errors import DeviceError
-from fxclass.link import Device
-from fxclass.recording import read_recording
-from fxclass.reference import Pipeline
-from fxclass.sensor import IMU_CHANNEL_NAMES, expected_live, find_block, write_resd
-from fxclass.sim import free_port
+from fxclass.firmware.build import elf_symbols
+from fxclass.model import fxm
+from fxclass.model.reference import Pipeline
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from sensor_oracle import expected_live, find_block  # noqa: E402  (test code: tests/, not the package)
 
 # Renode's LSM6DSO samples at its batching rate in whole hertz: 12 for the part's 12.5 Hz.
 RENODE_SENSOR_HZ = 12

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fxclass.reference import block_weights, pad4
+from fxclass.model.reference import block_weights, pad4
 
 
 def run(runner: Path, kernel: str, data: bytes) -> bytes:

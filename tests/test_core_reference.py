@@ -8,8 +8,7 @@ import pytest
 
 import blobs
 import native
-from fxclass import fxm
-from fxclass import reference as ref
+from fxclass.model import fxm, reference as ref
 from fxclass.errors import ModelFormatError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,12 +13,14 @@ import numpy as np
 import pytest
 import serial
 
-from fxclass import datasets, fxm, protocol as p
-from fxclass.build import elf_symbols
+from fxclass.data import datasets
+from fxclass.device import protocol as p
+from fxclass.device.link import Device
+from fxclass.emu.emulator import Emulator
 from fxclass.errors import DeviceError
-from fxclass.link import Device
-from fxclass.reference import Pipeline
-from fxclass.sim import REPO, Emulator
+from fxclass.firmware.build import REPO, elf_symbols
+from fxclass.model import fxm
+from fxclass.model.reference import Pipeline
 
 
 @pytest.fixture(scope="module", params=["qemu", "native"])
@@ -158,8 +160,8 @@ def test_reset_reboots_and_announces(device, default_model):
 
 def test_layers_off_the_m4_fast_path_match_the_reference(device, default_model):
     """Uploaded models whose shapes or shifts the Cortex-M4 whole-layer path does not take."""
-    from fxclass import train
-    from fxclass.quantize import quantize
+    from fxclass.model import train
+    from fxclass.model.quantize import quantize
 
     bm = datasets.basicmotions("train")
     test = datasets.basicmotions("test")

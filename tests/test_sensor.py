@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fxclass import fxm, protocol as p
+from fxclass.data.recording import read_recording
+from fxclass.device import protocol as p
+from fxclass.emu.emulator import Emulator
 from fxclass.errors import DeviceError
-from fxclass.recording import read_recording
-from fxclass.reference import scale_factor, sensor_path
-from fxclass.sim import Emulator
+from fxclass.model import fxm
+from fxclass.model.reference import scale_factor, sensor_path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "renode"))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ..build import BOARDS, build, image_dir
+from ..firmware.build import BOARDS, build, image_dir
 from .common import load_model
 
 

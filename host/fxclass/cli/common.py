@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import click
 
-from .. import fxm
+from ..device.link import DEFAULT_BAUD, ENV_BAUD, ENV_PORT, Device
+from ..emu.emulator import Emulator
+from ..emu.renode import RENODE_BOARDS
 from ..errors import ModelFormatError, ModelMismatchError
-from ..link import DEFAULT_BAUD, ENV_BAUD, ENV_PORT, Device
-from ..sim import RENODE_BOARDS, Emulator
+from ..model import fxm
 
 
 @dataclass

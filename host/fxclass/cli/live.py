@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import click
 
-from .. import protocol as p
+from ..device import protocol as p
+from ..device.runner import Record, ResultWriter
+from ..device.sensor import SensorSession
 from ..errors import LinkError
-from ..runner import ResultWriter, Record
-from ..sensor import SensorSession
 from .common import ResultTable, device_options, load_model, open_device
 
 
@@ -62,6 +62,6 @@ def command(target, seconds, output, plot, quiet, model_path):
         click.echo(f"{len(records)} results" + (f", written to {output}" if output else "")
                    + (f"; {missing} hops missing" if missing else ""))
         if plot and records:
-            from ..plot import plot_results
+            from ..device.plot import plot_results
             plot_results(records, names, plot)
             click.echo(f"plot written to {plot}")

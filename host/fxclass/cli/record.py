@@ -6,10 +6,10 @@ import time
 import click
 from tqdm import tqdm
 
-from .. import protocol as p
+from ..data.recording import RecordingWriter
+from ..device import protocol as p
+from ..device.sensor import IMU_CHANNEL_NAMES, SensorSession
 from ..errors import DataError, LinkError
-from ..recording import RecordingWriter
-from ..sensor import IMU_CHANNEL_NAMES, SensorSession
 from .common import device_options, open_device
 
 

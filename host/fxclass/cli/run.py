@@ -5,12 +5,12 @@ import click
 import numpy as np
 from tqdm import tqdm
 
-from .. import datasets
+from ..data import datasets
+from ..data.recording import read_recording
+from ..device.runner import ResultWriter, run_recording, run_windows, window_labels
 from ..errors import DataError, LinkError
-from ..evaluate import format_confusion
-from ..runner import ResultWriter, run_recording, run_windows, window_labels
-from ..train import confusion
-from ..recording import read_recording
+from ..model.evaluate import format_confusion
+from ..model.train import confusion
 from .common import ResultTable, device_options, ensure_model, load_model, open_device
 
 
@@ -105,6 +105,6 @@ def _summary(records, names, output, plot):
         click.echo(f"accuracy: {100 * np.mean(y_true == y_pred):.1f} % ({int(np.sum(y_true == y_pred))}/{len(labelled)})")
         click.echo(format_confusion(confusion(y_pred, y_true, len(names)), names))
     if plot and records:
-        from ..plot import plot_results
+        from ..device.plot import plot_results
         plot_results(records, names, plot)
         click.echo(f"plot written to {plot}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import click
 from tqdm import tqdm
 
-from .. import datasets
-from ..sim import REPO
-from ..validate import validate
+from ..data import datasets
+from ..firmware.build import DEFAULT_MODEL
+from ..model.validate import validate
 from .common import device_options, ensure_model, load_model, open_device
 
 
@@ -17,7 +17,7 @@ from .common import device_options, ensure_model, load_model, open_device
 @click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False),
               help="Windows of a recording of one's own, cut with the model's window and hop.")
 @click.option("--split", default="test", show_default=True, type=click.Choice(["train", "test"]))
-@click.option("--model", default=str(REPO / "models" / "default.fxm"), show_default="models/default.fxm",
+@click.option("--model", default=str(DEFAULT_MODEL), show_default="models/default.fxm",
               type=click.Path(dir_okay=False),
               help="The .fxm the device should run: uploaded to an emulator started with --sim, checked against "
                    "a board's.")
@@ -39,7 +39,7 @@ def command(target, dataset, csv_path, split, model, limit):
     with open_device(target) as dev:
         ensure_model(dev, target, model, qm, blob)
         with tqdm(total=len(windows), unit="window", disable=None, leave=False) as bar:
-            diffs = validate(dev, qm, windows, on_window=lambda i: bar.update(1))
+            diffs = validate(dev.infer, qm, windows, on_window=lambda i: bar.update(1))
     for d in diffs:
         click.echo(f"window {d.index}: device class {d.device_class} {d.device_prob}, "
                    f"reference class {d.reference_class} {d.reference_prob}")

@@ -12,7 +12,8 @@ import numpy as np
 import serial
 
 from . import protocol as p
-from .errors import DeviceError, LinkError
+from ..errors import DeviceError, LinkError
+from .ports import default_port
 
 DEFAULT_BAUD = 115200
 ENV_PORT = "FXCLASS_PORT"
@@ -86,7 +87,6 @@ class Device:
              boot_timeout: float = 10.0) -> "Device":
         url = url or os.environ.get(ENV_PORT)
         if not url:
-            from .ports import default_port
             url = default_port()
         if not baud:
             try:

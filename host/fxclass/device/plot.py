@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ToolError
+from ..errors import ToolError
+from ..model.train import confusion
 
 
 def plot_results(records, class_names: list[str], path: str) -> None:
@@ -13,8 +14,6 @@ def plot_results(records, class_names: list[str], path: str) -> None:
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ToolError("plotting needs matplotlib: pip install 'fxclass[plot]'") from exc
-    from .train import confusion
-
     prob = np.array([r.prob for r in records])
     labelled = [r for r in records if r.label is not None]
     fig, axes = plt.subplots(1, 2 if labelled else 1, figsize=(12 if labelled else 7, 4), squeeze=False)

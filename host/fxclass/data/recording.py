@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 LABEL_COLUMNS = ("label",)
 RECORDING_COLUMNS = ("recording", "session", "file")

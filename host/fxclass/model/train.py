@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import WindowSet
-from .errors import ModelFormatError
+from ..data.datasets import WindowSet
+from ..errors import ModelFormatError
 from .reference import FEATURE_SEGMENTS, features_stats
 
 

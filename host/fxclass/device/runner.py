@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .errors import DataError, LinkError
+from ..errors import DataError, LinkError
 from .link import Device
 
 

@@ -1,18 +1,23 @@
-"""Building firmware images with the repository's Makefile."""
+"""Firmware images: where the checkout's Makefile puts them, building them, and reading their symbols."""
 from __future__ import annotations
 
 import shutil
 import subprocess
 from pathlib import Path
 
-from .errors import ToolError
-from .sim import REPO
+from ..errors import ToolError
 
+REPO = Path(__file__).resolve().parents[3]  # the checkout: firmware/, models/, renode/, host/
 BOARDS = ("netduinoplus2", "nucleo_f446re", "nucleo_f411re")
+DEFAULT_MODEL = REPO / "models" / "default.fxm"  # built into every image unless MODEL= says otherwise
 
 
 def image_dir(board: str, root: Path = REPO) -> Path:
     return root / "firmware" / "build" / board
+
+
+def firmware_elf(board: str = "netduinoplus2", root: Path = REPO) -> Path:
+    return image_dir(board, root) / "fxclass.elf"
 
 
 def elf_symbols(elf: str | Path) -> dict[str, tuple[int, int]]:

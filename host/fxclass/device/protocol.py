@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from cobs import cobs
 
-from .errors import LinkError
+from ..errors import LinkError
 
 PROTOCOL_VERSION = 1
 HEADER = struct.Struct("<BBHH")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 from .recording import Recording, read_recording
 
 # BasicMotions is in accelerometer g and gyroscope rad/s; 512 counts per unit keeps its largest

@@ -1,7 +1,7 @@
 """A soak run (`make soak`): many INFER requests against the native port and QEMU, every answer
 checked against the bit-exact reference, with wrong answers, resets and latency deciles reported.
 
-python -m fxclass.soak [--count N] [--backend native|qemu|both]
+python host/tools/soak.py [--count N] [--backend native|qemu|both]
 """
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ import time
 
 import numpy as np
 
-from . import datasets, fxm
-from .link import Device
-from .reference import Pipeline
-from .sim import NATIVE_BINARY, REPO, Emulator
+from fxclass.data import datasets
+from fxclass.device.link import Device
+from fxclass.emu.emulator import Emulator
+from fxclass.emu.native import NATIVE_BINARY
+from fxclass.firmware.build import DEFAULT_MODEL
+from fxclass.model import fxm
+from fxclass.model.reference import Pipeline
 
 
 def soak(dev: Device, model: fxm.Model, count: int, seed: int = 0, progress=None) -> dict:
@@ -51,7 +54,7 @@ def main(argv=None) -> int:
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--backend", choices=("native", "qemu", "both"), default="both")
     args = parser.parse_args(argv)
-    model = fxm.load(REPO / "models" / "default.fxm")
+    model = fxm.load(DEFAULT_MODEL)
     failed = False
     for backend in ("native", "qemu") if args.backend == "both" else (args.backend,):
         emu = Emulator(elf=NATIVE_BINARY, native=True) if backend == "native" else Emulator()

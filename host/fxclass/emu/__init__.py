@@ -1,0 +1,2 @@
+"""Emulators that run the firmware with its console on a local socket: QEMU, Renode, the native
+port, and the IMU recordings their emulated sensors play."""

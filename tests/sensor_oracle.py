@@ -1,0 +1,36 @@
+"""Test oracle and helper for the board's own sensor: what LIVE must report for the samples RECORD
+returned (through the bit-exact reference), and where the samples fed lie in those recorded. Used by
+the keywords in renode/FxclassDevice.py, which tests/test_sensor.py and renode/sensor.robot run."""
+from __future__ import annotations
+
+import numpy as np
+
+from fxclass.device import protocol as p
+from fxclass.model import fxm
+from fxclass.model.reference import Pipeline, sensor_path
+
+
+def model_samples(raw: np.ndarray, setup: p.ModeReply, model: fxm.Model) -> np.ndarray:
+    """The model's samples (model counts at its rate) that the firmware makes of the sensor's raw
+    counts: the sensor path with the conversion the MODE reply reported."""
+    mult = [c.mult for c in setup.channels]
+    shift = [c.shift for c in setup.channels]
+    return sensor_path(raw, mult, shift, setup.sensor_rate_mhz, model.sample_rate_hz * 1000)
+
+
+def expected_live(raw: np.ndarray, setup: p.ModeReply, model: fxm.Model) -> tuple[np.ndarray, np.ndarray]:
+    """Class and Q15 probabilities of every hop LIVE reports for these raw samples."""
+    x = model_samples(raw, setup, model)
+    if len(x) < model.window_len:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, model.n_classes), dtype=np.int16)
+    starts = np.arange(0, len(x) - model.window_len + 1, model.hop_len)
+    return Pipeline(model).run(np.stack([x[s:s + model.window_len] for s in starts]))
+
+
+def find_block(recorded: np.ndarray, fed: np.ndarray) -> int | None:
+    """Where fed (n, channels) lies in recorded whole and in order, or None."""
+    n = len(fed)
+    for start in range(len(recorded) - n + 1):
+        if np.array_equal(recorded[start], fed[0]) and np.array_equal(recorded[start:start + n], fed):
+            return start
+    return None
