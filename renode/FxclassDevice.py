@@ -86,11 +86,10 @@ class FxclassDevice:
         m = self.model
         recording = np.concatenate(datasets.basicmotions("test").windows[:int(n_windows)])
         results = list(self.dev.stream(recording))
-        expected = (len(recording) - m.window_len) // m.hop_len + 1
+        expected = m.shape.hops(len(recording))
         if [r.index for r in results] != list(range(expected)):
             raise AssertionError(f"hops answered: {[r.index for r in results]}, expected 0..{expected - 1}")
-        starts = np.arange(expected) * m.hop_len
-        _, ref_prob = Pipeline(m).run(np.stack([recording[s:s + m.window_len] for s in starts]))
+        _, ref_prob = Pipeline(m).run(m.shape.windows(recording))
         if not np.array_equal(np.stack([r.prob_q15 for r in results]), ref_prob):
             raise AssertionError("streamed results differ from the reference")
 
@@ -173,8 +172,8 @@ class FxclassDevice:
         m = self.model
         layers = [fxm.Layer(l.weights, l.bias.copy(), l.mult, l.shift, l.relu, l.logits) for l in m.layers]
         layers[-1].bias[0] += 5000
-        new = fxm.Model(m.window_len, m.n_channels, m.hop_len, m.sample_rate_hz, m.class_names, m.input_offset,
-                        m.input_mult, m.input_shift, layers, model_id=int(model_id, 0), feature_set=m.feature_set)
+        new = fxm.Model(m.shape, m.class_names, m.input_offset, m.input_mult, m.input_shift, layers,
+                        model_id=int(model_id, 0), feature_set=m.feature_set)
         self.dev.upload(fxm.pack(new))
         self.model = new
 

@@ -15,7 +15,7 @@ def model_samples(raw: np.ndarray, setup: p.ModeReply, model: fxm.Model) -> np.n
     counts: the sensor path with the conversion the MODE reply reported."""
     mult = [c.mult for c in setup.channels]
     shift = [c.shift for c in setup.channels]
-    return sensor_path(raw, mult, shift, setup.sensor_rate_mhz, model.sample_rate_hz * 1000)
+    return sensor_path(raw, mult, shift, setup.sensor_rate_mhz, model.shape.sample_rate_millihertz)
 
 
 def expected_live(raw: np.ndarray, setup: p.ModeReply, model: fxm.Model) -> tuple[np.ndarray, np.ndarray]:
@@ -23,8 +23,7 @@ def expected_live(raw: np.ndarray, setup: p.ModeReply, model: fxm.Model) -> tupl
     x = model_samples(raw, setup, model)
     if len(x) < model.window_len:
         return np.zeros(0, dtype=np.int64), np.zeros((0, model.n_classes), dtype=np.int16)
-    starts = np.arange(0, len(x) - model.window_len + 1, model.hop_len)
-    return Pipeline(model).run(np.stack([x[s:s + model.window_len] for s in starts]))
+    return Pipeline(model).run(model.shape.windows(x))
 
 
 def find_block(recorded: np.ndarray, fed: np.ndarray) -> int | None:

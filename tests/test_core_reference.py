@@ -313,8 +313,8 @@ def test_weight_row_pairs_round_trip_and_out_of_range_pairs_are_refused(runners,
     for layer in layers:  # every sign combination of a row pair at the range's ends
         ends = rng.random(layer.weights.shape) < 0.5
         layer.weights[ends] = rng.choice([-127, 127], size=int(ends.sum()))
-    edged = fxm.Model(m.window_len, m.n_channels, m.hop_len, m.sample_rate_hz, m.class_names, m.input_offset,
-                      m.input_mult, m.input_shift, layers, model_id=0x77, feature_set=m.feature_set)
+    edged = fxm.Model(m.shape, m.class_names, m.input_offset, m.input_mult, m.input_shift, layers, model_id=0x77,
+                      feature_set=m.feature_set)
     blob = fxm.pack(edged)
     assert all(np.array_equal(a.weights, b.weights) for a, b in zip(fxm.unpack(blob).layers, layers))
     windows = rng.integers(-3000, 3000, size=(40, m.window_len, m.n_channels))

@@ -31,7 +31,7 @@ def command(target, seconds, output, plot, quiet, model_path):
         setup = session.start(p.MODE_LIVE)
         click.echo(f"{info.board}: {info.sensor} at {setup.sensor_rate_mhz / 1000:g} Hz -> model 0x{info.model_id:08x} "
                    f"at {info.sample_rate_hz} Hz, a result every {info.hop_len} samples "
-                   f"({info.hop_len / info.sample_rate_hz:g} s)")
+                   f"({info.shape.hop_seconds:g} s)")
         writer = ResultWriter(output, names) if output else None
         table = ResultTable(names)
         records: list[Record] = []
@@ -39,7 +39,7 @@ def command(target, seconds, output, plot, quiet, model_path):
             click.echo(table.header())
         wanted = None if seconds is None else int(round(seconds * info.sample_rate_hz))
         try:
-            for live in session.live_results(wanted, max(10.0, 2 * target.timeout + info.hop_len / info.sample_rate_hz)):
+            for live in session.live_results(wanted, max(10.0, 2 * target.timeout + info.shape.hop_seconds)):
                 rec = session.record(live)
                 records.append(rec)
                 if writer:

@@ -64,9 +64,9 @@ def command(target, dataset, split, csv_path, limit, output, plot, quiet, model_
                 if samples.shape[1] != info.n_channels:
                     raise DataError(f"{csv_path} has {samples.shape[1]} channels, the model takes {info.n_channels}")
                 if limit:
-                    samples = samples[:info.window_len + (limit - 1) * info.hop_len]
-                labels = window_labels(sample_labels, len(samples), info.window_len, info.hop_len)
-                total, unit = max(0, (len(samples) - info.window_len) // info.hop_len + 1), "hop"
+                    samples = samples[:info.shape.samples_for(limit)]
+                labels = window_labels(sample_labels, len(samples), info.shape)
+                total, unit = info.shape.hops(len(samples)), "hop"
             if not quiet:
                 click.echo(table.header())
             with tqdm(total=total, unit=unit, disable=None, leave=False) as bar:

@@ -179,7 +179,7 @@ class Device:
     def _window_bytes(self, window: np.ndarray) -> bytes:
         info = self.info
         window = np.asarray(window)
-        if window.shape != (info.window_len, info.n_channels):
+        if window.shape != info.shape.window_shape:
             raise DeviceError(f"window shaped {window.shape}, the model on the device takes "
                               f"({info.window_len}, {info.n_channels})")
         return window.astype("<i2").tobytes()

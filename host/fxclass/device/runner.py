@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..errors import DataError, LinkError
+from ..model.shape import Shape
 from .link import Device
 
 
@@ -92,7 +93,7 @@ def run_recording(dev: Device, samples: np.ndarray, window_labels: list[str | No
     records: list[Record] = []
     started = time.perf_counter()
     info = dev.info
-    due = max(0, (len(samples) - info.window_len) // info.hop_len + 1)
+    due = info.shape.hops(len(samples))
     for result in dev.stream(samples):
         label = window_labels[result.index] if window_labels and result.index < len(window_labels) else None
         rec = _record(dev, result.index, result, started, label)
@@ -105,12 +106,12 @@ def run_recording(dev: Device, samples: np.ndarray, window_labels: list[str | No
     return records
 
 
-def window_labels(labels: list[str] | None, n_samples: int, window_len: int, hop_len: int) -> list[str | None] | None:
+def window_labels(labels: list[str] | None, n_samples: int, shape: Shape) -> list[str | None] | None:
     """The label of each hop's window when all its samples share one, else None."""
     if labels is None:
         return None
     out = []
-    for start in range(0, n_samples - window_len + 1, hop_len):
-        chunk = labels[start:start + window_len]
+    for start in shape.window_starts(n_samples):
+        chunk = labels[start:start + shape.window_len]
         out.append(chunk[0] if all(v == chunk[0] for v in chunk) else None)
     return out

@@ -12,6 +12,7 @@ import numpy as np
 from .. import __version__
 from ..errors import ModelFormatError
 from .reference import FEATURE_SEGMENTS, WEIGHT_MAX, block_weights, features_per_channel, pad4, unblock_weights
+from .shape import Shape, Shaped
 
 MAGIC = b"FXMB"
 FORMAT_VERSION = 2
@@ -60,11 +61,8 @@ class Layer:
 
 
 @dataclass
-class Model:
-    window_len: int
-    n_channels: int
-    hop_len: int
-    sample_rate_hz: int
+class Model(Shaped):
+    shape: Shape
     class_names: list[str]
     input_offset: np.ndarray
     input_mult: np.ndarray
@@ -256,7 +254,7 @@ def unpack(blob: bytes) -> Model:
                "input scale record out of range")
         units = [UNIT_NAMES[code] for code, _, _ in records]
         counts_per_unit = [cpu / 65536 for _, _, cpu in records]
-    m = Model(window_len, n_channels, hop_len, rate, names, q[:n_features], q[n_features:2 * n_features],
+    m = Model(Shape(window_len, n_channels, hop_len, rate), names, q[:n_features], q[n_features:2 * n_features],
               q[2 * n_features:], layers, model_id=model_id, feature_set=feature_set, units=units,
               counts_per_unit=counts_per_unit)
     _validate(m)

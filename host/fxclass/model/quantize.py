@@ -54,7 +54,7 @@ def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0,
         mult, shift = multiplier(s_in * w_scale / s_out)
         layers.append(Layer(wq, bias, mult, shift, relu=not last, logits=last))
         s_in = s_out
-    m = Model(fm.window_len, fm.n_channels, fm.hop_len, fm.sample_rate_hz, list(fm.class_names), offset,
+    m = Model(fm.shape, list(fm.class_names), offset,
               in_mult, in_shift, layers, feature_set=fm.feature_set, units=fm.units, counts_per_unit=fm.counts_per_unit)
     if model_id is None:
         # A stable id derived from the content: the CRC-32 of the blob written with id 0 (its
