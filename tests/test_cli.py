@@ -50,6 +50,7 @@ def test_build_makes_the_board_image():
 def test_build_takes_a_format_1_model_as_format_2(tmp_path, monkeypatch, capsys):
     """The make step itself is the test above; here, what reaches it."""
     from fxclass.cli import build as build_cli
+    from fxclass.firmware import build as firmware_build
 
     seen = {}
 
@@ -59,7 +60,7 @@ def test_build_takes_a_format_1_model_as_format_2(tmp_path, monkeypatch, capsys)
 
     (tmp_path / "fxclass.bin").write_bytes(b"\0")
     monkeypatch.setattr(build_cli, "build", fake_build)
-    monkeypatch.setattr(build_cli, "image_dir", lambda board: tmp_path / board)
+    monkeypatch.setattr(firmware_build, "image_dir", lambda board: tmp_path / board)
     default = (ROOT / "models" / "default.fxm").read_bytes()
     old = tmp_path / "format1.fxm"
     old.write_bytes(blobs.format_1(default))

@@ -15,7 +15,7 @@ ALLOWED = {
     "errors": set(),
     "data": {"errors"},
     "model": {"errors", "data"},
-    "firmware": {"errors"},
+    "firmware": {"errors", "model"},
     "device": {"errors", "data", "model"},
     "emu": {"errors", "data", "model", "firmware", "device"},
     "cli": {"errors", "data", "model", "firmware", "device", "emu"},

@@ -17,7 +17,7 @@ from fxclass.emu.emulator import Emulator
 from fxclass.emu.native import NATIVE_BINARY
 from fxclass.firmware.build import DEFAULT_MODEL
 from fxclass.model import fxm
-from fxclass.model.reference import Pipeline
+from fxclass.model.validate import validate
 
 
 def soak(dev: Device, model: fxm.Model, count: int, seed: int = 0, progress=None) -> dict:
@@ -25,19 +25,17 @@ def soak(dev: Device, model: fxm.Model, count: int, seed: int = 0, progress=None
     test = datasets.basicmotions("test").windows
     # Half real windows, half random ones, in a fixed order; the reference answers every one.
     pool = np.concatenate([test, rng.integers(-32768, 32768, size=(len(test),) + test.shape[1:], dtype=np.int16)])
-    ref_class, ref_prob = Pipeline(model).run(pool)
-    wrong, latencies = 0, []
+    latencies = []
+
+    def timed_infer(window):
+        t0 = time.perf_counter()
+        r = dev.infer(window)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        return r
+
     start_uptime = dev.stats()["uptime_ms"]
     boots = len([t for t in dev.announcements if t.endswith("ready")])
-    for i in range(count):
-        k = i % len(pool)
-        t0 = time.perf_counter()
-        r = dev.infer(pool[k])
-        latencies.append((time.perf_counter() - t0) * 1000)
-        if r.class_index != ref_class[k] or not np.array_equal(r.prob_q15, ref_prob[k]):
-            wrong += 1
-        if progress:
-            progress(i)
+    wrong = len(validate(timed_infer, model, pool[np.arange(count) % len(pool)], on_window=progress))
     stats = dev.stats()
     resets = len([t for t in dev.announcements if t.endswith("ready")]) - boots
     if stats["uptime_ms"] < start_uptime:

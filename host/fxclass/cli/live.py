@@ -4,10 +4,12 @@ from __future__ import annotations
 import click
 
 from ..device import protocol as p
+from ..device.plot import plot_results
 from ..device.runner import Record, ResultWriter
 from ..device.sensor import SensorSession
 from ..errors import LinkError
-from .common import ResultTable, device_options, load_model, open_device
+from ..model import fxm
+from .common import ResultTable, device_options, open_device
 
 
 @click.command("live")
@@ -20,7 +22,7 @@ from .common import ResultTable, device_options, load_model, open_device
               help="Upload this model first unless the board runs it already.")
 def command(target, seconds, output, plot, quiet, model_path):
     """Classify what the board's sensor sees, with the model on the board: a result per hop."""
-    model, blob = load_model(model_path) if model_path else (None, None)
+    model, blob = fxm.read(model_path) if model_path else (None, None)
     with open_device(target) as dev:
         if model is not None and dev.info.model_id != model.model_id:
             dev.upload(blob)
@@ -62,6 +64,5 @@ def command(target, seconds, output, plot, quiet, model_path):
         click.echo(f"{len(records)} results" + (f", written to {output}" if output else "")
                    + (f"; {missing} hops missing" if missing else ""))
         if plot and records:
-            from ..device.plot import plot_results
             plot_results(records, names, plot)
             click.echo(f"plot written to {plot}")

@@ -6,8 +6,9 @@ from tqdm import tqdm
 
 from ..data import datasets
 from ..firmware.build import DEFAULT_MODEL
+from ..model import fxm
 from ..model.validate import validate
-from .common import device_options, ensure_model, load_model, open_device
+from .common import device_options, ensure_model, open_device
 
 
 @click.command("validate")
@@ -26,13 +27,13 @@ def command(target, dataset, csv_path, split, model, limit):
     """Exit 0 when every window agrees bit for bit, 2 when any differs."""
     if dataset and csv_path:
         raise click.UsageError("give --dataset or --csv, not both")
-    qm, blob = load_model(model)
+    qm, blob = fxm.read(model)
     if csv_path:
         ws = datasets.csv_windows(csv_path, qm.window_len, qm.hop_len, class_names=qm.class_names,
                                   counts_per_unit=qm.counts_per_unit)
     else:
         ws = datasets.load(dataset or "basicmotions", split, window_len=qm.window_len)
-    if ws.windows.shape[1:] != (qm.window_len, qm.n_channels):
+    if ws.windows.shape[1:] != qm.shape.window_shape:
         raise click.UsageError(f"the windows are {ws.windows.shape[1]} x {ws.windows.shape[2]}, {model} takes "
                                f"{qm.window_len} x {qm.n_channels}: give --csv with the model's channels")
     windows = ws.windows[:limit]

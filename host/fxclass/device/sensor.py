@@ -96,11 +96,8 @@ class SensorSession:
                 return
 
     def record(self, live: p.LiveResult) -> Record:
-        names = self.dev.info.class_names
-        r = live.result
+        """A LIVE result as a run's record, its latency the time since the previous one (or the start)."""
         now = time.perf_counter()
-        rec = Record(r.index, names[r.class_index] if r.class_index < len(names) else str(r.class_index),
-                     r.class_index, [round(int(v) / 32768, 5) for v in r.prob_q15], r.cycles,
-                     (now - self._started) * 1000)
+        rec = Record.of(live.result.index, live.result, self.dev.info.class_names, (now - self._started) * 1000)
         self._started = now
         return rec

@@ -279,11 +279,20 @@ def upgrade(blob: bytes) -> bytes:
     return pack(unpack(blob))
 
 
-def load(path: str | Path) -> Model:
+def read(path: str | Path) -> tuple[Model, bytes]:
+    """A model file: the model, and its blob as the firmware reads it (format 2); errors name the file."""
     try:
-        return unpack(Path(path).read_bytes())
+        blob = Path(path).read_bytes()
     except OSError as exc:
         raise ModelFormatError(f"cannot read model {path}: {exc.strerror}") from exc
+    try:
+        return unpack(blob), upgrade(blob)
+    except ModelFormatError as exc:
+        raise ModelFormatError(f"{path}: {exc}") from None
+
+
+def load(path: str | Path) -> Model:
+    return read(path)[0]
 
 
 def c_array(blob: bytes, name: str = "fx_default_model") -> str:
