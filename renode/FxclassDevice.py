@@ -215,7 +215,7 @@ class FxclassDevice:
         flags = {"LIVE": p.MODE_LIVE, "RECORD": p.MODE_RECORD}
         self.setup = self.dev.set_mode(sum(flags[m] for m in modes))
         self.raw, self.live = [], []
-        return self.setup.sensor_rate_mhz
+        return self.setup.sensor_rate_millihertz
 
     @keyword("Collect Sensor Frames")
     def collect(self, hops: int = 0, samples: int = 0, idle_timeout: float = 30):

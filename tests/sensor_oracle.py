@@ -15,7 +15,7 @@ def model_samples(raw: np.ndarray, setup: p.ModeReply, model: fxm.Model) -> np.n
     counts: the sensor path with the conversion the MODE reply reported."""
     mult = [c.mult for c in setup.channels]
     shift = [c.shift for c in setup.channels]
-    return sensor_path(raw, mult, shift, setup.sensor_rate_mhz, model.shape.sample_rate_millihertz)
+    return sensor_path(raw, mult, shift, setup.sensor_rate_millihertz, model.shape.sample_rate_millihertz)
 
 
 def expected_live(raw: np.ndarray, setup: p.ModeReply, model: fxm.Model) -> tuple[np.ndarray, np.ndarray]:

@@ -226,7 +226,7 @@ def test_exp_table_matches_c_source():
     assert values == ref.exp2_table().tolist()
 
 
-SENSOR_RATES_MHZ = [12500, 26000, 52000, 104000, 208000, 416000, 833000, 1666000, 3332000, 6667000]
+SENSOR_RATES_MILLIHERTZ = [12500, 26000, 52000, 104000, 208000, 416000, 833000, 1666000, 3332000, 6667000]
 
 
 def sensor_cases(rng, count: int):
@@ -235,7 +235,7 @@ def sensor_cases(rng, count: int):
         ch = int(rng.integers(1, 13))
         kind = i % 5
         if kind < 3:  # a sensor rate and a model rate in whole hertz at most that
-            in_rate = int(rng.choice(SENSOR_RATES_MHZ))
+            in_rate = int(rng.choice(SENSOR_RATES_MILLIHERTZ))
             out_rate = 1000 * int(rng.integers(1, in_rate // 1000 + 1))
         elif kind == 3:  # equal rates: samples pass through
             in_rate = out_rate = 1000 * int(rng.integers(1, 500))

@@ -31,8 +31,8 @@ def command(target, seconds, output, plot, quiet, model_path):
         names = info.class_names
         session = SensorSession(dev, target.emulator)
         setup = session.start(p.MODE_LIVE)
-        click.echo(f"{info.board}: {info.sensor} at {setup.sensor_rate_mhz / 1000:g} Hz -> model 0x{info.model_id:08x} "
-                   f"at {info.sample_rate_hz} Hz, a result every {info.hop_len} samples "
+        click.echo(f"{info.board}: {info.sensor} at {setup.sensor_rate_millihertz / 1000:g} Hz -> model "
+                   f"0x{info.model_id:08x} at {info.sample_rate_hz} Hz, a result every {info.hop_len} samples "
                    f"({info.shape.hop_seconds:g} s)")
         writer = ResultWriter(output, names) if output else None
         table = ResultTable(names)

@@ -35,8 +35,8 @@ def command(target, label, seconds, output, recording_id):
         writer = RecordingWriter(output, IMU_CHANNEL_NAMES, rate, [c.unit for c in setup.channels],
                                  [c.counts_per_unit for c in setup.channels], recording_id)
         wanted = int(round(seconds * rate))
-        click.echo(f"recording {label!r} for {seconds:g} s: {dev.info.sensor} at {setup.sensor_rate_mhz / 1000:g} Hz, "
-                   f"written at the model's {rate} Hz in {', '.join(sorted(set(c.unit for c in setup.channels)))} "
+        click.echo(f"recording {label!r} for {seconds:g} s: {dev.info.sensor} at "
+                   f"{setup.sensor_rate_millihertz / 1000:g} Hz, written at the model's {rate} Hz in {', '.join(sorted(set(c.unit for c in setup.channels)))} "
                    f"-> {output} (recording {recording_id})")
         try:
             with tqdm(total=wanted, unit="sample", disable=None, leave=False) as bar:

@@ -171,7 +171,7 @@ class ModeReply:
     """How the sensor feeds the model in LIVE and RECORD: its rate, and each channel's conversion."""
 
     mode: int
-    sensor_rate_mhz: int
+    sensor_rate_millihertz: int
     channels: list[SensorChannel]
 
     HEAD = struct.Struct("<BBxxI")

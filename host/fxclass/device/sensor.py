@@ -69,7 +69,7 @@ class SensorSession:
     def model_blocks(self, model_info: p.Info, wanted: int, idle_timeout: float) -> Iterator[np.ndarray]:
         """RECORD's samples as the model sees them (model counts at its rate), until wanted."""
         path = SensorPathStream([c.mult for c in self.setup.channels], [c.shift for c in self.setup.channels],
-                                self.setup.sensor_rate_mhz, model_info.shape.sample_rate_millihertz)
+                                self.setup.sensor_rate_millihertz, model_info.shape.sample_rate_millihertz)
         done = 0
         for frame in self._frames(idle_timeout):
             if not isinstance(frame, p.SampleBlock):

@@ -61,7 +61,8 @@ def platform(board: str) -> Path:
 def write_script(board: str, elf: Path, port: int, shield: bool) -> Path:
     """A small script of our own that sets the variables fxclass.resc reads and includes it (Renode
     takes either a script file or -e commands, not both); the caller deletes it."""
-    lines = [f"$platform=@{platform(board)}", f"$elf=@{elf}", f"$port={port}", f"include @{RENODE_DIR / 'fxclass.resc'}"]
+    lines = [f"$platform=@{platform(board)}", f"$elf=@{elf}", f"$port={port}",
+             f"include @{RENODE_DIR / 'fxclass.resc'}"]
     if shield:
         lines.append(f"include @{RENODE_DIR / 'iks01a3.resc'}")
     lines.append("start")

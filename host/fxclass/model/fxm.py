@@ -28,7 +28,8 @@ UNIT_NAMES = {v: k for k, v in UNITS.items()}
 FLAG_RELU = 0x01
 FLAG_LOGITS = 0x02
 
-# Limits of the firmware build (fx_core.h); the writer refuses what the firmware would.
+# Limits of the firmware build (fx_core.h, fx_proto.h; tests/test_limits.py compares); the writer
+# refuses what the firmware would.
 MAX_WINDOW_LEN = 512
 MAX_CHANNELS = 12
 MAX_WINDOW_VALUES = 2304
