@@ -1,6 +1,8 @@
-"""Test oracle and helper for the board's own sensor: what LIVE must report for the samples RECORD
-returned (through the bit-exact reference), and where the samples fed lie in those recorded. Used by
-the keywords in renode/FxclassDevice.py, which tests/test_sensor.py and renode/sensor.robot run."""
+"""The board's own sensor's test oracle (what LIVE must report) and helper (where fed samples lie).
+
+expected_live runs the bit-exact reference on the samples RECORD returned; find_block finds the
+samples fed among those recorded. The keywords of renode/FxclassDevice.py use them, run by
+tests/test_sensor.py and renode/sensor.robot."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,6 +1,7 @@
-"""The firmware's limits and format constants that the host copies (fxm.py, protocol.py,
-reference.py) are those its C headers define: every #define of firmware/'s headers is read and
-evaluated here, as the exp table test (test_core_reference.py) reads fx_softmax.c."""
+"""The firmware's limits and format constants that the host copies are those its C headers define.
+
+The copies are in fxm.py, protocol.py and reference.py; every #define of firmware/'s headers is read
+and evaluated here, as the exp table test (test_core_reference.py) reads fx_softmax.c."""
 from __future__ import annotations
 
 import ast

@@ -1,5 +1,7 @@
-"""`make bench`: instruction counts of the default model on Cortex-M4 (QEMU exec log), softmax error,
-accuracy, firmware footprint per board and link figures, written to bench/results.json.
+"""`make bench`: the default model measured on Cortex-M4, written to bench/results.json and the README.
+
+Instruction counts from QEMU's exec log, softmax error, accuracy, firmware footprint per board and
+link figures.
 
 python host/tools/bench_report.py [--output bench/results.json] [--readme README.md] [--readme-only]
 """

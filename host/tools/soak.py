@@ -1,5 +1,6 @@
-"""A soak run (`make soak`): many INFER requests against the native port and QEMU, every answer
-checked against the bit-exact reference, with wrong answers, resets and latency deciles reported.
+"""A soak run (`make soak`): many INFER requests to the native port and QEMU, each checked against the reference.
+
+Wrong answers, resets and latency deciles are reported.
 
 python host/tools/soak.py [--count N] [--backend native|qemu|both]
 """

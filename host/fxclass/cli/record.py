@@ -36,8 +36,8 @@ def command(target, label, seconds, output, recording_id):
                                  [c.counts_per_unit for c in setup.channels], recording_id)
         wanted = int(round(seconds * rate))
         click.echo(f"recording {label!r} for {seconds:g} s: {dev.info.sensor} at "
-                   f"{setup.sensor_rate_millihertz / 1000:g} Hz, written at the model's {rate} Hz in {', '.join(sorted(set(c.unit for c in setup.channels)))} "
-                   f"-> {output} (recording {recording_id})")
+                   f"{setup.sensor_rate_millihertz / 1000:g} Hz, written at the model's {rate} Hz in "
+                   f"{', '.join(sorted(set(c.unit for c in setup.channels)))} -> {output} (recording {recording_id})")
         try:
             with tqdm(total=wanted, unit="sample", disable=None, leave=False) as bar:
                 for block in session.model_blocks(model, wanted, max(5.0, 2 * target.timeout)):

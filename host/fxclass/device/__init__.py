@@ -1,2 +1,1 @@
-"""Talking to a board: the wire protocol, the serial link and device client, port discovery,
-flashing, running windows and recordings, the board's own sensor, and link measurements."""
+"""Talking to a board: protocol, link, ports, flashing, runs, the board's own sensor, link figures."""

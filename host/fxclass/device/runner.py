@@ -1,5 +1,6 @@
-"""Running windows and recordings on a device: the model it must run, what to send for a dataset or a
-recording, the results as records saved as they arrive, and how the labelled ones scored."""
+"""Running windows and recordings on a device, with results saved as they arrive and scored.
+
+Also the model the device must run and what to send it of a dataset or a recording."""
 from __future__ import annotations
 
 import csv

@@ -1,5 +1,7 @@
-"""The board's own sensor from the host's side: LIVE and RECORD started on a device, and what they
-send turned into result records or into samples as the model sees them."""
+"""The board's own sensor from the host's side: a LIVE or RECORD session on a device.
+
+The session starts the mode, turns what comes into result records or into samples as the model
+sees them, notes gaps and sensor events, and stops the mode."""
 from __future__ import annotations
 
 import time

@@ -1,2 +1,1 @@
-"""Emulators that run the firmware with its console on a local socket: QEMU, Renode, the native
-port, and the IMU recordings their emulated sensors play."""
+"""Emulators that run the firmware with its console on a local socket: QEMU, Renode, the native port."""

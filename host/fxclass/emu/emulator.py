@@ -1,5 +1,7 @@
-"""Emulators: the firmware in QEMU's netduinoplus2, in Renode or natively on hal/host, with its console
-UART on a local TCP socket; one process started, watched and stopped the same way for each."""
+"""Emulators: the firmware in QEMU, in Renode or natively, its console UART on a local TCP socket.
+
+One process, started, watched and stopped the same way for each; qemu.py, renode.py and native.py
+hold what differs."""
 from __future__ import annotations
 
 import ctypes

@@ -1,5 +1,4 @@
-"""IMU recordings as the emulated sensors play them: a RESD file for Renode's LSM6DSO (made by
-Renode's csv2resd) and the native port's text file."""
+"""IMU recordings as the emulated sensors play them: Renode's RESD (by csv2resd), the native port's file."""
 from __future__ import annotations
 
 import csv

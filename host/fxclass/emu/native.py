@@ -1,5 +1,6 @@
-"""The native port: the firmware's application built for this computer (`make native`), its console
-on a local TCP socket and its simulated LSM6DSO playing a file, set through its environment."""
+"""The native port: the application built for this computer (`make native`), set up by environment.
+
+Its console is a local TCP socket, and its simulated LSM6DSO plays a file."""
 from __future__ import annotations
 
 import os

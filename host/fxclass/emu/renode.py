@@ -1,5 +1,6 @@
-"""Renode: finding it, and the script that boots a Nucleo image on renode/BOARD.repl with the
-X-NUCLEO-IKS01A3's LSM6DSO, its console UART on a local TCP socket."""
+"""Renode: finding it, and the script that boots a Nucleo image with the X-NUCLEO-IKS01A3's LSM6DSO.
+
+The platform is renode/BOARD.repl; the console UART goes to a local TCP socket."""
 from __future__ import annotations
 
 import os

@@ -1,5 +1,4 @@
-"""Firmware images: where the checkout's Makefile puts them, the model built in, building them, and
-reading their symbols."""
+"""Firmware images: where the Makefile puts them, the model built in, building them, their symbols."""
 from __future__ import annotations
 
 import shutil

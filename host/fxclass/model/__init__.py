@@ -1,2 +1,3 @@
-"""The model: the bit-exact numpy reference of the firmware's pipeline, the .fxm blob, float training,
-quantization, evaluation and the target-versus-reference comparison. Needs nothing device-side."""
+"""The model: its shape, the bit-exact reference, the .fxm blob, training, quantization, evaluation.
+
+validate.py compares a target's answers with the reference; nothing here talks to a device."""

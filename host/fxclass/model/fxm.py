@@ -1,5 +1,7 @@
-"""The .fxm model blob (format 2): writer and validating reader, mirroring fx_model_parse; format 1
-blobs (the first release's weight layout) are read too, and upgrade() rewrites them as format 2."""
+"""The .fxm model blob (format 2): writer and validating reader, mirroring fx_model_parse.
+
+Format 1 blobs (the first release's weight layout) are read too, and upgrade() rewrites them as
+format 2."""
 from __future__ import annotations
 
 import struct
