@@ -142,7 +142,7 @@ def softmax_q15(logits) -> tuple[np.ndarray, np.ndarray]:
 
 
 class Pipeline:
-    """The reference pipeline for one parsed model (see fxclass.fxm.Model)."""
+    """The reference pipeline for one parsed model (see fxm.Model)."""
 
     def __init__(self, model):
         self.model = model
