@@ -134,11 +134,11 @@ test-robot: setup firmwares ## the Robot suites over QEMU and, where Renode is f
 	$(PY) tests/run_robot.py --output build/robot
 
 bench: setup firmwares ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
-	$(PY) -m fxclass.bench_report --output bench/results.json
+	$(PY) host/tools/bench_report.py --output bench/results.json
 
 SOAK ?= 5000
 soak: setup firmwares $(HOST_BUILD)/fxclass_native ## SOAK=N inferences natively and in QEMU, each checked against the reference
-	$(PY) -m fxclass.soak --count $(SOAK)
+	$(PY) host/tools/soak.py --count $(SOAK)
 
 clean: ## remove build outputs (the virtual environment stays)
 	rm -rf build firmware/build

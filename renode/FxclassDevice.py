@@ -5,20 +5,27 @@ Renode; either way the console UART ends up on a local TCP socket that these key
 """
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from robot.api.deco import keyword, library
 
-from fxclass import datasets, fxm, protocol as p
-from fxclass.build import elf_symbols
+from fxclass.data import datasets
+from fxclass.data.recording import read_recording
+from fxclass.device import protocol as p
+from fxclass.device.link import Device
+from fxclass.device.sensor import IMU_CHANNEL_NAMES
+from fxclass.emu.emulator import free_port
+from fxclass.emu.imu import write_resd
 from fxclass.errors import DeviceError
-from fxclass.link import Device
-from fxclass.recording import read_recording
-from fxclass.reference import Pipeline
-from fxclass.sensor import IMU_CHANNEL_NAMES, expected_live, find_block, write_resd
-from fxclass.sim import free_port
+from fxclass.firmware.build import elf_symbols
+from fxclass.model import fxm
+from fxclass.model.reference import Pipeline
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from sensor_oracle import expected_live, find_block  # noqa: E402  (test code: tests/, not the package)
 
 # Renode's LSM6DSO samples at its batching rate in whole hertz: 12 for the part's 12.5 Hz.
 RENODE_SENSOR_HZ = 12
@@ -79,11 +86,10 @@ class FxclassDevice:
         m = self.model
         recording = np.concatenate(datasets.basicmotions("test").windows[:int(n_windows)])
         results = list(self.dev.stream(recording))
-        expected = (len(recording) - m.window_len) // m.hop_len + 1
+        expected = m.shape.hops(len(recording))
         if [r.index for r in results] != list(range(expected)):
             raise AssertionError(f"hops answered: {[r.index for r in results]}, expected 0..{expected - 1}")
-        starts = np.arange(expected) * m.hop_len
-        _, ref_prob = Pipeline(m).run(np.stack([recording[s:s + m.window_len] for s in starts]))
+        _, ref_prob = Pipeline(m).run(m.shape.windows(recording))
         if not np.array_equal(np.stack([r.prob_q15 for r in results]), ref_prob):
             raise AssertionError("streamed results differ from the reference")
 
@@ -166,8 +172,8 @@ class FxclassDevice:
         m = self.model
         layers = [fxm.Layer(l.weights, l.bias.copy(), l.mult, l.shift, l.relu, l.logits) for l in m.layers]
         layers[-1].bias[0] += 5000
-        new = fxm.Model(m.window_len, m.n_channels, m.hop_len, m.sample_rate_hz, m.class_names, m.input_offset,
-                        m.input_mult, m.input_shift, layers, model_id=int(model_id, 0), feature_set=m.feature_set)
+        new = fxm.Model(m.shape, m.class_names, m.input_offset, m.input_mult, m.input_shift, layers,
+                        model_id=int(model_id, 0), feature_set=m.feature_set)
         self.dev.upload(fxm.pack(new))
         self.model = new
 
@@ -209,7 +215,7 @@ class FxclassDevice:
         flags = {"LIVE": p.MODE_LIVE, "RECORD": p.MODE_RECORD}
         self.setup = self.dev.set_mode(sum(flags[m] for m in modes))
         self.raw, self.live = [], []
-        return self.setup.sensor_rate_mhz
+        return self.setup.sensor_rate_millihertz
 
     @keyword("Collect Sensor Frames")
     def collect(self, hops: int = 0, samples: int = 0, idle_timeout: float = 30):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from robot.api.deco import keyword, library
 
-from fxclass.sim import Emulator
+from fxclass.emu.emulator import Emulator
 
 
 @library(scope="SUITE")

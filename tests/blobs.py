@@ -6,8 +6,8 @@ import zlib
 
 import numpy as np
 
-from fxclass import fxm
-from fxclass.reference import pad4
+from fxclass.model import fxm
+from fxclass.model.reference import pad4
 
 
 def reblob(blob: bytes) -> bytes:

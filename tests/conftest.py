@@ -42,7 +42,7 @@ def native_binary() -> Path:
 
 @pytest.fixture(scope="module")
 def emulator(firmware_elf):
-    from fxclass.sim import Emulator
+    from fxclass.emu.emulator import Emulator
 
     with Emulator(elf=firmware_elf) as emu:
         yield emu
@@ -50,7 +50,7 @@ def emulator(firmware_elf):
 
 @pytest.fixture(scope="module")
 def device(emulator):
-    from fxclass.link import Device
+    from fxclass.device.link import Device
 
     dev = Device.open(emulator.url, timeout=10)
     yield dev
@@ -59,6 +59,6 @@ def device(emulator):
 
 @pytest.fixture(scope="session")
 def default_model():
-    from fxclass import fxm
+    from fxclass.model import fxm
 
     return fxm.load(ROOT / "models" / "default.fxm")

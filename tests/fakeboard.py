@@ -11,8 +11,8 @@ import threading
 
 import numpy as np
 
-from fxclass import protocol as p
-from fxclass.reference import Pipeline
+from fxclass.device import protocol as p
+from fxclass.model.reference import Pipeline
 
 
 class FakeBoard:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fxclass.reference import block_weights, pad4
+from fxclass.model.reference import block_weights, pad4
 
 
 def run(runner: Path, kernel: str, data: bytes) -> bytes:
@@ -119,7 +119,7 @@ def frames(runner: Path, cases: list[tuple[int, int, bytes]]) -> list[tuple[byte
 
 
 def sensor(runner: Path, cases) -> list[tuple[int, np.ndarray]]:
-    """cases: (samples (n, ch) int16, mult[ch], shift[ch], in_rate_mhz, out_rate_mhz)."""
+    """cases: (samples (n, ch) int16, mult[ch], shift[ch], in_rate_millihertz, out_rate_millihertz)."""
     data = bytearray(struct.pack("<I", len(cases)))
     for samples, mult, shift, in_rate, out_rate in cases:
         ch = samples.shape[1]

@@ -26,7 +26,7 @@ def run(name: str, cmd: list[str], env: dict[str, str] | None = None) -> tuple[s
 def main() -> int:
     sys.path.insert(0, str(ROOT / "host"))
     from fxclass.errors import ToolError
-    from fxclass.sim import RENODE_BOARDS, find_renode_test
+    from fxclass.emu.renode import RENODE_BOARDS, find_renode_test
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, default=ROOT / "build" / "robot")

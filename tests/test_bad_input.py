@@ -16,12 +16,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from fxclass import fxm, protocol as p
 from fxclass.cli import main
+from fxclass.data.recording import read_recording
+from fxclass.device import protocol as p
+from fxclass.device.link import Device
 from fxclass.errors import DataError, LinkError, ModelFormatError
-from fxclass.link import Device
-from fxclass.recording import read_recording
-from fxclass.train import FloatModel
+from fxclass.model import fxm
+from fxclass.model.shape import Shape
+from fxclass.model.train import FloatModel
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = str(ROOT / "models" / "default.fxm")
@@ -199,16 +201,16 @@ class ScriptedLink:
 
 def test_a_result_without_a_record_is_a_link_error():
     dev = Device(ScriptedLink({p.INFER: (p.RESULT, b"")}), timeout=0.5)
-    dev.info = p.Info(1, "0.1.0", "dwt", 1600, 1, 1, 4, 1, 2, 10, 2, 1, False, 4608, 2304, 32, "x", ["a", "b"])
+    dev.info = p.Info(1, "0.1.0", "dwt", 1600, 1, 1, Shape(4, 1, 2, 10), 2, 1, False, 4608, 2304, 32, "x", ["a", "b"])
     with pytest.raises(LinkError, match="0 result records where 1 were due"):
         dev.infer(np.zeros((4, 1), np.int16))
 
 
 def test_a_stream_with_fewer_results_than_hops_is_reported(default_model):
-    from fxclass.runner import run_recording
+    from fxclass.device.runner import run_recording
     reply = struct.pack("<IBB", 8, 0, 1)  # a last reply with no results
     dev = Device(ScriptedLink({p.STREAM_START: (p.ACK, b"\x03"), p.STREAM_DATA: (p.STREAM_REPLY, reply)}), timeout=0.5)
-    dev.info = p.Info(1, "0.1.0", "dwt", 1600, 1, 1, 4, 1, 2, 10, 2, 1, False, 4608, 2304, 32, "x", ["a", "b"])
+    dev.info = p.Info(1, "0.1.0", "dwt", 1600, 1, 1, Shape(4, 1, 2, 10), 2, 1, False, 4608, 2304, 32, "x", ["a", "b"])
     with pytest.raises(LinkError, match="answered 0 of the 3 hops"):
         run_recording(dev, np.zeros((8, 1), np.int16))
 

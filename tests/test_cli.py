@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import blobs
-from fxclass import fxm
 from fxclass.cli import cli, main
-from fxclass.sim import port_listening
+from fxclass.emu.emulator import port_listening
+from fxclass.model import fxm
 
 ROOT = Path(__file__).resolve().parents[1]
 FXCLASS = [sys.executable, "-m", "fxclass"]
@@ -50,6 +50,7 @@ def test_build_makes_the_board_image():
 def test_build_takes_a_format_1_model_as_format_2(tmp_path, monkeypatch, capsys):
     """The make step itself is the test above; here, what reaches it."""
     from fxclass.cli import build as build_cli
+    from fxclass.firmware import build as firmware_build
 
     seen = {}
 
@@ -59,7 +60,7 @@ def test_build_takes_a_format_1_model_as_format_2(tmp_path, monkeypatch, capsys)
 
     (tmp_path / "fxclass.bin").write_bytes(b"\0")
     monkeypatch.setattr(build_cli, "build", fake_build)
-    monkeypatch.setattr(build_cli, "image_dir", lambda board: tmp_path / board)
+    monkeypatch.setattr(firmware_build, "image_dir", lambda board: tmp_path / board)
     default = (ROOT / "models" / "default.fxm").read_bytes()
     old = tmp_path / "format1.fxm"
     old.write_bytes(blobs.format_1(default))
@@ -167,7 +168,7 @@ def test_info_run_validate_upload_and_bench_against_qemu(firmware_elf, tmp_path)
 
 def test_run_streams_a_csv_recording_in_qemu(firmware_elf, tmp_path):
     import numpy as np
-    from fxclass import datasets
+    from fxclass.data import datasets
 
     test = datasets.basicmotions("test")
     samples = np.concatenate([test.windows[0], test.windows[1]])  # two Standing windows
@@ -189,7 +190,7 @@ def test_sim_prints_the_socket_url(firmware_elf, native_binary, args, board):
         lines = [proc.stdout.readline() for _ in range(2)]
         url = lines[1].split()[-1]
         assert url.startswith("socket://127.0.0.1:")
-        from fxclass.link import Device
+        from fxclass.device.link import Device
         with Device.open(url, timeout=5) as dev:
             assert dev.info.board == board
     finally:
@@ -202,7 +203,7 @@ def test_sim_prints_the_socket_url(firmware_elf, native_binary, args, board):
 
 def test_emulator_ends_with_the_process_that_started_it(firmware_elf):
     """Even a killed Python (no finally, no atexit) leaves no emulator running."""
-    script = ("import sys, time; from fxclass.sim import Emulator; "
+    script = ("import sys, time; from fxclass.emu.emulator import Emulator; "
               f"e = Emulator(elf={str(firmware_elf)!r}).start(); print(e.port, flush=True); time.sleep(60)")
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     port = int(proc.stdout.readline())

@@ -8,8 +8,7 @@ import pytest
 
 import blobs
 import native
-from fxclass import fxm
-from fxclass import reference as ref
+from fxclass.model import fxm, reference as ref
 from fxclass.errors import ModelFormatError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,7 +226,7 @@ def test_exp_table_matches_c_source():
     assert values == ref.exp2_table().tolist()
 
 
-SENSOR_RATES_MHZ = [12500, 26000, 52000, 104000, 208000, 416000, 833000, 1666000, 3332000, 6667000]
+SENSOR_RATES_MILLIHERTZ = [12500, 26000, 52000, 104000, 208000, 416000, 833000, 1666000, 3332000, 6667000]
 
 
 def sensor_cases(rng, count: int):
@@ -236,7 +235,7 @@ def sensor_cases(rng, count: int):
         ch = int(rng.integers(1, 13))
         kind = i % 5
         if kind < 3:  # a sensor rate and a model rate in whole hertz at most that
-            in_rate = int(rng.choice(SENSOR_RATES_MHZ))
+            in_rate = int(rng.choice(SENSOR_RATES_MILLIHERTZ))
             out_rate = 1000 * int(rng.integers(1, in_rate // 1000 + 1))
         elif kind == 3:  # equal rates: samples pass through
             in_rate = out_rate = 1000 * int(rng.integers(1, 500))
@@ -314,8 +313,8 @@ def test_weight_row_pairs_round_trip_and_out_of_range_pairs_are_refused(runners,
     for layer in layers:  # every sign combination of a row pair at the range's ends
         ends = rng.random(layer.weights.shape) < 0.5
         layer.weights[ends] = rng.choice([-127, 127], size=int(ends.sum()))
-    edged = fxm.Model(m.window_len, m.n_channels, m.hop_len, m.sample_rate_hz, m.class_names, m.input_offset,
-                      m.input_mult, m.input_shift, layers, model_id=0x77, feature_set=m.feature_set)
+    edged = fxm.Model(m.shape, m.class_names, m.input_offset, m.input_mult, m.input_shift, layers, model_id=0x77,
+                      feature_set=m.feature_set)
     blob = fxm.pack(edged)
     assert all(np.array_equal(a.weights, b.weights) for a, b in zip(fxm.unpack(blob).layers, layers))
     windows = rng.integers(-3000, 3000, size=(40, m.window_len, m.n_channels))

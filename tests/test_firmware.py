@@ -8,17 +8,20 @@ import struct
 import subprocess
 import time
 import zlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import serial
 
-from fxclass import datasets, fxm, protocol as p
-from fxclass.build import elf_symbols
+from fxclass.data import datasets
+from fxclass.device import protocol as p
+from fxclass.device.link import Device
+from fxclass.emu.emulator import Emulator
 from fxclass.errors import DeviceError
-from fxclass.link import Device
-from fxclass.reference import Pipeline
-from fxclass.sim import REPO, Emulator
+from fxclass.firmware.build import REPO, elf_symbols
+from fxclass.model import fxm
+from fxclass.model.reference import Pipeline
 
 
 @pytest.fixture(scope="module", params=["qemu", "native"])
@@ -32,8 +35,7 @@ def test_info_describes_board_and_model(emulator, device, default_model):
     info = device.request_info()
     assert info.protocol_version == p.PROTOCOL_VERSION
     assert info.model_id == default_model.model_id
-    assert (info.window_len, info.n_channels, info.hop_len) == (default_model.window_len, default_model.n_channels,
-                                                               default_model.hop_len)
+    assert info.shape == default_model.shape
     assert info.class_names == default_model.class_names
     if emulator.native:
         # The native application announces itself the moment the connection is accepted, and
@@ -112,10 +114,8 @@ def _retrained_model(default_model):
     """A different valid model: the default with one class's bias raised."""
     layers = [fxm.Layer(l.weights.copy(), l.bias.copy(), l.mult, l.shift, l.relu, l.logits) for l in default_model.layers]
     layers[-1].bias[0] += 5000
-    m = fxm.Model(default_model.window_len, default_model.n_channels, default_model.hop_len,
-                  default_model.sample_rate_hz, default_model.class_names, default_model.input_offset,
-                  default_model.input_mult, default_model.input_shift, layers, model_id=0xC0FFEE,
-                  feature_set=default_model.feature_set)
+    m = fxm.Model(default_model.shape, default_model.class_names, default_model.input_offset, default_model.input_mult,
+                  default_model.input_shift, layers, model_id=0xC0FFEE, feature_set=default_model.feature_set)
     return m
 
 
@@ -158,8 +158,8 @@ def test_reset_reboots_and_announces(device, default_model):
 
 def test_layers_off_the_m4_fast_path_match_the_reference(device, default_model):
     """Uploaded models whose shapes or shifts the Cortex-M4 whole-layer path does not take."""
-    from fxclass import train
-    from fxclass.quantize import quantize
+    from fxclass.model import train
+    from fxclass.model.quantize import quantize
 
     bm = datasets.basicmotions("train")
     test = datasets.basicmotions("test")
@@ -227,7 +227,7 @@ def test_requests_without_payload_refuse_one(device, msg_type):
 def test_stream_replies_carry_at_most_four_results(device, default_model):
     """docs/protocol.md: a STREAM_DATA frame that completes many hops is answered in frames of four."""
     m = default_model
-    hop10 = fxm.Model(m.window_len, m.n_channels, 10, m.sample_rate_hz, m.class_names, m.input_offset, m.input_mult,
+    hop10 = fxm.Model(replace(m.shape, hop_len=10), m.class_names, m.input_offset, m.input_mult,
                       m.input_shift, m.layers, model_id=0x10, feature_set=m.feature_set)
     device.upload(fxm.pack(hop10))
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fxclass.build import elf_symbols
+from fxclass.firmware.build import elf_symbols
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRMWARE = ROOT / "firmware"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fxclass import flash
+from fxclass.device import flash
 from fxclass.errors import ToolError
 
 

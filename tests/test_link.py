@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 
 from fakeboard import FakeBoard
-from fxclass import datasets, protocol as p
+from fxclass.data import datasets
+from fxclass.device import protocol as p
 from fxclass.errors import LinkError
-from fxclass.link import Device, Link
-from fxclass.ports import PortInfo, default_port
-from fxclass.runner import ResultWriter, run_windows
+from fxclass.device.link import Device, Link
+from fxclass.device.ports import PortInfo, default_port
+from fxclass.device.runner import ResultWriter, run_windows
 
 
 def test_loop_url_echoes_frames_but_no_board_answers():

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fxclass import datasets, fxm
+from fxclass.data import datasets
 from fxclass.cli import main
-from fxclass.reference import Pipeline
+from fxclass.model import fxm
+from fxclass.model.reference import Pipeline
 
 
 def gesture(rng, k: int, n: int) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import native
-from fxclass import protocol as p
+from fxclass.device import protocol as p
 
 GOLDEN = Path(__file__).with_name("golden_frames.txt")
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from fxclass.errors import ToolError
-from fxclass.sim import ENV_RENODE, RENODE_BOARDS, Emulator, find_renode
+from fxclass.emu.emulator import Emulator
+from fxclass.emu.renode import ENV_RENODE, RENODE_BOARDS, find_renode
 
 ROOT = Path(__file__).resolve().parents[1]
 RENODE = ROOT / "renode"

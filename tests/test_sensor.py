@@ -7,16 +7,18 @@ import struct
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from fxclass import fxm, protocol as p
+from fxclass.data.recording import read_recording
+from fxclass.device import protocol as p
+from fxclass.emu.emulator import Emulator
 from fxclass.errors import DeviceError
-from fxclass.recording import read_recording
-from fxclass.reference import scale_factor, sensor_path
-from fxclass.sim import Emulator
+from fxclass.model import fxm
+from fxclass.model.reference import scale_factor, sensor_path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "renode"))
@@ -74,13 +76,9 @@ def test_native_port_without_a_recording_has_no_sensor(native_binary, lib):
         assert "no sensor" in lib.no_sensor()
 
 
-def _model_variant(m: fxm.Model, **changes) -> fxm.Model:
-    fields = dict(window_len=m.window_len, n_channels=m.n_channels, hop_len=m.hop_len,
-                  sample_rate_hz=m.sample_rate_hz, class_names=m.class_names, input_offset=m.input_offset,
-                  input_mult=m.input_mult, input_shift=m.input_shift, layers=m.layers, feature_set=m.feature_set,
-                  units=m.units, counts_per_unit=m.counts_per_unit)
-    fields.update(changes)
-    return fxm.Model(**fields, model_id=0xBAD)
+def _model_variant(m: fxm.Model, sample_rate_hz: int | None = None, **changes) -> fxm.Model:
+    shape = replace(m.shape, sample_rate_hz=sample_rate_hz or m.sample_rate_hz)
+    return replace(m, shape=shape, model_id=0xBAD, **changes)
 
 
 @pytest.mark.parametrize("change, code", [

@@ -5,7 +5,7 @@ import json
 
 import click
 
-from ..linkbench import measure
+from ..device.linkbench import measure
 from .common import device_options, open_device
 
 

@@ -1,12 +1,9 @@
 """fxclass build: compile the firmware for a board."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from ..build import BOARDS, build, image_dir
-from .common import load_model
+from ..firmware.build import BOARDS, build, built_in_model
 
 
 @click.command("build")
@@ -17,14 +14,10 @@ from .common import load_model
 def command(board, model, baud):
     """Build firmware/build/BOARD/fxclass.{elf,bin,hex}."""
     if model is not None:
-        # Checked here, where the message can name the file; a format-1 blob goes in as format 2.
-        _, blob = load_model(model)
-        if blob != Path(model).read_bytes():
-            upgraded = image_dir(board) / "model.fxm"
-            upgraded.parent.mkdir(parents=True, exist_ok=True)
-            upgraded.write_bytes(blob)
+        built_in, upgraded = built_in_model(board, model)
+        if upgraded:
             click.echo(f"{model}: model format 1, built in as format 2")
-            model = upgraded
+        model = built_in
     out = build(board, model, baud)
     elf = out / "fxclass.elf"
     click.echo(f"built {elf} ({(out / 'fxclass.bin').stat().st_size} bytes of flash image)")

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import click
 
-from .. import fxm
-from ..errors import ModelFormatError, ModelMismatchError
-from ..link import DEFAULT_BAUD, ENV_BAUD, ENV_PORT, Device
-from ..sim import RENODE_BOARDS, Emulator
+from ..device import runner
+from ..device.link import DEFAULT_BAUD, ENV_BAUD, ENV_PORT, Device
+from ..emu.emulator import Emulator
+from ..emu.renode import RENODE_BOARDS
+from ..model import fxm
 
 
 @dataclass
@@ -120,28 +121,7 @@ class ResultTable:
                 f"{rec.latency_ms:>6.1f}{mark}")
 
 
-def load_model(path: str) -> tuple[fxm.Model, bytes]:
-    try:
-        blob = open(path, "rb").read()
-    except OSError as exc:
-        raise ModelFormatError(f"cannot read model {path}: {exc.strerror}") from exc
-    try:
-        return fxm.unpack(blob), fxm.upgrade(blob)
-    except ModelFormatError as exc:
-        raise ModelFormatError(f"{path}: {exc}") from None
-
-
 def ensure_model(dev: Device, target: Target, path: str, model: fxm.Model, blob: bytes) -> None:
-    """Make sure the device runs model: an emulator started for the command gets it uploaded; a
-    board that runs another is an error that says what to do."""
-    if dev.info.model_id == model.model_id:
-        return
-    if len(blob) > dev.info.max_model_bytes:
-        raise ModelFormatError(f"{path} has {len(blob)} bytes, the firmware takes models of at most "
-                               f"{dev.info.max_model_bytes}: use fewer hidden units or features")
-    if target.sim:
-        dev.upload(blob)
+    """The device runs model: an emulator started for the command gets it uploaded (runner.ensure_model)."""
+    if runner.ensure_model(dev, model, blob, path, may_upload=target.sim):
         click.echo(f"uploaded {path} (model 0x{model.model_id:08x}) to {target.describe()}")
-        return
-    raise ModelMismatchError(f"the device runs model 0x{dev.info.model_id:08x}, {path} is 0x{model.model_id:08x}: "
-                             f"upload it first (fxclass upload {path}), or give --model the device's model")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .. import datasets
+from ..data import datasets
 from ..errors import DataError
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from .. import fxm
-from ..evaluate import evaluate, format_confusion, model_card
-from ..train import FloatModel
+from ..model import fxm
+from ..model.evaluate import evaluate, format_confusion, model_card
+from ..model.train import FloatModel
 from .data_options import dataset_options, load_split, model_windows
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import click
 
-from ..build import BOARDS, image_dir
-from ..flash import BACKENDS, flash
+from ..device.flash import BACKENDS, flash
+from ..firmware.build import BOARDS, image_dir
 
 
 @click.command("flash")

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-
 import click
 
 from .common import device_options, open_device
@@ -17,7 +15,7 @@ def command(target, as_json):
     with open_device(target) as dev:
         info = dev.info
         if as_json:
-            click.echo(json.dumps(asdict(info), indent=2))
+            click.echo(json.dumps(info.as_dict(), indent=2))
             return
         click.echo(f"board          {info.board}")
         click.echo(f"firmware       {info.firmware_version} (protocol {info.protocol_version})")

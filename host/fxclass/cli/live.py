@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import click
 
-from .. import protocol as p
+from ..device import protocol as p
+from ..device.plot import plot_results
+from ..device.runner import Record, ResultWriter
+from ..device.sensor import SensorSession
 from ..errors import LinkError
-from ..runner import ResultWriter, Record
-from ..sensor import SensorSession
-from .common import ResultTable, device_options, load_model, open_device
+from ..model import fxm
+from .common import ResultTable, device_options, open_device
 
 
 @click.command("live")
@@ -20,7 +22,7 @@ from .common import ResultTable, device_options, load_model, open_device
               help="Upload this model first unless the board runs it already.")
 def command(target, seconds, output, plot, quiet, model_path):
     """Classify what the board's sensor sees, with the model on the board: a result per hop."""
-    model, blob = load_model(model_path) if model_path else (None, None)
+    model, blob = fxm.read(model_path) if model_path else (None, None)
     with open_device(target) as dev:
         if model is not None and dev.info.model_id != model.model_id:
             dev.upload(blob)
@@ -29,9 +31,9 @@ def command(target, seconds, output, plot, quiet, model_path):
         names = info.class_names
         session = SensorSession(dev, target.emulator)
         setup = session.start(p.MODE_LIVE)
-        click.echo(f"{info.board}: {info.sensor} at {setup.sensor_rate_mhz / 1000:g} Hz -> model 0x{info.model_id:08x} "
-                   f"at {info.sample_rate_hz} Hz, a result every {info.hop_len} samples "
-                   f"({info.hop_len / info.sample_rate_hz:g} s)")
+        click.echo(f"{info.board}: {info.sensor} at {setup.sensor_rate_millihertz / 1000:g} Hz -> model "
+                   f"0x{info.model_id:08x} at {info.sample_rate_hz} Hz, a result every {info.hop_len} samples "
+                   f"({info.shape.hop_seconds:g} s)")
         writer = ResultWriter(output, names) if output else None
         table = ResultTable(names)
         records: list[Record] = []
@@ -39,7 +41,7 @@ def command(target, seconds, output, plot, quiet, model_path):
             click.echo(table.header())
         wanted = None if seconds is None else int(round(seconds * info.sample_rate_hz))
         try:
-            for live in session.live_results(wanted, max(10.0, 2 * target.timeout + info.hop_len / info.sample_rate_hz)):
+            for live in session.live_results(wanted, max(10.0, 2 * target.timeout + info.shape.hop_seconds)):
                 rec = session.record(live)
                 records.append(rec)
                 if writer:
@@ -62,6 +64,5 @@ def command(target, seconds, output, plot, quiet, model_path):
         click.echo(f"{len(records)} results" + (f", written to {output}" if output else "")
                    + (f"; {missing} hops missing" if missing else ""))
         if plot and records:
-            from ..plot import plot_results
             plot_results(records, names, plot)
             click.echo(f"plot written to {plot}")

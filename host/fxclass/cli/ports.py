@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..ports import list_serial_ports
+from ..device.ports import list_serial_ports
 
 
 @click.command("ports")

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import click
 
-from .. import fxm
 from ..errors import DataError, ModelFormatError
-from ..quantize import agreement, quantize, quantize_best
-from ..train import FloatModel
+from ..model import fxm
+from ..model.quantize import agreement, quantize, quantize_best
+from ..model.train import FloatModel
 from .data_options import dataset_options, load_split, model_windows
 
 

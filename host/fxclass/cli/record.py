@@ -6,10 +6,10 @@ import time
 import click
 from tqdm import tqdm
 
-from .. import protocol as p
+from ..data.recording import RecordingWriter
+from ..device import protocol as p
+from ..device.sensor import IMU_CHANNEL_NAMES, SensorSession
 from ..errors import DataError, LinkError
-from ..recording import RecordingWriter
-from ..sensor import IMU_CHANNEL_NAMES, SensorSession
 from .common import device_options, open_device
 
 
@@ -35,9 +35,9 @@ def command(target, label, seconds, output, recording_id):
         writer = RecordingWriter(output, IMU_CHANNEL_NAMES, rate, [c.unit for c in setup.channels],
                                  [c.counts_per_unit for c in setup.channels], recording_id)
         wanted = int(round(seconds * rate))
-        click.echo(f"recording {label!r} for {seconds:g} s: {dev.info.sensor} at {setup.sensor_rate_mhz / 1000:g} Hz, "
-                   f"written at the model's {rate} Hz in {', '.join(sorted(set(c.unit for c in setup.channels)))} "
-                   f"-> {output} (recording {recording_id})")
+        click.echo(f"recording {label!r} for {seconds:g} s: {dev.info.sensor} at "
+                   f"{setup.sensor_rate_millihertz / 1000:g} Hz, written at the model's {rate} Hz in "
+                   f"{', '.join(sorted(set(c.unit for c in setup.channels)))} -> {output} (recording {recording_id})")
         try:
             with tqdm(total=wanted, unit="sample", disable=None, leave=False) as bar:
                 for block in session.model_blocks(model, wanted, max(5.0, 2 * target.timeout)):

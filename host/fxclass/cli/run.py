@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import click
-import numpy as np
 from tqdm import tqdm
 
-from .. import datasets
-from ..errors import DataError, LinkError
-from ..evaluate import format_confusion
-from ..runner import ResultWriter, run_recording, run_windows, window_labels
-from ..train import confusion
-from ..recording import read_recording
-from .common import ResultTable, device_options, ensure_model, load_model, open_device
+from ..data import datasets
+from ..data.recording import read_recording
+from ..device.plot import plot_results
+from ..device.runner import ResultWriter, dataset_windows, recording_hops, run_recording, run_windows, score
+from ..errors import LinkError
+from ..model import fxm
+from ..model.evaluate import format_confusion
+from .common import ResultTable, device_options, ensure_model, open_device
 
 
 @click.command("run")
@@ -30,7 +30,7 @@ def command(target, dataset, split, csv_path, limit, output, plot, quiet, model_
     """Classify windows on the device: a dataset split (INFER) or a recording (STREAM)."""
     if bool(dataset) == bool(csv_path):
         raise click.UsageError("give exactly one of --dataset or --csv")
-    qm, blob = load_model(model_path) if model_path else (None, None)
+    qm, blob = fxm.read(model_path) if model_path else (None, None)
     if csv_path:  # read the recording before touching the device: a bad file fails fast
         rec = read_recording(csv_path)
         samples = rec.counts(qm.counts_per_unit if qm is not None and rec.units is not None else None)
@@ -41,12 +41,7 @@ def command(target, dataset, split, csv_path, limit, output, plot, quiet, model_
         names = info.class_names
         sample_labels = None
         if csv_path and rec.labels is not None:
-            lookup = {n.lower(): n for n in names}
-            unknown = sorted({v for v in rec.labels if v.lower() not in lookup})
-            if unknown:
-                raise DataError(f"{csv_path}: labels {unknown} are not classes of the model on the device "
-                                f"({', '.join(names)}); labels match class names ignoring case")
-            sample_labels = [lookup[v.lower()] for v in rec.labels]
+            sample_labels = datasets.match_labels(rec.labels, names, csv_path, "the model on the device")
         click.echo(f"{info.board}: firmware {info.firmware_version}, model 0x{info.model_id:08x} "
                    f"({info.window_len} x {info.n_channels}, classes {', '.join(names)})")
         writer = ResultWriter(output, names) if output else None
@@ -55,18 +50,11 @@ def command(target, dataset, split, csv_path, limit, output, plot, quiet, model_
         try:
             if dataset:
                 ws = datasets.load(dataset, split, window_len=info.window_len)
-                if ws.windows.shape[1:] != (info.window_len, info.n_channels):
-                    raise DataError(f"{dataset} windows are {ws.windows.shape[1:]}, the device's model takes "
-                                    f"({info.window_len}, {info.n_channels}); upload a matching model")
-                windows, labels = ws.windows[:limit], [ws.class_names[i] for i in ws.labels[:limit]]
+                windows, labels = dataset_windows(info.shape, ws, dataset, limit)
                 total, unit = len(windows), "window"
             else:
-                if samples.shape[1] != info.n_channels:
-                    raise DataError(f"{csv_path} has {samples.shape[1]} channels, the model takes {info.n_channels}")
-                if limit:
-                    samples = samples[:info.window_len + (limit - 1) * info.hop_len]
-                labels = window_labels(sample_labels, len(samples), info.window_len, info.hop_len)
-                total, unit = max(0, (len(samples) - info.window_len) // info.hop_len + 1), "hop"
+                samples, labels, total = recording_hops(info.shape, samples, sample_labels, csv_path, limit)
+                unit = "hop"
             if not quiet:
                 click.echo(table.header())
             with tqdm(total=total, unit=unit, disable=None, leave=False) as bar:
@@ -97,14 +85,11 @@ def command(target, dataset, split, csv_path, limit, output, plot, quiet, model_
 
 
 def _summary(records, names, output, plot):
-    labelled = [r for r in records if r.label is not None]
     click.echo(f"{len(records)} results" + (f", written to {output}" if output else ""))
-    if labelled:
-        y_true = np.array([names.index(r.label) for r in labelled])
-        y_pred = np.array([r.class_index for r in labelled])
-        click.echo(f"accuracy: {100 * np.mean(y_true == y_pred):.1f} % ({int(np.sum(y_true == y_pred))}/{len(labelled)})")
-        click.echo(format_confusion(confusion(y_pred, y_true, len(names)), names))
+    scored = score(records, names)
+    if scored:
+        click.echo(f"accuracy: {100 * scored.accuracy:.1f} % ({scored.correct}/{scored.labelled})")
+        click.echo(format_confusion(scored.confusion, names))
     if plot and records:
-        from ..plot import plot_results
         plot_results(records, names, plot)
         click.echo(f"plot written to {plot}")

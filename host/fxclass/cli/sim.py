@@ -7,7 +7,8 @@ import time
 
 import click
 
-from ..sim import Emulator, ENV_RENODE
+from ..emu.emulator import Emulator
+from ..emu.renode import ENV_RENODE
 
 
 @click.command("sim")

@@ -7,10 +7,10 @@ import click
 import numpy as np
 from tqdm import tqdm
 
-from .. import train as training
 from ..errors import DataError
-from ..fxm import check_firmware_limits
-from ..reference import FEATURE_SET_NAMES
+from ..model import train as training
+from ..model.fxm import check_firmware_limits
+from ..model.reference import FEATURE_SET_NAMES
 from .data_options import dataset_options, load_split, scale_options
 
 

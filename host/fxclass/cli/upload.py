@@ -6,8 +6,8 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from .. import fxm
 from ..errors import ModelFormatError
+from ..model import fxm
 from .common import device_options, open_device
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 import click
 from tqdm import tqdm
 
-from .. import datasets
-from ..sim import REPO
-from ..validate import validate
-from .common import device_options, ensure_model, load_model, open_device
+from ..data import datasets
+from ..firmware.build import DEFAULT_MODEL
+from ..model import fxm
+from ..model.validate import validate
+from .common import device_options, ensure_model, open_device
 
 
 @click.command("validate")
@@ -17,7 +18,7 @@ from .common import device_options, ensure_model, load_model, open_device
 @click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False),
               help="Windows of a recording of one's own, cut with the model's window and hop.")
 @click.option("--split", default="test", show_default=True, type=click.Choice(["train", "test"]))
-@click.option("--model", default=str(REPO / "models" / "default.fxm"), show_default="models/default.fxm",
+@click.option("--model", default=str(DEFAULT_MODEL), show_default="models/default.fxm",
               type=click.Path(dir_okay=False),
               help="The .fxm the device should run: uploaded to an emulator started with --sim, checked against "
                    "a board's.")
@@ -26,20 +27,20 @@ def command(target, dataset, csv_path, split, model, limit):
     """Exit 0 when every window agrees bit for bit, 2 when any differs."""
     if dataset and csv_path:
         raise click.UsageError("give --dataset or --csv, not both")
-    qm, blob = load_model(model)
+    qm, blob = fxm.read(model)
     if csv_path:
         ws = datasets.csv_windows(csv_path, qm.window_len, qm.hop_len, class_names=qm.class_names,
                                   counts_per_unit=qm.counts_per_unit)
     else:
         ws = datasets.load(dataset or "basicmotions", split, window_len=qm.window_len)
-    if ws.windows.shape[1:] != (qm.window_len, qm.n_channels):
+    if ws.windows.shape[1:] != qm.shape.window_shape:
         raise click.UsageError(f"the windows are {ws.windows.shape[1]} x {ws.windows.shape[2]}, {model} takes "
                                f"{qm.window_len} x {qm.n_channels}: give --csv with the model's channels")
     windows = ws.windows[:limit]
     with open_device(target) as dev:
         ensure_model(dev, target, model, qm, blob)
         with tqdm(total=len(windows), unit="window", disable=None, leave=False) as bar:
-            diffs = validate(dev, qm, windows, on_window=lambda i: bar.update(1))
+            diffs = validate(dev.infer, qm, windows, on_window=lambda i: bar.update(1))
     for d in diffs:
         click.echo(f"window {d.index}: device class {d.device_class} {d.device_prob}, "
                    f"reference class {d.reference_class} {d.reference_prob}")

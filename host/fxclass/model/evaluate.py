@@ -5,15 +5,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .datasets import WindowSet
+from ..data.datasets import WindowSet
+from ..errors import DataError
 from .fxm import Model
 from .reference import Pipeline
+from .train import FloatModel, accuracy, confusion
 
 FEATURE_SET_TITLES = {
     1: "stats8 (4 segment sums, min, max, total variation, absolute deviation per channel)",
     2: "stats16 (12 segment sums, min, max, total variation, absolute deviation per channel)",
 }
-from .train import FloatModel, accuracy, confusion
 
 
 @dataclass
@@ -29,7 +30,6 @@ class Evaluation:
 
 def evaluate(fm: FloatModel, qm: Model, test: WindowSet) -> Evaluation:
     if list(qm.class_names) != list(test.class_names):
-        from .errors import DataError
         raise DataError(f"model classes {qm.class_names} differ from the dataset's {test.class_names}")
     float_pred = fm.predict(test.windows)
     quant_pred, _ = Pipeline(qm).run(test.windows)

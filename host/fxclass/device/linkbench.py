@@ -38,7 +38,7 @@ def measure(dev: Device, n_windows: int = 64, seed: int = 0) -> LinkBench:
     going in and the result records coming out, everything else is framing."""
     info = dev.info
     rng = np.random.default_rng(seed)
-    n_samples = info.window_len + (n_windows - 1) * info.hop_len
+    n_samples = info.shape.samples_for(n_windows)
     samples = rng.integers(-4000, 4000, size=(n_samples, info.n_channels), dtype=np.int16)
     cycles = [dev.infer(samples[:info.window_len]).cycles for _ in range(5)]
     round_trip_ms = round_trips(dev, samples[:info.window_len])

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from .fxm import Model
-from .link import Device
 from .reference import Pipeline
 
 
@@ -19,12 +19,13 @@ class Difference:
     reference_prob: list[int]
 
 
-def validate(dev: Device, model: Model, windows: np.ndarray, on_window=None) -> list[Difference]:
-    """INFER each window and compare class and Q15 probabilities with the reference; [] means equal."""
+def validate(infer: Callable, model: Model, windows: np.ndarray, on_window=None) -> list[Difference]:
+    """Classify each window with infer (a device's: Device.infer, giving a result with class_index
+    and prob_q15) and compare class and Q15 probabilities with the reference; [] means equal."""
     ref_class, ref_prob = Pipeline(model).run(windows)
     diffs = []
     for i, window in enumerate(windows):
-        r = dev.infer(window)
+        r = infer(window)
         if r.class_index != ref_class[i] or not np.array_equal(r.prob_q15, ref_prob[i]):
             diffs.append(Difference(i, r.class_index, int(ref_class[i]), r.prob_q15.tolist(), ref_prob[i].tolist()))
         if on_window:

@@ -1,5 +1,10 @@
-"""`make bench`: instruction counts of the default model on Cortex-M4 (QEMU exec log), softmax error,
-accuracy, firmware footprint per board and link figures, written to bench/results.json."""
+"""`make bench`: the default model measured on Cortex-M4, written to bench/results.json and the README.
+
+Instruction counts from QEMU's exec log, softmax error, accuracy, firmware footprint per board and
+link figures.
+
+python host/tools/bench_report.py [--output bench/results.json] [--readme README.md] [--readme-only]
+"""
 from __future__ import annotations
 
 import argparse
@@ -11,14 +16,18 @@ from pathlib import Path
 
 import numpy as np
 
-from . import datasets, fxm
-from .build import BOARDS, elf_symbols
-from .evaluate import evaluate
-from .reference import softmax_q15
-from .sim import REPO
-from .train import FloatModel
+from fxclass.data import datasets
+from fxclass.device.link import Device
+from fxclass.device.linkbench import measure, round_trips
+from fxclass.emu.emulator import Emulator
+from fxclass.emu.native import NATIVE_BINARY
+from fxclass.firmware.build import BOARDS, DEFAULT_MODEL, REPO, elf_symbols, image_dir
+from fxclass.model import fxm
+from fxclass.model.evaluate import evaluate
+from fxclass.model.fxm import MAX_CLASSES
+from fxclass.model.reference import softmax_q15
+from fxclass.model.train import FloatModel
 
-MAX_CLASSES = 32
 # The feature stage on other windows: samples, channels, segments (bench_main.c's feature_shapes).
 FEATURE_SHAPES = ((100, 6, 4), (128, 3, 12), (100, 1, 4), (192, 12, 12), (24, 6, 12))
 
@@ -49,7 +58,7 @@ def count_segments(elf: Path) -> list[int]:
 
 
 def footprint(board: str, model_bytes: int) -> dict[str, int]:
-    elf = REPO / "firmware" / "build" / board / "fxclass.elf"
+    elf = image_dir(board) / "fxclass.elf"
     out = subprocess.run(["arm-none-eabi-size", "-A", str(elf)], capture_output=True, text=True, check=True).stdout
     sections = {f[0]: int(f[1]) for f in (line.split() for line in out.splitlines()) if len(f) >= 3 and f[0].startswith(".")}
     flash = sum(sections.get(s, 0) for s in (".isr_vector", ".text", ".ARM.exidx", ".data"))
@@ -70,10 +79,6 @@ def softmax_error(rng: np.random.Generator, cases: int = 20000) -> float:
 
 
 def link_figures() -> dict:
-    from .link import Device
-    from .linkbench import measure, round_trips
-    from .sim import NATIVE_BINARY, Emulator
-
     with Emulator() as emu, Device.open(emu.url, timeout=10) as dev:
         figures = measure(dev, 64).as_dict()
     figures["round_trip_ms_qemu"] = figures.pop("round_trip_ms")
@@ -153,9 +158,9 @@ def main(argv=None) -> int:
     for board in BOARDS:
         subprocess.run(["make", "-s", "-C", str(REPO / "firmware"), f"BOARD={board}"], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["make", "-s", "-C", str(REPO / "firmware"), "BOARD=netduinoplus2", "bench"], check=True)
-    blob = (REPO / "models" / "default.fxm").read_bytes()
+    blob = DEFAULT_MODEL.read_bytes()
     model = fxm.unpack(blob)
-    seg = count_segments(REPO / "firmware" / "build" / "netduinoplus2" / "fxclass_bench.elf")
+    seg = count_segments(image_dir("netduinoplus2") / "fxclass_bench.elf")
     n_dense = len(model.layers)
     inference, features, scaling = seg[0], seg[1], seg[2]
     dense, soft_n, soft_max = seg[3:3 + n_dense], seg[3 + n_dense], seg[4 + n_dense]

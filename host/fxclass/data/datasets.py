@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 from .recording import Recording, read_recording
 
 # BasicMotions is in accelerometer g and gyroscope rad/s; 512 counts per unit keeps its largest
@@ -91,6 +91,17 @@ def natural_key(name: str) -> list:
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
 
 
+def match_labels(labels: list[str], class_names: list[str], source, whose: str = "the model") -> list[str]:
+    """Each label spelled as the class name it matches, ignoring case; a DataError names those that
+    match no class of whose (the model of the classes) and says how labels match."""
+    lookup = {n.lower(): n for n in class_names}
+    unknown = sorted({v for v in labels if v.lower() not in lookup}, key=natural_key)
+    if unknown:
+        raise DataError(f"{source}: labels {unknown} are not classes of {whose} ({', '.join(class_names)}); "
+                        "labels match the class names ignoring case")
+    return [lookup[v.lower()] for v in labels]
+
+
 def read_csv(path: str | Path) -> tuple[np.ndarray, list[str] | None, list[str]]:
     """A recording (recording.py) as int16 counts (n, C), its labels or None, and channel names."""
     rec = read_recording(path)
@@ -112,12 +123,7 @@ def recording_windows(rec: Recording, counts: np.ndarray, window_len: int, hop_l
     Returns windows, labels (indices into the class names, -1 without labels), the class names and
     the recording each window comes from."""
     names = class_names or (sorted(set(rec.labels), key=natural_key) if rec.labels else [])
-    if rec.labels is not None and class_names is not None:
-        lookup = {n.lower(): n for n in class_names}
-        unknown = sorted({v for v in rec.labels if v.lower() not in lookup}, key=natural_key)
-        if unknown:
-            raise DataError(f"{rec.path}: labels {unknown} are not classes of the model ({', '.join(class_names)}); "
-                            "labels match the class names ignoring case")
+    as_named = None if rec.labels is None or class_names is None else match_labels(rec.labels, class_names, rec.path)
     windows, labels, sources = [], [], []
     for start, end in _segments(rec):
         for s in range(start, end - window_len + 1, hop_len):
@@ -125,7 +131,7 @@ def recording_windows(rec: Recording, counts: np.ndarray, window_len: int, hop_l
                 chunk = rec.labels[s:s + window_len]
                 if any(v != chunk[0] for v in chunk):
                     continue
-                label = chunk[0] if class_names is None else lookup[chunk[0].lower()]
+                label = chunk[0] if as_named is None else as_named[s]
                 labels.append(names.index(label))
             else:
                 labels.append(-1)

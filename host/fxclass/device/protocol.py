@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from cobs import cobs
 
-from .errors import LinkError
+from ..errors import LinkError
+from ..model.fxm import UNIT_NAMES
+from ..model.shape import Shape, Shaped
 
 PROTOCOL_VERSION = 1
 HEADER = struct.Struct("<BBHH")
@@ -44,7 +46,6 @@ MODEL_STATUS = {
 STATS_FIELDS = ("frames_ok", "crc_errors", "framing_errors", "oversize_frames", "error_replies",
                 "rx_overruns", "inferences", "uptime_ms", "sensor_samples", "sensor_lost", "sensor_errors",
                 "live_results")
-UNIT_NAMES = {0: "counts", 1: "g", 2: "m/s2", 3: "dps", 4: "rad/s", 5: "A", 6: "other"}
 
 
 def error_text(code: int) -> str:
@@ -121,17 +122,14 @@ class Result:
 
 
 @dataclass
-class Info:
+class Info(Shaped):
     protocol_version: int
     firmware_version: str
     cycle_source: str
     max_payload: int
     sysclk_hz: int
     model_id: int
-    window_len: int
-    n_channels: int
-    hop_len: int
-    sample_rate_hz: int
+    shape: Shape  # of the model the device runs
     n_classes: int
     n_layers: int
     model_uploaded: bool
@@ -155,7 +153,7 @@ class Info:
         board, names = strings[0].decode(errors="replace"), [s.decode(errors="replace") for s in strings[1:1 + ncls]]
         sensor = strings[1 + ncls].decode(errors="replace") if len(strings) > 1 + ncls and state & 0x10 else None
         return cls(proto, f"{major}.{minor}.{patch}", CYCLE_SOURCES.get(cyc, f"unknown ({cyc})"), max_payload, sysclk,
-                   model_id, wlen, nch, hop, rate, ncls, nlay, bool(uploaded), max_model, max_values,
+                   model_id, Shape(wlen, nch, hop, rate), ncls, nlay, bool(uploaded), max_model, max_values,
                    max_classes, board, names, state & 0x03, sensor or None)
 
 
@@ -173,7 +171,7 @@ class ModeReply:
     """How the sensor feeds the model in LIVE and RECORD: its rate, and each channel's conversion."""
 
     mode: int
-    sensor_rate_mhz: int
+    sensor_rate_millihertz: int
     channels: list[SensorChannel]
 
     HEAD = struct.Struct("<BBxxI")

@@ -1,5 +1,6 @@
-"""Recordings in the project's CSV format: read with every error tied to its row and column, and
-written (appended) by `fxclass record`.
+"""Recordings in the project's CSV format: read with each error tied to its row and column, and written.
+
+`fxclass record` appends to them.
 
 A header row names the columns; each further row is one sample, in time order. `label` (optional)
 is the class, `recording` / `session` / `file` (optional) says which recording the row belongs to
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 LABEL_COLUMNS = ("label",)
 RECORDING_COLUMNS = ("recording", "session", "file")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from serial.tools import list_ports
 
-from .errors import LinkError
+from ..errors import LinkError
 
 ST_VID = 0x0483
 # ST-LINK/V2-1 (Nucleo-64 boards such as NUCLEO-F446RE and NUCLEO-F411RE), V3 variants.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import ToolError
+from ..errors import ToolError
 
 # pyOCD target names and ST-LINK drive labels per board.
 PYOCD_TARGETS = {"nucleo_f446re": "stm32f446retx", "nucleo_f411re": "stm32f411retx", "netduinoplus2": "stm32f405rgtx"}

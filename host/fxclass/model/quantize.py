@@ -5,8 +5,8 @@ import zlib
 
 import numpy as np
 
-from .fxm import Layer, Model
-from .reference import LOGIT_FRAC_BITS
+from .fxm import Layer, Model, pack
+from .reference import LOGIT_FRAC_BITS, Pipeline
 from .train import FloatModel
 
 
@@ -54,12 +54,11 @@ def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0,
         mult, shift = multiplier(s_in * w_scale / s_out)
         layers.append(Layer(wq, bias, mult, shift, relu=not last, logits=last))
         s_in = s_out
-    m = Model(fm.window_len, fm.n_channels, fm.hop_len, fm.sample_rate_hz, list(fm.class_names), offset,
+    m = Model(fm.shape, list(fm.class_names), offset,
               in_mult, in_shift, layers, feature_set=fm.feature_set, units=fm.units, counts_per_unit=fm.counts_per_unit)
     if model_id is None:
         # A stable id derived from the content: the CRC-32 of the blob written with id 0 (its
         # last four bytes; the CRC over a blob including its own CRC is a constant).
-        from .fxm import pack
         model_id = zlib.crc32(pack(m)[:-4])
     m.model_id = model_id
     return m
@@ -70,7 +69,6 @@ PERCENTILES = (100.0, 99.99, 99.9, 99.5, 99.0, 98.0, 95.0)
 
 def agreement(fm: FloatModel, qm: Model, windows: np.ndarray) -> float:
     """Share of windows where the integer model (the firmware, bit for bit) predicts as the float one."""
-    from .reference import Pipeline
     quant, _ = Pipeline(qm).run(windows)
     return float(np.mean(quant == fm.predict(windows)))
 

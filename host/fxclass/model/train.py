@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import json
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .datasets import WindowSet
-from .errors import ModelFormatError
+from ..data.datasets import WindowSet
+from ..errors import ModelFormatError
 from .reference import FEATURE_SEGMENTS, features_stats
+from .shape import Shape, Shaped
 
 
 @dataclass
-class FloatModel:
+class FloatModel(Shaped):
     """Dense layers over standardized features: z = (f - mean) / std; ReLU between layers."""
 
     weights: list[np.ndarray]  # (out, in) float64
@@ -22,10 +23,7 @@ class FloatModel:
     feature_mean: np.ndarray
     feature_std: np.ndarray
     class_names: list[str]
-    window_len: int
-    n_channels: int
-    hop_len: int
-    sample_rate_hz: int
+    shape: Shape
     meta: dict = field(default_factory=dict)
     feature_set: int = 1
     units: list[str] | None = None
@@ -54,7 +52,7 @@ class FloatModel:
         arrays.update({f"b{k}": b for k, b in enumerate(self.biases)})
         np.savez(path, feature_mean=self.feature_mean, feature_std=self.feature_std,
                  class_names=np.array(self.class_names),
-                 shape=np.array([self.window_len, self.n_channels, self.hop_len, self.sample_rate_hz]),
+                 shape=np.array(astuple(self.shape)),
                  feature_set=np.array(self.feature_set),
                  meta=np.array(json.dumps(self.meta)), **arrays,
                  **({} if self.units is None else {"units": np.array(self.units),
@@ -71,10 +69,9 @@ class FloatModel:
                 if missing:
                     raise ValueError(f"no {', '.join(missing)} in it (write float models with `fxclass train`)")
                 n = sum(1 for k in z.files if k.startswith("w"))
-                window_len, n_channels, hop_len, rate = (int(v) for v in z["shape"])
                 fm = cls([z[f"w{k}"] for k in range(n)], [z[f"b{k}"] for k in range(n)], z["feature_mean"],
-                         z["feature_std"], [str(c) for c in z["class_names"]], window_len, n_channels,
-                         hop_len, rate, meta=json.loads(str(z["meta"])) if "meta" in z.files else {},
+                         z["feature_std"], [str(c) for c in z["class_names"]], Shape(*(int(v) for v in z["shape"])),
+                         meta=json.loads(str(z["meta"])) if "meta" in z.files else {},
                          feature_set=int(z["feature_set"]) if "feature_set" in z.files else 1,
                          units=[str(u) for u in z["units"]] if "units" in z.files else None,
                          counts_per_unit=[float(c) for c in z["counts_per_unit"]] if "units" in z.files else None)
@@ -153,8 +150,8 @@ def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, l
         if progress is not None:
             progress(step)
     window_len, n_channels = data.windows.shape[1:]
-    return FloatModel(weights, biases, mean, std, list(data.class_names), window_len, n_channels,
-                      hop_len or max(1, window_len // 2), data.sample_rate_hz,
+    shape = Shape(window_len, n_channels, hop_len or max(1, window_len // 2), data.sample_rate_hz)
+    return FloatModel(weights, biases, mean, std, list(data.class_names), shape,
                       meta={"hidden": list(hidden), "epochs": epochs, "seed": seed}, feature_set=feature_set,
                       units=data.units, counts_per_unit=data.counts_per_unit)
 

@@ -1,10 +1,11 @@
-"""Emulators: the firmware in QEMU's netduinoplus2, in Renode or natively on hal/host, with its console
-UART on a local TCP socket."""
+"""Emulators: the firmware in QEMU, in Renode or natively, its console UART on a local TCP socket.
+
+One process, started, watched and stopped the same way for each; qemu.py, renode.py and native.py
+hold what differs."""
 from __future__ import annotations
 
 import ctypes
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -13,66 +14,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import ToolError
+from ..data.recording import read_recording
+from ..errors import ToolError
+from ..firmware.build import firmware_elf
+from . import native as native_port, qemu, renode as renode_backend
+from .imu import write_native_imu, write_resd
 
-REPO = Path(__file__).resolve().parents[2]
-RENODE_DIR = REPO / "renode"
-QEMU_MACHINES = {"netduinoplus2": "netduinoplus2"}
-RENODE_BOARDS = ("nucleo_f446re", "nucleo_f411re")
-NATIVE_BINARY = REPO / "build" / "host" / "fxclass_native"
-ENV_RENODE = "FXCLASS_RENODE"
-RENODE_HINT = (f"install Renode (1.15.3 is what fxclass is tested with) from its releases at "
-               f"https://github.com/renode/renode/releases, then put `renode` on PATH, set {ENV_RENODE} to "
-               "the folder it was unpacked in, or pass --renode-path")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def firmware_elf(board: str = "netduinoplus2", root: Path = REPO) -> Path:
-    return root / "firmware" / "build" / board / "fxclass.elf"
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def find_renode(path: str | Path | None = None) -> Path:
-    """The `renode` launcher: path (a Renode folder, such as an unpacked portable release, or the
-    launcher itself), else $FXCLASS_RENODE, else `renode` on PATH."""
-    given = path or os.environ.get(ENV_RENODE)
-    if given:
-        candidate = Path(given).expanduser()
-        launcher = candidate / "renode" if candidate.is_dir() else candidate
-        if not launcher.is_file():
-            raise ToolError(f"no Renode at {given}: give the folder a Renode release was unpacked in "
-                            "(it holds the `renode` launcher) or the launcher itself")
-        return launcher.resolve()
-    found = shutil.which("renode")
-    if found is None:
-        raise ToolError(f"Renode is not installed: {RENODE_HINT}")
-    return Path(found)
-
-
-def find_renode_test(path: str | Path | None = None) -> Path:
-    """renode-test, Renode's Robot Framework runner, from the same install as find_renode's launcher."""
-    launcher = find_renode(path)
-    beside = launcher.parent / "renode-test"
-    if beside.is_file():
-        return beside
-    found = shutil.which("renode-test")
-    if found is None:
-        raise ToolError(f"renode-test not found beside {launcher}: {RENODE_HINT}")
-    return Path(found)
-
-
-def qemu_command(elf: Path, port: int, machine: str = "netduinoplus2", extra: tuple[str, ...] = ()) -> list[str]:
-    """USART2 is QEMU's second -serial; the first (USART1) is discarded. With -icount shift=3 each
-    instruction takes 8 ns of virtual time, so SysTick-derived cycle counts repeat exactly. nodelay
-    sends each reply as the firmware writes it instead of waiting for the host's acknowledgement."""
-    return ["qemu-system-arm", "-M", machine, "-display", "none", "-monitor", "none",
-            "-serial", "null", "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on",
-            "-icount", "shift=3", "-kernel", str(elf), *extra]
 
 
 def port_listening(port: int) -> bool:
@@ -109,13 +63,13 @@ class Emulator:
                  port: int | None = None, native: bool = False, renode_path: str | Path | None = None,
                  shield: bool = True, imu_recording: str | Path | None = None, imu_speedup: float | None = None):
         self.board = "host" if native else board
-        self.elf = Path(elf).resolve() if elf else (NATIVE_BINARY if native else firmware_elf(board))
+        self.elf = Path(elf).resolve() if elf else (native_port.NATIVE_BINARY if native else firmware_elf(board))
         self.renode = renode
         self.native = native
         self.renode_path = renode_path
         self.port = port or free_port()
         # Renode: the X-NUCLEO-IKS01A3's LSM6DSO on I2C1 (renode/iks01a3.resc). Native: the simulated
-        # part answers only when it has a recording to play. The recording is a CSV (recording.py).
+        # part answers only when it has a recording to play. The recording is a CSV (data/recording.py).
         self.shield = shield and renode
         self.imu_recording = Path(imu_recording) if imu_recording else None
         self.imu_speedup = imu_speedup
@@ -136,28 +90,14 @@ class Emulator:
         if self.native:
             return [str(self.elf)]  # the port travels in FXCLASS_NATIVE_PORT
         if self.renode:
-            # A small script of our own sets the variables fxclass.resc reads and includes it:
-            # Renode takes either a script file or -e commands, not both.
-            return [str(find_renode(self.renode_path)), "--disable-xwt", "--console", str(self._renode_script())]
-        if self.board not in QEMU_MACHINES:
-            raise ToolError(f"QEMU emulates only {sorted(QEMU_MACHINES)}; build with BOARD=netduinoplus2 "
-                            f"(board {self.board!r} runs on hardware or in Renode: --renode)")
-        if shutil.which("qemu-system-arm") is None:
-            raise ToolError("qemu-system-arm not found: install it with `sudo apt-get install qemu-system-arm` "
-                            "(or run `make setup`)")
-        return qemu_command(self.elf, self.port, QEMU_MACHINES[self.board])
-
-    def renode_platform(self) -> Path:
-        if self.board not in RENODE_BOARDS:
-            raise ToolError(f"no Renode platform for board {self.board!r}: renode/ has {', '.join(RENODE_BOARDS)}")
-        return RENODE_DIR / f"{self.board}.repl"
+            launcher = renode_backend.find_renode(self.renode_path)
+            return [str(launcher), "--disable-xwt", "--console", str(self._renode_script())]
+        return qemu.command(self.board, self.elf, self.port)
 
     def _prepare_imu(self) -> None:
         """The recording in the form the emulated sensor plays: a RESD file, or the native port's."""
         if self.imu_recording is None or self._imu_file is not None:
             return
-        from .recording import read_recording
-        from .sensor import write_native_imu, write_resd
         if not (self.renode or self.native):
             raise ToolError("QEMU has no sensor to play an IMU recording: use --renode or --native")
         if self.renode and not self.shield:
@@ -167,7 +107,7 @@ class Emulator:
         os.close(fd)
         self._imu_file = Path(name)
         if self.renode:
-            write_resd(rec, self._imu_file, find_renode(self.renode_path).resolve().parent / "tools")
+            write_resd(rec, self._imu_file, renode_backend.tools_dir(self.renode_path))
         else:
             write_native_imu(rec, self._imu_file)
 
@@ -175,13 +115,8 @@ class Emulator:
         """Renode: start playing the recording to the sensor now (virtual time), as LIVE or RECORD
         starts; the native part starts playing when its FIFO starts by itself."""
         if self.renode and self._imu_file is not None and self.proc is not None and self.proc.stdin is not None:
-            # Paused, so that both streams start at the same virtual time: between two commands to a
-            # running emulation time goes on, and a rate stream a sample late would pair each
-            # acceleration with the previous angular rate.
-            self.monitor("pause")
-            for kind in ("Acceleration", "AngularRate"):
-                self.monitor(f"sysbus.i2c1.lsm6dso Feed{kind}SamplesFromRESD @{self._imu_file} 0 0 CurrentVirtualTime")
-            self.monitor("start")
+            for command in renode_backend.play_commands(self._imu_file):
+                self.monitor(command)
 
     def monitor(self, command: str) -> None:
         """A command for Renode's monitor (its console reads stdin)."""
@@ -190,15 +125,7 @@ class Emulator:
 
     def _renode_script(self) -> Path:
         if self._script is None:
-            lines = [f"$platform=@{self.renode_platform()}", f"$elf=@{self.elf}", f"$port={self.port}",
-                     f"include @{RENODE_DIR / 'fxclass.resc'}"]
-            if self.shield:
-                lines.append(f"include @{RENODE_DIR / 'iks01a3.resc'}")
-            lines.append("start")
-            fd, name = tempfile.mkstemp(prefix="fxclass-", suffix=".resc")
-            with os.fdopen(fd, "w") as f:
-                f.write("\n".join(lines) + "\n")
-            self._script = Path(name)
+            self._script = renode_backend.write_script(self.board, self.elf, self.port, self.shield)
         return self._script
 
     def start(self, timeout: float = 30.0) -> "Emulator":
@@ -207,13 +134,7 @@ class Emulator:
             raise ToolError(f"firmware image {self.elf} not found: run `{make}`")
         self._prepare_imu()
         cmd = self.command()
-        env = None
-        if self.native:
-            env = {**os.environ, "FXCLASS_NATIVE_PORT": str(self.port)}
-            if self._imu_file is not None:
-                env["FXCLASS_NATIVE_IMU"] = str(self._imu_file)
-            if self.imu_speedup is not None:  # else $FXCLASS_NATIVE_IMU_SPEEDUP, or real time
-                env["FXCLASS_NATIVE_IMU_SPEEDUP"] = repr(self.imu_speedup)
+        env = native_port.environment(self.port, self._imu_file, self.imu_speedup) if self.native else None
         # The emulator's output goes to a file, read only when it fails: a pipe nobody reads would
         # stall it once full. Renode's monitor reads stdin: an open pipe, so it never sees its end.
         fd, log = tempfile.mkstemp(prefix="fxclass-emulator-", suffix=".log")

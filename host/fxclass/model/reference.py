@@ -142,7 +142,7 @@ def softmax_q15(logits) -> tuple[np.ndarray, np.ndarray]:
 
 
 class Pipeline:
-    """The reference pipeline for one parsed model (see fxclass.fxm.Model)."""
+    """The reference pipeline for one parsed model (see fxm.Model)."""
 
     def __init__(self, model):
         self.model = model
@@ -184,7 +184,8 @@ def scale_factor(nano_units_per_count: int, counts_per_unit_q16: int) -> tuple[i
     return quotient, shift
 
 
-def sensor_path(samples: np.ndarray, mult, shift, in_rate_mhz: int, out_rate_mhz: int) -> np.ndarray:
+def sensor_path(samples: np.ndarray, mult, shift, in_rate_millihertz: int,
+                out_rate_millihertz: int) -> np.ndarray:
     """fx_sensor_path: convert each channel, y = sat16((x * mult + 2^(shift-1)) >> shift), then resample
     by linear interpolation, output k at input position k p / q (p / q = in_rate / out_rate in lowest
     terms), y_k = floor((x_n (q - r) + x_(n+1) r + floor(q / 2)) / q). samples (n, channels) int16."""
@@ -192,8 +193,8 @@ def sensor_path(samples: np.ndarray, mult, shift, in_rate_mhz: int, out_rate_mhz
     mult = np.asarray(mult, dtype=np.int64)
     shift = np.asarray(shift, dtype=np.int64)
     conv = np.clip((x * mult + (np.int64(1) << (shift - 1))) >> shift, -32768, 32767)
-    g = math.gcd(in_rate_mhz, out_rate_mhz)
-    p, q = in_rate_mhz // g, out_rate_mhz // g
+    g = math.gcd(in_rate_millihertz, out_rate_millihertz)
+    p, q = in_rate_millihertz // g, out_rate_millihertz // g
     if len(conv) < 2:
         return np.zeros((0, x.shape[1]), dtype=np.int16)
     # Output k is produced once input n + 1 has arrived, for every k with k p < (n_inputs - 1) q.
@@ -209,11 +210,11 @@ class SensorPathStream:
     """fx_sensor_path one sample at a time, as the firmware runs it (sensor_path is the same on a
     whole recording): for turning RECORD's samples into the model's as they arrive."""
 
-    def __init__(self, mult, shift, in_rate_mhz: int, out_rate_mhz: int):
+    def __init__(self, mult, shift, in_rate_millihertz: int, out_rate_millihertz: int):
         self.mult = np.asarray(mult, dtype=np.int64)
         self.shift = np.asarray(shift, dtype=np.int64)
-        g = math.gcd(in_rate_mhz, out_rate_mhz)
-        self.p, self.q = in_rate_mhz // g, out_rate_mhz // g
+        g = math.gcd(in_rate_millihertz, out_rate_millihertz)
+        self.p, self.q = in_rate_millihertz // g, out_rate_millihertz // g
         self.restart()
 
     def restart(self) -> None:

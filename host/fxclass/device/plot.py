@@ -1,23 +1,22 @@
-"""Plots of run results: class probabilities over time and the confusion matrix (matplotlib)."""
+"""Plots of a run's records: class probabilities over time and the confusion matrix (matplotlib)."""
 from __future__ import annotations
 
 import numpy as np
 
-from .errors import ToolError
+from ..errors import ToolError
+from .runner import Record, score
 
 
-def plot_results(records, class_names: list[str], path: str) -> None:
+def plot_results(records: list[Record], class_names: list[str], path: str) -> None:
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ToolError("plotting needs matplotlib: pip install 'fxclass[plot]'") from exc
-    from .train import confusion
-
     prob = np.array([r.prob for r in records])
-    labelled = [r for r in records if r.label is not None]
-    fig, axes = plt.subplots(1, 2 if labelled else 1, figsize=(12 if labelled else 7, 4), squeeze=False)
+    scored = score(records, class_names)
+    fig, axes = plt.subplots(1, 2 if scored else 1, figsize=(12 if scored else 7, 4), squeeze=False)
     ax = axes[0][0]
     for c, name in enumerate(class_names):
         ax.plot(prob[:, c], label=name)
@@ -26,9 +25,8 @@ def plot_results(records, class_names: list[str], path: str) -> None:
     ax.set_ylim(-0.02, 1.02)
     ax.legend(loc="upper right", fontsize="small")
     ax.set_title("class probabilities")
-    if labelled:
-        cm = confusion(np.array([r.class_index for r in labelled]),
-                       np.array([class_names.index(r.label) for r in labelled]), len(class_names))
+    if scored:
+        cm = scored.confusion
         ax = axes[0][1]
         ax.imshow(cm, cmap="Blues")
         ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")

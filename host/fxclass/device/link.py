@@ -12,7 +12,8 @@ import numpy as np
 import serial
 
 from . import protocol as p
-from .errors import DeviceError, LinkError
+from ..errors import DeviceError, LinkError
+from .ports import default_port
 
 DEFAULT_BAUD = 115200
 ENV_PORT = "FXCLASS_PORT"
@@ -86,7 +87,6 @@ class Device:
              boot_timeout: float = 10.0) -> "Device":
         url = url or os.environ.get(ENV_PORT)
         if not url:
-            from .ports import default_port
             url = default_port()
         if not baud:
             try:
@@ -179,7 +179,7 @@ class Device:
     def _window_bytes(self, window: np.ndarray) -> bytes:
         info = self.info
         window = np.asarray(window)
-        if window.shape != (info.window_len, info.n_channels):
+        if window.shape != info.shape.window_shape:
             raise DeviceError(f"window shaped {window.shape}, the model on the device takes "
                               f"({info.window_len}, {info.n_channels})")
         return window.astype("<i2").tobytes()

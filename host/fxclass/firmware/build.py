@@ -1,18 +1,36 @@
-"""Building firmware images with the repository's Makefile."""
+"""Firmware images: where the Makefile puts them, the model built in, building them, their symbols."""
 from __future__ import annotations
 
 import shutil
 import subprocess
 from pathlib import Path
 
-from .errors import ToolError
-from .sim import REPO
+from ..errors import ToolError
+from ..model import fxm
 
+REPO = Path(__file__).resolve().parents[3]  # the checkout: firmware/, models/, renode/, host/
 BOARDS = ("netduinoplus2", "nucleo_f446re", "nucleo_f411re")
+DEFAULT_MODEL = REPO / "models" / "default.fxm"  # built into every image unless MODEL= says otherwise
 
 
 def image_dir(board: str, root: Path = REPO) -> Path:
     return root / "firmware" / "build" / board
+
+
+def firmware_elf(board: str = "netduinoplus2", root: Path = REPO) -> Path:
+    return image_dir(board, root) / "fxclass.elf"
+
+
+def built_in_model(board: str, path: str | Path) -> tuple[Path, bool]:
+    """The file to build in as the model at path, checked first so that a bad one is named: path itself,
+    or for a format-1 blob its format-2 rewrite in the board's build folder; and whether it was rewritten."""
+    _, blob = fxm.read(path)
+    if blob == Path(path).read_bytes():
+        return Path(path), False
+    upgraded = image_dir(board) / "model.fxm"
+    upgraded.parent.mkdir(parents=True, exist_ok=True)
+    upgraded.write_bytes(blob)
+    return upgraded, True
 
 
 def elf_symbols(elf: str | Path) -> dict[str, tuple[int, int]]:

@@ -1,0 +1,1 @@
+"""Firmware images: building them with the checkout's Makefile, where they land, their symbols."""
