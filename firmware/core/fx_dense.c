@@ -1,4 +1,4 @@
-/* fx_dense.c: the dense stage: its entry, its plan, and the block-by-block layer loop, portable and Cortex-M4 side by side (the whole-layer variants are in fx_dense_m4.c and fx_dense_m4.S). */
+/* fx_dense.c: the dense stage: its entry, its plan, and the block-by-block layer loop, portable and Cortex-M4 side by side (the assembly loops are in fx_dense_m4.S). */
 #include "fx_dense_m4.h"
 #include "fx_kernels.h"
 
@@ -9,6 +9,18 @@ int64_t fx_requantize(int32_t value, int32_t mult, int32_t shift)
        the numpy reference uses the same floor semantics. */
     return ((int64_t)value * mult + rounding) >> shift;
 }
+
+#if FX_DSP
+int fx_shifts_from_33_m4(const int32_t *shift, uint16_t n)
+{
+    for (uint16_t i = 0; i < n; ++i) {
+        if (shift[i] < 33) {
+            return 0;
+        }
+    }
+    return 1;
+}
+#endif
 
 /* acc[r] = sum_i w(row + r, i) * in[i] for the block of four rows whose weights start at w. */
 static void block_sums(const int16_t *w, const int8_t *in, uint32_t in_blocks, const uint32_t *x, int32_t acc[4])

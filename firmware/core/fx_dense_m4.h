@@ -1,4 +1,4 @@
-/* fx_dense_m4.h: the Cortex-M4 variants of the input quantization and the dense layers: the byte offsets at which fx_dense_m4.S reads their structures, checked against the C below, and their functions. DSP builds only; fx_dense_m4.S includes it too. */
+/* fx_dense_m4.h: the Cortex-M4 variants of the input quantization and the dense layers: the byte offsets at which fx_dense_m4.S reads their structures, checked against the C below, and the assembly routines. DSP builds only; fx_dense_m4.S includes it too. */
 #ifndef FX_DENSE_M4_H
 #define FX_DENSE_M4_H
 
@@ -63,9 +63,7 @@ fx_status fx_dense_layer_m4(const fx_dense *layer, const uint32_t *x, int8_t *ou
  */
 fx_status fx_quantize_input_pairs_m4(const fx_input_quant *q, const int32_t *features, uint32_t *pairs);
 
-/* fx_dense_m4.c: FX_VARIANT_DSP of the input quantization (every shift >= 33), int8 outputs. */
-void fx_quantize_input_m4(const fx_input_quant *q, const int32_t *features, int8_t *out);
-/* fx_dense_m4.c: whether each of the n shifts is at least 33, as the SMULL requantizations ask. */
+/* fx_dense.c: whether each of the n shifts is at least 33, as the SMULL requantizations ask. */
 int fx_shifts_from_33_m4(const int32_t *shift, uint16_t n);
 
 #endif

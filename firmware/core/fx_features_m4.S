@@ -8,7 +8,7 @@
 
 /* LDRD and the entry's post-indexed LDRB below rely on these. */
     .if FX_PAIR_JOB_F1_OFFSET != FX_PAIR_JOB_F0 + 4 || FX_STEP_ENTRY_BYTE != 0
-    .error "fx_pair_job: LDRD needs f_lane0, f1_offset side by side; a step's entry must be its first byte"
+    .error "fx_pair_job: LDRD needs f0, f1_offset side by side; a step's entry must be its first byte"
     .endif
     .if FX_MONO_JOB_LO != FX_MONO_JOB_HI + 4 || FX_MONO_JOB_S != FX_MONO_JOB_M + 4
     .error "fx_mono_job: LDRD needs hi, lo and m, s side by side"
@@ -22,7 +22,7 @@
 
 /*
  * void fx_features_pair_m4(const uint8_t *p, uint32_t stride, const fx_pair_job *job)
- * The features of a pair of channels, lane 0 into job->f_lane0 and lane 1 job->f1_offset bytes on,
+ * The features of a pair of channels, lane 0 into job->f0 and lane 1 job->f1_offset bytes on,
  * from the window at p. Pass 1, segment by segment as job->steps says: each segment's lane sums;
  * and, over all samples, the lane-wise maximum and minimum, sum max(x_t, x_{t-1}) per lane
  * (max(x_0, x_0) = x_0 for the first) and the lane sums. Then the minimum, the maximum and the
@@ -45,8 +45,8 @@
     iters   .req r3     /* the loop's iterations left */
     m0      .req r4     /* sum max(x_t, x_{t-1}), lane 0 */
     m1      .req r5     /* lane 1 */
-    sum0      .req r6     /* the lane sums */
-    sum1      .req r7
+    sum0    .req r6     /* the lane sums */
+    sum1    .req r7
     hi      .req r8     /* the lane-wise maximum */
     lo      .req r9     /* the lane-wise minimum */
     xa      .req r10    /* the previous sample (between segments and in odd pairs), */
@@ -86,7 +86,7 @@
 fx_features_pair_m4:
     push    {r0, r2, r4-r11, lr}
     sub     sp, sp, #FRAME_LOCALS
-    ldrd    r3, r4, [r2, #FX_PAIR_JOB_F0]           /* f_lane0, f1_offset */
+    ldrd    r3, r4, [r2, #FX_PAIR_JOB_F0]           /* f0, f1_offset */
     strd    r3, r4, [sp, #FRAME_CURSOR]
     movs    sum0, #0
     movs    sum1, #0
@@ -182,29 +182,29 @@ fx_features_pair_m4:
     .unreq a
     .unreq xb
 
-    /* the minimum and the maximum, lane 0 at the cursor (f_lane0 + n_segments) and lane 1 at f_lane1 */
-    f_lane0      .req r3     /* lane 0's last four features, then (across pass 2) r8 */
-    f_lane0_kept .req r8
-    f_lane1      .req r11    /* lane 1's */
+    /* the minimum and the maximum, lane 0's at the cursor (f0 + n_segments), lane 1's at out1 */
+    out0    .req r3     /* lane 0's last four features; across pass 2 in out0_kept */
+    out0_kept .req r8
+    out1    .req r11    /* lane 1's */
     x0      .req r12    /* sample 0, both lanes */
     t       .req r12
     u       .req lr
     p       .req r0
     job     .req r2
-    n       .req r10    /* xa, the last sample, until the means */
+    n       .req r10    /* after the means; xa, the last sample, before */
     mean0   .req r4
     mean1   .req r5
 .Lwindow_end:
-    ldrd    f_lane0, f_lane1, [sp, #FRAME_CURSOR]             /* the cursor, f1_offset */
-    add     f_lane1, f_lane0, f_lane1
+    ldrd    out0, out1, [sp, #FRAME_CURSOR]     /* the cursor, f1_offset */
+    add     out1, out0, out1
     sxth    t, lo
     asr     u, lo, #16
-    str     t, [f_lane0, #FEATURE_MIN]
-    str     u, [f_lane1, #FEATURE_MIN]
+    str     t, [out0, #FEATURE_MIN]
+    str     u, [out1, #FEATURE_MIN]
     sxth    t, hi
     asr     u, hi, #16
-    str     t, [f_lane0, #FEATURE_MAX]
-    str     u, [f_lane1, #FEATURE_MAX]
+    str     t, [out0, #FEATURE_MAX]
+    str     u, [out1, #FEATURE_MAX]
     /* total variation = 2 (sum max(x_t, x_{t-1}) - S) - x_0 + x_{n-1} */
     ldrd    p, job, [sp, #FRAME_P]
     ldr     x0, [p]
@@ -216,8 +216,8 @@ fx_features_pair_m4:
     asr     u, x0, #16
     rsb     m1, u, m1, lsl #1
     add     m1, m1, xa, asr #16
-    str     m0, [f_lane0, #FEATURE_VARIATION]
-    str     m1, [f_lane1, #FEATURE_VARIATION]
+    str     m0, [out0, #FEATURE_VARIATION]
+    str     m1, [out1, #FEATURE_VARIATION]
     /* the means, floored: SDIV truncates, so one less where the remainder is negative */
     ldr     n, [job, #FX_PAIR_JOB_N]
     sdiv    mean0, sum0, n
@@ -231,7 +231,7 @@ fx_features_pair_m4:
     it      lt
     sublt   mean1, mean1, #1
     /* deviation = 2 sum max(x_t, m) - S - n m; pass 2 keeps r4-r11 */
-    mov     f_lane0_kept, f_lane0
+    mov     out0_kept, out0
     mov     r2, n                       /* pass 2's rows */
     pkhbt   r3, mean0, mean1, lsl #16   /* and its m */
     bl      fx_features_pass2_m4
@@ -239,8 +239,8 @@ fx_features_pair_m4:
     mls     r0, n, mean0, r0
     rsb     r1, sum1, r1, lsl #1
     mls     r1, n, mean1, r1
-    str     r0, [f_lane0_kept, #FEATURE_DEVIATION]
-    str     r1, [f_lane1, #FEATURE_DEVIATION]
+    str     r0, [out0_kept, #FEATURE_DEVIATION]
+    str     r1, [out1, #FEATURE_DEVIATION]
     add     sp, sp, #FRAME_LOCALS + 8
     pop     {r4-r11, pc}
     .size fx_features_pair_m4, . - fx_features_pair_m4
@@ -252,9 +252,9 @@ fx_features_pair_m4:
     .unreq hi
     .unreq lo
     .unreq xa
-    .unreq f_lane0
-    .unreq f_lane0_kept
-    .unreq f_lane1
+    .unreq out0
+    .unreq out0_kept
+    .unreq out1
     .unreq x0
     .unreq t
     .unreq u
@@ -269,17 +269,17 @@ fx_features_pair_m4:
  * Sum over rows samples of max(x_t, m) per lane, m packed as two int16 lanes: lane 0's in the low
  * word (r0), lane 1's in the high word (r1). Of r4-r11 it changes none.
  * One sample, two and four as the count's low bits ask, then eight per iteration, each loaded at
- * xa multiple of the stride from p (LDR's register offset shifts by at most 3: 5 and 7 strides
+ * a multiple of the stride from p (LDR's register offset shifts by at most 3: 5 and 7 strides
  * are kept in registers), and p advanced once.
  */
     p       .req r0
     stride  .req r1
     rows    .req r2     /* then the iterations of eight */
     m       .req r3
-    dev0      .req r4     /* the sums, per lane */
-    dev1      .req r5
-    xa       .req r6
-    xb       .req r7
+    dev0    .req r4     /* the sums, per lane */
+    dev1    .req r5
+    xa      .req r6     /* two samples */
+    xb      .req r7
     stride5 .req r8
     stride7 .req r9
     t       .req r12
@@ -375,24 +375,24 @@ fx_features_pass2_m4:
  * unaligned words from memory), so one SSUB16 + SEL gives max(x_t, x_{t-1}) for two samples, and
  * SMLAD with 0x00010001 adds both lanes to one sum. LDRD and LDM, which need aligned addresses,
  * are not used on the samples.
- * From sample 1 on (the caller has counted sample 0: job->sum = job->m = x_0, job->hi = job->lo =
- * x_0 in both lanes, and job->rows, samples per segment, one less for the first): each segment'sum
- * sum into job->cursor[k]; over the window the lane-wise maximum and minimum, sum max(x_t, x_{t-1})
- * into job->m and the sum into job->sum. A segment may have no samples.
+ * From sample 1 on (the caller has counted sample 0: job->s = job->m = x_0, job->hi = job->lo =
+ * x_0 in both lanes, and job->rows, samples per segment, one less for the first): each segment's
+ * sum into job->f0[k]; over the window the lane-wise maximum and minimum, sum max(x_t, x_{t-1})
+ * into job->m and the sum into job->s. A segment may have no samples.
  */
     p       .req r0
-    ones    .req r1     /* 0x00010001: SMLAD'sum two lanes' weights */
-    rowp    .req r2     /* the next segment'sum samples */
+    ones    .req r1     /* 0x00010001: SMLAD's two lanes' weights */
+    rowp    .req r2     /* the next segment's samples */
     words   .req r3
     m       .req r4
-    sum       .req r5
+    sum     .req r5
     hi      .req r6
     lo      .req r7
     w       .req r8     /* the word at p */
     v       .req r9     /* the word one sample before */
     t       .req r10
     left    .req r11    /* segments left */
-    cursor      .req r12    /* the output cursor */
+    cursor  .req r12    /* the output cursor */
     last    .req lr     /* the sum at the last segment boundary */
 
 /* The word at p (p advanced) against the word one sample before. */
@@ -453,7 +453,7 @@ fx_features_pass1_mono_m4:
     subs    words, words, #1
     bne     .Lmono_two
 .Lmono_segment_end:
-    sub     v, sum, last                  /* the segment'sum sum */
+    sub     v, sum, last                  /* the segment's sum */
     mov     last, sum
     str     v, [cursor], #4
     b       .Lmono_segment

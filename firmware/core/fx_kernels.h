@@ -48,7 +48,8 @@ typedef enum {
 
 /* A dense layer's inputs or outputs, in the form its variant reads or writes them. */
 typedef union {
-    int8_t s8[FX_MAX_LAYER_WIDTH];        /* FX_PAD4(n) int8 values, the padding zero */
+    int8_t s8[FX_MAX_FEATURES > FX_MAX_LAYER_WIDTH ? FX_MAX_FEATURES : FX_MAX_LAYER_WIDTH]; /* FX_PAD4(n)
+                                             int8 values, the padding zero */
     uint32_t pairs[FX_MAX_FEATURES / 2u]; /* FX_VARIANT_DSP_PAIRS: per four inputs x0..x3, the words
                                              (x0, x2) and (x1, x3) of two int16 lanes, lane 0 low */
     int32_t logits[FX_MAX_CLASSES];       /* the logits layer's Q16.16 outputs */
@@ -107,15 +108,17 @@ fx_status fx_features_init(fx_feature_stage *stage, uint8_t feature_set, uint16_
 /* The statistical kernel with any segment count n_segments within [1, min(window_len, FX_MAX_SEGMENTS)]. */
 fx_status fx_features_stats_init(fx_feature_stage *stage, uint16_t window_len, uint16_t n_channels,
                                  uint8_t n_segments);
-/* The variant that applies to an initialized stage on this core (on a Cortex-M4, once a probe has
-   shown that the core gives the DSP instructions their architected results: fx_features_m4.c). */
+/* The variant that applies to an initialized stage on the running core (the stats kernel's
+   Cortex-M4 variant once a probe has shown that the core gives its DSP instructions their
+   architected results: fx_features_stats.c). */
 fx_variant fx_features_plan(const fx_feature_stage *stage);
 /* Bytes of working memory fx_features_run needs for the stage (CMSIS-NN's _get_buffer_size). */
 uint32_t fx_features_buffer_size(const fx_feature_stage *stage);
 /* The stage's features (stage->n_features int32) of one window (window_len x n_channels int16,
    time-major: window[t * n_channels + c]), by variant (fx_features_plan's for this stage), with
-   buffer holding fx_features_buffer_size(stage) bytes (NULL when 0). FX_ERR_ARG for a variant
-   this build lacks. */
+   buffer holding fx_features_buffer_size(stage) bytes (NULL when 0). The stage is as
+   fx_features_init left it and is not checked again; FX_ERR_ARG for a NULL pointer or a variant
+   this build or kernel lacks. */
 fx_status fx_features_run(const fx_feature_stage *stage, const int16_t *window, int32_t *features, void *buffer,
                           fx_variant variant);
 
@@ -165,14 +168,16 @@ static inline int32_t fx_pair_odd(int16_t pair)
 fx_variant fx_dense_plan(const fx_dense *layer, int input_pairs);
 /* One layer by variant (fx_dense_plan's for this layer): from in (FX_PAD4(in_len) values; the
    padding is read and multiplied by zero weights) to out (int8 values padded with zeros to
-   FX_PAD4(out_len), or with FX_DENSE_LOGITS out_len logits). in and out must not overlap. */
+   FX_PAD4(out_len), or with FX_DENSE_LOGITS out_len logits). in and out must not overlap. The
+   layer's shape and parameters are those documented above, which fx_model_parse checks once; the
+   entry checks its pointers and returns FX_ERR_ARG for a variant this build lacks. */
 fx_status fx_dense_run(const fx_dense *layer, const fx_activations *in, fx_activations *out, fx_variant variant);
 
 /* ---- input quantization ------------------------------------------------------------------------- */
 
 /* Per-feature input quantization: q = sat_s8(requantize(feature - offset, mult, shift)).
-   Like every per-channel parameter array below, mult and shift must lie in fx_requantize's
-   ranges; fx_model_parse checks them once, the kernels do not check them on every call. */
+   As the dense layers' do, mult and shift must lie in fx_requantize's ranges; fx_model_parse
+   checks them once, the stages do not check them on every call. */
 typedef struct {
     const int32_t *offset;  /* [n] feature value that maps to 0 */
     const int32_t *mult;    /* [n] within [1, 2^31 - 1] */
@@ -185,9 +190,12 @@ typedef struct {
    FX_VARIANT_DSP_LAYER), FX_VARIANT_DSP where every shift is at least 33, else the portable C. */
 fx_variant fx_quantize_input_plan(const fx_input_quant *q, const fx_dense *first);
 /* Quantize q->n int32 features into out, by variant (fx_quantize_input_plan's for q): int8 values
-   padded with zeros to FX_PAD4(n), or the first layer's pairs. */
+   padded with zeros to FX_PAD4(n), or the first layer's pairs. FX_ERR_ARG for a NULL pointer or a
+   variant this build lacks. */
 fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, fx_activations *out,
                             fx_variant variant);
+
+/* ---- softmax: one variant, the portable C, on every build -------------------------------------- */
 
 /*
  * Softmax over n Q16.16 logits (any int32 values) to Q15 probabilities, no float and no libm.

@@ -1,4 +1,4 @@
-/* fx_quantize.c: the input quantization stage: its entry, its plan and its portable C (the Cortex-M4 variants are in fx_dense_m4.c and fx_dense_m4.S). */
+/* fx_quantize.c: the input quantization stage: its entry, its plan, and its variants, portable and Cortex-M4 side by side (the pairs variant's loop is in fx_dense_m4.S). */
 #include "fx_dense_m4.h"
 #include "fx_kernels.h"
 
@@ -12,6 +12,21 @@ static void quantize_input(const fx_input_quant *q, const int32_t *features, int
         out[i] = (int8_t)fx_clamp64(fx_requantize(centred, q->mult[i], q->shift[i]), -128, 127);
     }
 }
+
+#if FX_DSP
+/* The same bits on a Cortex-M4 when every shift is at least 33 (FX_VARIANT_DSP), one feature at a
+   time, with the arithmetic of fx_quantize_input_pairs_m4: QSUB saturates the centred feature as
+   the clamp above does; with q = floor(centred * mult / 2^(shift - 1)), the high word of SMULL
+   shifted right by shift - 33, the rounded requantization is floor((q + 1) / 2), and SSAT applies
+   that last shift itself as it clamps. */
+static void quantize_input_m4(const fx_input_quant *q, const int32_t *features, int8_t *out)
+{
+    for (uint32_t i = 0; i < q->n; ++i) {
+        const int32_t high = fx_smull_high(fx_qsub(features[i], q->offset[i]), q->mult[i]);
+        out[i] = (int8_t)fx_ssat8_half(high >> (q->shift[i] - 33));
+    }
+}
+#endif
 
 fx_variant fx_quantize_input_plan(const fx_input_quant *q, const fx_dense *first)
 {
@@ -36,7 +51,7 @@ static FX_NOINLINE fx_status quantize_s8(const fx_input_quant *q, const int32_t 
     switch (variant) {
 #if FX_DSP
     case FX_VARIANT_DSP:
-        fx_quantize_input_m4(q, features, out);
+        quantize_input_m4(q, features, out);
         break;
 #endif
     case FX_VARIANT_PORTABLE:
