@@ -1,4 +1,4 @@
-/* fx_compiler.h: which kernel variants a build compiles (FX_DSP), and in one place the ACLE intrinsics, inline assembly and assembler macros of the Cortex-M4 variants (as CMSIS-NN's arm_nn_compiler.h). */
+/* fx_compiler.h: which variants a build has (FX_DSP); the intrinsics and inline assembly they use. */
 #ifndef FX_COMPILER_H
 #define FX_COMPILER_H
 

@@ -1,4 +1,4 @@
-/* fx_dense.c: the dense stage: its entry, its plan, and the block-by-block layer loop, portable and Cortex-M4 side by side (the assembly loops are in fx_dense_m4.S). */
+/* fx_dense.c: the dense stage (entry, plan, layer loop), portable and Cortex-M4 side by side. */
 #include "fx_dense_m4.h"
 #include "fx_kernels.h"
 

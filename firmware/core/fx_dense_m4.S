@@ -1,5 +1,8 @@
-/* fx_dense_m4.S: the Cortex-M4 loops of the dense layers (block sums, the whole layer) and of the input quantization into the first layer's pairs; structure offsets from fx_dense_m4.h, the arithmetic there. Assembles to nothing without FX_DSP. */
+/* fx_dense_m4.S: Cortex-M4 loops of the dense layers and of the input quantization into pairs. */
 #include "fx_dense_m4.h"
+
+/* The structure offsets come from fx_dense_m4.h, which explains the arithmetic; without FX_DSP
+   nothing is assembled. */
 
 #if FX_DSP
     .syntax unified
@@ -7,7 +10,7 @@
     .text
 
 /* One LDM takes fx_dense's four arrays, one LDRD fx_input_quant's mult and shift. */
-    .if FX_DENSE_BIAS != FX_DENSE_WEIGHTS + 4 || FX_DENSE_MULT != FX_DENSE_BIAS + 4 || FX_DENSE_SHIFT != FX_DENSE_MULT + 4 || FX_DENSE_WEIGHTS != 0
+    .if FX_DENSE_WEIGHTS != 0 || FX_DENSE_BIAS != 4 || FX_DENSE_MULT != 8 || FX_DENSE_SHIFT != 12
     .error "fx_dense: LDM needs weights, bias, mult and shift side by side, from the start"
     .endif
     .if FX_INPUT_QUANT_SHIFT != FX_INPUT_QUANT_MULT + 4

@@ -1,9 +1,10 @@
-/* fx_dense_m4.h: the Cortex-M4 variants of the input quantization and the dense layers: the byte offsets at which fx_dense_m4.S reads their structures, checked against the C below, and the assembly routines. DSP builds only; fx_dense_m4.S includes it too. */
+/* fx_dense_m4.h: offsets and routines of fx_dense_m4.S, checked against the C; DSP builds only. */
 #ifndef FX_DENSE_M4_H
 #define FX_DENSE_M4_H
 
 #include "fx_compiler.h"
 
+/* Included by fx_dense_m4.S too (its C part is skipped there); empty without FX_DSP. */
 #if FX_DSP
 
 /* fx_dense (fx_kernels.h), as fx_dense_layer_m4 reads it. */

@@ -1,4 +1,4 @@
-/* fx_features.c: the feature stage: the feature sets this build knows, and the one entry that runs a stage's kernel in the variant a plan chose. */
+/* fx_features.c: the feature stage: the table of feature sets and the entry that runs one. */
 #include "fx_kernels.h"
 
 static fx_status stats8(fx_feature_stage *stage, uint16_t window_len, uint16_t n_channels)
@@ -43,7 +43,8 @@ uint32_t fx_features_buffer_size(const fx_feature_stage *stage)
 fx_status fx_features_run(const fx_feature_stage *stage, const int16_t *window, int32_t *features, void *buffer,
                           fx_variant variant)
 {
-    if (stage == NULL || window == NULL || features == NULL || (unsigned)variant >= sizeof stage->kernel->run / sizeof stage->kernel->run[0] ||
+    const size_t variants = sizeof stage->kernel->run / sizeof stage->kernel->run[0];
+    if (stage == NULL || window == NULL || features == NULL || (size_t)variant >= variants ||
         stage->kernel->run[variant] == NULL) {
         return FX_ERR_ARG;
     }

@@ -1,5 +1,8 @@
-/* fx_features_m4.S: the loops of the Cortex-M4 statistical features: a pair of channels' two passes, and one channel's first pass (fx_features_m4.c has the arithmetic; offsets and entry codes from fx_features_m4.h). Assembles to nothing without FX_DSP. */
+/* fx_features_m4.S: Cortex-M4 loops of the stats kernel (a channel pair's two passes, one channel's first). */
 #include "fx_features_m4.h"
+
+/* Offsets and entry codes come from fx_features_m4.h, the arithmetic is explained in
+   fx_features_m4.c; without FX_DSP nothing is assembled. */
 
 #if FX_DSP
     .syntax unified

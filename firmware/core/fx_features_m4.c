@@ -1,4 +1,4 @@
-/* fx_features_m4.c: the Cortex-M4 variant of the statistical features, two int16 lanes per 32-bit word, around the loops of fx_features_m4.S; compiles to nothing without FX_DSP. */
+/* fx_features_m4.c: Cortex-M4 variant of the stats kernel, two int16 lanes a word; empty without FX_DSP. */
 #include "fx_features_m4.h"
 
 #if FX_DSP

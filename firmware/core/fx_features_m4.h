@@ -1,9 +1,10 @@
-/* fx_features_m4.h: the Cortex-M4 variant of the statistical features: the byte offsets and TBB entry codes that fx_features_m4.S shares with fx_features_m4.c, checked against the C below, and their functions. DSP builds only; fx_features_m4.S includes it too. */
+/* fx_features_m4.h: offsets, entry codes and routines of fx_features_m4.S, checked against the C. */
 #ifndef FX_FEATURES_M4_H
 #define FX_FEATURES_M4_H
 
 #include "fx_compiler.h"
 
+/* Included by fx_features_m4.S too (its C part is skipped there); empty without FX_DSP. */
 #if FX_DSP
 
 /* fx_pair_job, as fx_features_pair_m4 reads it. */

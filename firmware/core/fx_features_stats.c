@@ -1,4 +1,4 @@
-/* fx_features_stats.c: the statistical feature kernel (sets stats8 and stats16): its set-up and its portable C; the Cortex-M4 variant is in fx_features_m4.c. */
+/* fx_features_stats.c: the stats kernel (sets stats8 and stats16): set-up, plan, portable C. */
 #include "fx_features_m4.h"
 #include "fx_kernels.h"
 

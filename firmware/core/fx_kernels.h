@@ -1,4 +1,4 @@
-/* fx_kernels.h: the stages of an inference (features, input quantization, dense, softmax), one entry each, their variants, and the fixed-point helpers they share. */
+/* fx_kernels.h: the stages of an inference, one entry each, their variants and shared helpers. */
 #ifndef FX_KERNELS_H
 #define FX_KERNELS_H
 

@@ -1,4 +1,4 @@
-/* fx_quantize.c: the input quantization stage: its entry, its plan, and its variants, portable and Cortex-M4 side by side (the pairs variant's loop is in fx_dense_m4.S). */
+/* fx_quantize.c: the input quantization stage (entry, plan, variants), portable and Cortex-M4 side by side. */
 #include "fx_dense_m4.h"
 #include "fx_kernels.h"
 
@@ -45,8 +45,10 @@ fx_variant fx_quantize_input_plan(const fx_input_quant *q, const fx_dense *first
 #endif
 }
 
-/* The variants with int8 outputs, padded with zeros to FX_PAD4(n). */
-static FX_NOINLINE fx_status quantize_s8(const fx_input_quant *q, const int32_t *features, int8_t *out, fx_variant variant)
+/* The variants with int8 outputs, padded with zeros to FX_PAD4(n); kept out of fx_quantize_input so
+   that its pairs variant, the Cortex-M4's usual one, goes without this frame. */
+static FX_NOINLINE fx_status quantize_s8(const fx_input_quant *q, const int32_t *features, int8_t *out,
+                                         fx_variant variant)
 {
     switch (variant) {
 #if FX_DSP
