@@ -123,3 +123,26 @@ def test_bench_image_runs_each_stage_in_the_variant_of_its_build(portable, tmp_p
         assert "stats" in ran  # the portable statistics, which the kernel table calls through a pointer
     else:
         assert DSP_FUNCTIONS <= ran and "stats" not in ran
+
+
+def test_a_wrong_assembly_offset_or_table_entry_fails_the_build(tmp_path):
+    """The assembly's structure offsets and TBB entries are checked at build time: a copy of the core
+    with one offset wrong fails to compile, and one with two TBB entries swapped fails to assemble."""
+    import shutil
+
+    core = tmp_path / "core"
+    shutil.copytree(FIRMWARE / "core", core)
+    cc = ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-std=c99", "-Werror", f"-I{core}", "-c", "-o",
+          str(tmp_path / "out.o")]
+    header = core / "fx_dense_m4.h"
+    header.write_text(header.read_text().replace("#define FX_DENSE_SHIFT 12", "#define FX_DENSE_SHIFT 16"))
+    r = subprocess.run([*cc, str(core / "fx_dense.c")], capture_output=True, text=True)
+    assert r.returncode != 0 and "FX_DENSE_SHIFT is not where fx_dense.shift is" in r.stderr, r.stderr
+    source = core / "fx_features_m4.S"
+    entries = ["    TBB_ENTRY .Lsegment_table, FX_STEP_LOOP + 2, .Lpair_3\n",
+               "    TBB_ENTRY .Lsegment_table, FX_STEP_LOOP + 3, .Lenter_pair_2\n"]
+    text = source.read_text()
+    assert "".join(entries) in text
+    source.write_text(text.replace("".join(entries), "".join(reversed(entries))))
+    r = subprocess.run([*cc, str(source)], capture_output=True, text=True)
+    assert r.returncode != 0 and "TBB table: entry" in r.stderr, r.stderr
