@@ -71,7 +71,7 @@ flash: firmware ## flash BOARD through pyOCD, st-flash, OpenOCD or the ST-LINK d
 
 # ---- host builds of the C core for the tests -----------------------------------------------------
 host-tools: $(HOST_BUILD)/fx_runner $(HOST_BUILD)/fx_runner_san $(HOST_BUILD)/fx_runner_portable $(HOST_BUILD)/fx_runner_m4.elf \
-            $(HOST_BUILD)/fuzz_model $(HOST_BUILD)/fuzz_proto $(HOST_BUILD)/fxclass_native
+            $(HOST_BUILD)/fx_runner_m4_portable.elf $(HOST_BUILD)/fuzz_model $(HOST_BUILD)/fuzz_proto $(HOST_BUILD)/fxclass_native
 
 $(HOST_BUILD)/fx_runner: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
@@ -81,12 +81,19 @@ $(HOST_BUILD)/fx_runner_portable: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HD
 	@mkdir -p $(dir $@)
 	cc $(HOST_CFLAGS) -O0 -DFX_PORTABLE $(filter %.c,$^) -o $@
 
-# The same driver on Cortex-M4, with the DSP paths, run in QEMU with semihosting for its files.
+# The same driver on Cortex-M4, run in QEMU with semihosting for its files: with the DSP variants, and
+# with the portable C alone (what a core whose DSP instructions misbehave runs, as Renode's does).
+M4_RUNNER := arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -O2 $(filter-out -g,$(HOST_CFLAGS)) \
+             --specs=rdimon.specs -T tests/native/m4_runner.ld
 $(HOST_BUILD)/fx_runner_m4.elf: tests/native/fx_runner.c tests/native/m4_vectors.c tests/native/m4_runner.ld $(CORE_SRC) \
                                 $(CORE_HDR) $(wildcard firmware/core/*.S)
 	@mkdir -p $(dir $@)
-	arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -O2 $(filter-out -g,$(HOST_CFLAGS)) --specs=rdimon.specs \
-	    -T tests/native/m4_runner.ld $(filter %.c %.S,$^) -o $@
+	$(M4_RUNNER) $(filter %.c %.S,$^) -o $@
+
+$(HOST_BUILD)/fx_runner_m4_portable.elf: tests/native/fx_runner.c tests/native/m4_vectors.c tests/native/m4_runner.ld \
+                                         $(CORE_SRC) $(CORE_HDR) $(wildcard firmware/core/*.S)
+	@mkdir -p $(dir $@)
+	$(M4_RUNNER) -DFX_PORTABLE $(filter %.c %.S,$^) -o $@
 
 $(HOST_BUILD)/fx_runner_san: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)

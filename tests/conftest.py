@@ -20,9 +20,9 @@ def make(*targets: str, **variables: str) -> None:
 @pytest.fixture(scope="session")
 def runners() -> dict[str, Path]:
     """The C core's drivers: optimized, portable (-DFX_PORTABLE) and sanitized host builds, and the
-    Cortex-M4 build (its DSP paths) that runs in QEMU."""
+    Cortex-M4 builds that run in QEMU, with the DSP variants and with the portable C alone."""
     make("host-tools")
-    names = ("fx_runner", "fx_runner_portable", "fx_runner_san", "fx_runner_m4.elf")
+    names = ("fx_runner", "fx_runner_portable", "fx_runner_san", "fx_runner_m4.elf", "fx_runner_m4_portable.elf")
     return {name.removesuffix(".elf"): HOST_BUILD / name for name in names}
 
 

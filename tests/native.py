@@ -11,9 +11,20 @@ import numpy as np
 from fxclass.model.reference import block_weights, pad4
 
 
+# fx_variant (firmware/core/fx_kernels.h) by value: the variant of a stage that the runner reports.
+VARIANTS = ("portable", "dsp", "dsp_layer", "dsp_pairs")
+
+
+def has_dsp(runner: Path) -> bool:
+    """Whether a runner has the Cortex-M4 DSP variants: fx_runner_m4.elf does; the host builds and
+    fx_runner_m4_portable.elf (-DFX_PORTABLE) have the portable C alone."""
+    return runner.name == "fx_runner_m4.elf"
+
+
 def run(runner: Path, kernel: str, data: bytes) -> bytes:
     """The C core on the case file: a host build, or (an .elf) the Cortex-M4 build in QEMU, whose
-    files and command line go through semihosting."""
+    files and command line go through semihosting. Every output starts with whether the build has
+    the DSP variants, which must be what the runner's name says; the rest is returned."""
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
         src.write_bytes(data)
@@ -24,7 +35,10 @@ def run(runner: Path, kernel: str, data: bytes) -> bytes:
         else:
             cmd = [str(runner), kernel, str(src), str(dst)]
         subprocess.run(cmd, check=True, timeout=600)
-        return dst.read_bytes()
+        out = dst.read_bytes()
+    (dsp,) = struct.unpack_from("<I", out)
+    assert dsp == has_dsp(runner), f"{runner.name} is built {'with' if dsp else 'without'} the DSP variants"
+    return out[4:]
 
 
 def softmax(runner: Path, cases: list[np.ndarray]) -> list[tuple[int, int, np.ndarray]]:
@@ -42,30 +56,54 @@ def softmax(runner: Path, cases: list[np.ndarray]) -> list[tuple[int, int, np.nd
     return results
 
 
-def dense(runner: Path, w, bias, mult, shift, flags: int, inputs: np.ndarray):
-    out_len, in_len = w.shape
-    data = bytearray(struct.pack("<III", in_len, out_len, flags))
-    data += block_weights(w).astype("<i2").tobytes()
-    for arr in (bias, mult, shift):
-        data += np.asarray(arr, dtype="<i4").tobytes()
-    padded = np.zeros((len(inputs), pad4(in_len)), dtype=np.int8)
-    padded[:, :in_len] = inputs
-    data += struct.pack("<I", len(inputs)) + padded.tobytes()
+def dense(runner: Path, layers):
+    """fx_dense_run on layers (w, bias, mult, shift, flags, inputs), one run of the C core for them all:
+    per layer (the variant it ran, statuses, outputs[, the int8 outputs' padding])."""
+    data = bytearray(struct.pack("<I", len(layers)))
+    for w, bias, mult, shift, flags, inputs in layers:
+        out_len, in_len = w.shape
+        data += struct.pack("<III", in_len, out_len, flags)
+        data += block_weights(w).astype("<i2").tobytes()
+        for arr in (bias, mult, shift):
+            data += np.asarray(arr, dtype="<i4").tobytes()
+        padded = np.zeros((len(inputs), pad4(in_len)), dtype=np.int8)
+        padded[:, :in_len] = inputs
+        data += struct.pack("<I", len(inputs)) + padded.tobytes()
     out = run(runner, "dense", bytes(data))
-    logits = bool(flags & 2)
-    per = 4 + (4 * out_len if logits else pad4(out_len))
-    raw = np.frombuffer(out, dtype=np.uint8).reshape(len(inputs), per)
-    status = raw[:, :4].copy().view("<u4")[:, 0]
-    if logits:
-        return status, raw[:, 4:].copy().view("<i4")
-    return status, raw[:, 4:4 + out_len].copy().view(np.int8), raw[:, 4 + out_len:]
+    results, offset = [], 0
+    for w, bias, mult, shift, flags, inputs in layers:
+        out_len = w.shape[0]
+        variant = VARIANTS[struct.unpack_from("<I", out, offset)[0]]
+        logits = bool(flags & 2)
+        per = 4 + (4 * out_len if logits else pad4(out_len))
+        raw = np.frombuffer(out, dtype=np.uint8, count=per * len(inputs), offset=offset + 4).reshape(len(inputs), per)
+        offset += 4 + per * len(inputs)
+        status = raw[:, :4].copy().view("<u4")[:, 0]
+        if logits:
+            results.append((variant, status, raw[:, 4:].copy().view("<i4")))
+        else:
+            results.append((variant, status, raw[:, 4:4 + out_len].copy().view(np.int8), raw[:, 4 + out_len:]))
+    return results
 
 
-def features(runner: Path, windows: np.ndarray, segments: int = 4):
-    n, length, ch = windows.shape
-    data = struct.pack("<IIII", length, ch, segments, n) + windows.astype("<i2").tobytes()
-    out = np.frombuffer(run(runner, "features", data), dtype="<i4").reshape(n, 1 + (segments + 4) * ch)
-    return out[:, 0], out[:, 1:]
+def features(runner: Path, shapes):
+    """fx_features_run of the stats kernel on (windows shaped (n, length, channels), segments), one run of
+    the C core for them all: per shape (the variant it ran, statuses, features)."""
+    data = bytearray(struct.pack("<I", len(shapes)))
+    for windows, segments in shapes:
+        n, length, ch = windows.shape
+        data += struct.pack("<IIII", length, ch, segments, n) + windows.astype("<i2").tobytes()
+    out = run(runner, "features", bytes(data))
+    results, offset = [], 0
+    for windows, segments in shapes:
+        n, length, ch = windows.shape
+        init, variant = struct.unpack_from("<II", out, offset)
+        assert init == 0, f"fx_features_stats_init refused {length} x {ch}, {segments} segments: {init}"
+        size = n * (1 + (segments + 4) * ch)
+        f = np.frombuffer(out, dtype="<i4", count=size, offset=offset + 8).reshape(n, 1 + (segments + 4) * ch)
+        offset += 8 + 4 * size
+        results.append((VARIANTS[variant], f[:, 0], f[:, 1:]))
+    return results
 
 
 def requant(runner: Path, values, mults, shifts) -> np.ndarray:
@@ -74,8 +112,10 @@ def requant(runner: Path, values, mults, shifts) -> np.ndarray:
     return np.frombuffer(out, dtype="<i8")
 
 
-def quantize(runner: Path, cases: list[tuple[np.ndarray, ...]]) -> list[tuple[int, np.ndarray]]:
-    """fx_quantize_input on (features, offset, mult, shift) cases: (status, the int8 outputs padded to 4)."""
+def quantize(runner: Path, cases: list[tuple[np.ndarray, ...]]):
+    """fx_quantize_input on (features, offset, mult, shift) cases, each planned before a logits layer and
+    before a layer that can read the Cortex-M4 pairs: per case two (variant, status, int8 outputs
+    padded to 4)."""
     data = bytearray(struct.pack("<I", len(cases)))
     for arrays in cases:
         data += struct.pack("<I", len(arrays[0])) + b"".join(np.asarray(a, dtype="<i4").tobytes() for a in arrays)
@@ -83,23 +123,33 @@ def quantize(runner: Path, cases: list[tuple[np.ndarray, ...]]) -> list[tuple[in
     results, offset = [], 0
     for arrays in cases:
         n = pad4(len(arrays[0]))
-        results.append((struct.unpack_from("<I", out, offset)[0], np.frombuffer(out, dtype=np.int8, count=n, offset=offset + 4)))
-        offset += 4 + n
+        pair = []
+        for _ in range(2):
+            variant, status = struct.unpack_from("<II", out, offset)
+            pair.append((VARIANTS[variant], status, np.frombuffer(out, dtype=np.int8, count=n, offset=offset + 8)))
+            offset += 8 + n
+        results.append(tuple(pair))
     return results
 
 
 def model(runner: Path, blob: bytes, windows: np.ndarray, n_classes: int):
+    """fx_model_parse and fx_model_run: (parse status, the plan, classes, probabilities); the plan
+    names the variant of each stage: {"features": ..., "input": ..., "dense": [...]}."""
     data = struct.pack("<I", len(blob)) + blob + b"\0" * (-len(blob) % 4)
     data += struct.pack("<I", len(windows)) + np.asarray(windows, dtype="<i2").tobytes()
     out = run(runner, "model", data)
     parse_status = struct.unpack_from("<I", out)[0]
     if parse_status != 0:
-        return parse_status, None, None
-    rec = np.frombuffer(out, dtype=np.uint8, offset=4).reshape(len(windows), 8 + 2 * n_classes)
+        return parse_status, None, None, None
+    features_variant, input_variant, n_layers = struct.unpack_from("<III", out, 4)
+    dense = struct.unpack_from(f"<{n_layers}I", out, 16)
+    plan = {"features": VARIANTS[features_variant], "input": VARIANTS[input_variant],
+            "dense": [VARIANTS[v] for v in dense]}
+    rec = np.frombuffer(out, dtype=np.uint8, offset=16 + 4 * n_layers).reshape(len(windows), 8 + 2 * n_classes)
     status = rec[:, :4].copy().view("<u4")[:, 0]
     cls = rec[:, 4:8].copy().view("<u4")[:, 0]
     assert np.all(status == 0)
-    return parse_status, cls, rec[:, 8:].copy().view("<i2")
+    return parse_status, plan, cls, rec[:, 8:].copy().view("<i2")
 
 
 def frames(runner: Path, cases: list[tuple[int, int, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -1,4 +1,5 @@
-"""The C core (host build) against the numpy reference: zero differences, 100,000+ cases per kernel."""
+"""The C core (host and Cortex-M4 builds) against the numpy reference: zero differences, 100,000+ cases per
+kernel, each run asserting which variant of its stage ran (native.run checks the build's)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +14,20 @@ from fxclass.errors import ModelFormatError
 
 ROOT = Path(__file__).resolve().parents[1]
 
-RUNNERS = ["fx_runner", "fx_runner_portable", "fx_runner_san", "fx_runner_m4"]
+RUNNERS = ["fx_runner", "fx_runner_portable", "fx_runner_san", "fx_runner_m4", "fx_runner_m4_portable"]
+
+
+def in_qemu(runner: str) -> bool:
+    """The Cortex-M4 builds, which run in QEMU with the netduinoplus2's 128 KiB of RAM."""
+    return runner.startswith("fx_runner_m4")
+
+
+def test_variant_names_match_the_c_enum():
+    import re
+
+    src = (ROOT / "firmware" / "core" / "fx_kernels.h").read_text()
+    values = {int(v): name.lower() for name, v in re.findall(r"FX_VARIANT_(\w+) = (\d+)", src)}
+    assert [values[k] for k in sorted(values)] == list(native.VARIANTS)
 
 
 def softmax_cases(rng, count: int) -> list[np.ndarray]:
@@ -90,8 +104,11 @@ def test_requantize_bit_exact(runners, runner):
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_quantize_input_bit_exact(runners, runner):
     """fx_quantize_input on 2,000 feature vectors of 1 to 128 features (odd counts included): every
-    shift >= 33 in most, which the Cortex-M4 path takes, and shifts from 1 in the rest; features,
-    offsets and multipliers over their whole ranges, with the int32 ends that saturate the centring."""
+    shift >= 33 in most, which the Cortex-M4 variants take, and shifts from 1 in the rest; features,
+    offsets and multipliers over their whole ranges, with the int32 ends that saturate the centring.
+    Each case is planned twice, before a layer that cannot read the Cortex-M4 pairs and before one that
+    can: the portable C everywhere but on the Cortex-M4 DSP build, there its int8 variant, and its
+    pairs variant where n is a multiple of 4."""
     rng = np.random.default_rng(5)
     cases, total = [], 0
     for k in range(2000):
@@ -110,21 +127,41 @@ def test_quantize_input_bit_exact(runners, runner):
         features, offset = np.clip(features, -2**31, 2**31 - 1), np.clip(offset, -2**31, 2**31 - 1)
         cases.append((features, offset, mult, shift))
         total += n
-    if runner == "fx_runner_m4":  # where the pairs form applies, the runner checks it too (status 0x100)
-        assert sum(int(np.all(c[3] >= 33) and len(c[0]) % 4 == 0) for c in cases) >= 300
+    dsp = native.has_dsp(runners[runner])
     got = native.quantize(runners[runner], cases)
-    for k, ((status, y), (features, offset, mult, shift)) in enumerate(zip(got, cases)):
+    ran = {"portable": 0, "dsp": 0, "dsp_pairs": 0}
+    for k, (planned, (features, offset, mult, shift)) in enumerate(zip(got, cases)):
         n = len(features)
-        assert status == 0
-        assert np.array_equal(y[:n], ref.quantize_input(features, offset, mult, shift)), f"case {k} (n {n}) differs"
-        assert not y[n:].any(), "padding outputs must be written as zero"
+        from_33 = dsp and bool(np.all(shift >= 33))
+        int8_variant = "dsp" if from_33 else "portable"
+        expected_variants = (int8_variant, "dsp_pairs" if from_33 and n % 4 == 0 else int8_variant)
+        expected = ref.quantize_input(features, offset, mult, shift)
+        for (variant, status, y), expected_variant in zip(planned, expected_variants):
+            assert variant == expected_variant, f"case {k} (n {n})"
+            assert status == 0
+            assert np.array_equal(y[:n], expected), f"case {k} (n {n}, {variant}) differs"
+            assert not y[n:].any(), "padding outputs must be written as zero"
+            ran[variant] += 1
     assert sum(int(np.all(c[3] >= 33)) for c in cases) >= 1500 and total >= 100_000
+    if dsp:
+        assert ran["dsp"] >= 1500 and ran["dsp_pairs"] >= 300 and ran["portable"] >= 300, ran
+    else:
+        assert ran["portable"] == 2 * len(cases)
+
+
+def default_plan(runner: Path) -> dict:
+    """The plan of the shipped model (96 features, 96 x 24 ReLU with every shift >= 33, 24 x 4 logits):
+    on the Cortex-M4 DSP build the input quantization writes the first layer's pairs."""
+    if native.has_dsp(runner):
+        return {"features": "dsp", "input": "dsp_pairs", "dense": ["dsp_pairs", "dsp"]}
+    return {"features": "portable", "input": "portable", "dense": ["portable", "portable"]}
 
 
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_model_run_bit_exact(runners, default_model, runner):
     """fx_model_run against the reference pipeline, on the default model, whose first layer takes the
-    Cortex-M4 pairs path there, and on a copy with one input shift below 33, which does not: sensor-like,
+    Cortex-M4 pairs variant there, and on a copy with one input shift below 33, which does not (its input
+    quantization is the portable C, its first layer the whole-layer variant on int8 inputs): sensor-like,
     random, full-scale, alternating and constant windows."""
     rng = np.random.default_rng(6)
     m = default_model
@@ -139,10 +176,12 @@ def test_model_run_bit_exact(runners, default_model, runner):
     off_path.input_shift[5] = 32
     off_path.input_mult = off_path.input_mult.copy()
     off_path.input_mult[5] //= 2  # the same scale at shift 32
-    for model in (m, off_path):
-        status, cls, prob = native.model(runners[runner], fxm.pack(model), windows, model.n_classes)
+    off_plan = {"features": "dsp", "input": "portable", "dense": ["dsp_layer", "dsp"]}
+    plans = (default_plan(runners[runner]), off_plan if native.has_dsp(runners[runner]) else default_plan(runners[runner]))
+    for model, expected_plan in zip((m, off_path), plans):
+        status, plan, cls, prob = native.model(runners[runner], fxm.pack(model), windows, model.n_classes)
         ref_cls, ref_prob = ref.Pipeline(model).run(windows)
-        assert status == 0
+        assert status == 0 and plan == expected_plan
         assert np.array_equal(cls, ref_cls) and np.array_equal(prob, ref_prob)
     assert len(set(ref.Pipeline(m).run(windows)[0])) > 1, "the windows should not all give one class"
 
@@ -161,29 +200,40 @@ def random_layer(rng, in_len, out_len, logits, shifts_from_33=False):
 
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_dense_bit_exact(runners, runner):
-    """112 layers of random shape x 1000 inputs, int8 outputs with and without ReLU, and logits. Half
-    the int8 layers have every shift >= 33; with a width that is a multiple of 4 and an even number of
-    four-input blocks, they take the Cortex-M4 whole-layer path (odd and even pairs of blocks)."""
+    """112 layers of random shape x 1000 inputs, int8 outputs with and without ReLU, and logits (at most
+    FX_MAX_CLASSES of them, as in a model). Half
+    the int8 layers have every shift >= 33; with a width that is a multiple of 4 they take the Cortex-M4
+    whole-layer variant (odd and even numbers of four-input blocks), the others its block sums; the
+    host and portable builds take the portable C."""
     rng = np.random.default_rng(3)
+    dsp = native.has_dsp(runners[runner])
     total = whole_layer = 0
     shapes = [(1, 1), (128, 128), (3, 5), (128, 1), (1, 128)] + [tuple(rng.integers(1, 129, size=2)) for _ in range(95)]
     shapes += [(8, 4), (16, 4), (24, 8), (40, 12), (56, 20), (96, 24), (128, 128), (120, 124), (7, 8), (64, 4),
                (48, 16), (80, 32)]
+    layers = []
     for k, (in_len, out_len) in enumerate(shapes):
         flags = [0, 1, 2][k % 3] if k < 100 else k % 2
+        if flags == 2:
+            out_len = (out_len - 1) % 32 + 1
         from_33 = flags != 2 and (k >= 100 or k % 4 < 2)
         w, bias, mult, shift = random_layer(rng, int(in_len), int(out_len), flags == 2, from_33)
-        whole_layer += from_33 and out_len % 4 == 0
         x = rng.integers(-128, 128, size=(1000, in_len)).astype(np.int8)
         x[0] = -128  # saturation corners
         x[1] = 127
+        layers.append((w, bias, mult, shift, flags, x))
+    for k, ((w, bias, mult, shift, flags, x), got) in enumerate(zip(layers, native.dense(runners[runner], layers))):
+        out_len, in_len = w.shape
+        whole = flags != 2 and out_len % 4 == 0 and bool(np.all(shift >= 33))
+        whole_layer += whole
         if flags == 2:
-            status, y = native.dense(runners[runner], w, bias, mult, shift, flags, x)
+            variant, status, y = got
             expected = ref.dense_logits(w, bias, mult, shift, x)
         else:
-            status, y, padding = native.dense(runners[runner], w, bias, mult, shift, flags, x)
+            variant, status, y, padding = got
             expected = ref.dense_s8(w, bias, mult, shift, x, relu=bool(flags & 1))
             assert not padding.any(), "padding outputs must be written as zero"
+        assert variant == (("dsp_layer" if whole else "dsp") if dsp else "portable"), f"layer {k}"
         assert not status.any()
         assert np.array_equal(y, expected), f"layer {k} ({in_len} -> {out_len}, flags {flags}) differs"
         total += len(x)
@@ -192,7 +242,10 @@ def test_dense_bit_exact(runners, runner):
 
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_features_bit_exact(runners, runner):
+    """The stats kernel on windows of 2 to 512 samples, 1 to 12 channels and every segment count: its
+    Cortex-M4 variant on the DSP build (QEMU's core sets the GE flags it needs), else the portable C."""
     rng = np.random.default_rng(4)
+    expected_variant = "dsp" if native.has_dsp(runners[runner]) else "portable"
     total = 0
     # The model shapes' 4 and 12 segments, then every segment count from 1 to 16 on windows from 2
     # samples (one-row and odd-length segments) to 80, any channel count, odd ones included.
@@ -202,6 +255,7 @@ def test_features_bit_exact(runners, runner):
     for _ in range(80):
         length = int(rng.integers(2, 80))
         shapes.append((length, int(rng.integers(1, 13)), int(rng.integers(1, min(16, length) + 1))))
+    cases = []
     for length, ch, segments in shapes:
         count = 40 if length * ch > 2000 else 510
         x = rng.integers(-32768, 32768, size=(count, length, ch)).astype(np.int16)
@@ -209,10 +263,11 @@ def test_features_bit_exact(runners, runner):
         x[1] = 32767
         x[2, ::2] = -32768
         x[2, 1::2] = 32767
-        status, f = native.features(runners[runner], x, segments)
-        assert not status.any()
-        assert np.array_equal(f, ref.features_stats(x, segments)), f"shape {(length, ch)}, {segments} segments differs"
-        total += count
+        cases.append((x, segments))
+    for (x, segments), (variant, status, f) in zip(cases, native.features(runners[runner], cases)):
+        assert variant == expected_variant and not status.any()
+        assert np.array_equal(f, ref.features_stats(x, segments)), f"shape {x.shape[1:]}, {segments} segments differs"
+        total += len(x)
     assert total >= 100_000
 
 
@@ -258,7 +313,7 @@ def sensor_cases(rng, count: int):
 def test_sensor_path_bit_exact(runners, runner):
     rng = np.random.default_rng(11)
     cases = sensor_cases(rng, 5000)
-    if runner == "fx_runner_m4":  # 128 KiB of RAM: cases whose outputs fit in it (upsampling can make thousands)
+    if in_qemu(runner):  # 128 KiB of RAM: cases whose outputs fit in it (upsampling can make thousands)
         def outputs(c):
             g = np.gcd(c[3], c[4])
             return (max(len(c[0]) - 1, 0) * (c[4] // g) + c[3] // g - 1) // (c[3] // g)
@@ -274,7 +329,7 @@ def test_sensor_path_bit_exact(runners, runner):
         expected = ref.sensor_path(samples, mult, shift, in_rate, out_rate)
         assert np.array_equal(y, expected), (samples.shape, in_rate, out_rate)
         checked += len(samples)
-    assert checked > (40_000 if runner == "fx_runner_m4" else 50_000)  # the M4 build skips the largest outputs
+    assert checked > (40_000 if in_qemu(runner) else 50_000)  # the M4 builds skip the largest outputs
 
 
 def test_sensor_path_passes_equal_rates_and_interpolates_12_5_to_10_hz():
@@ -318,9 +373,10 @@ def test_weight_row_pairs_round_trip_and_out_of_range_pairs_are_refused(runners,
     blob = fxm.pack(edged)
     assert all(np.array_equal(a.weights, b.weights) for a, b in zip(fxm.unpack(blob).layers, layers))
     windows = rng.integers(-3000, 3000, size=(40, m.window_len, m.n_channels))
-    status, cls, prob = native.model(runners[runner], blob, windows, m.n_classes)
+    status, plan, cls, prob = native.model(runners[runner], blob, windows, m.n_classes)
     ref_cls, ref_prob = ref.Pipeline(edged).run(windows)
-    assert status == 0 and np.array_equal(cls, ref_cls) and np.array_equal(prob, ref_prob)
+    assert status == 0 and plan == default_plan(runners[runner])
+    assert np.array_equal(cls, ref_cls) and np.array_equal(prob, ref_prob)
 
     w_off = blobs.weights_offset(blob)
     # (low byte, high byte) of one pair: w(odd row) = 128, then -128, then w(even row) = -128
@@ -336,7 +392,7 @@ def test_weight_row_pairs_round_trip_and_out_of_range_pairs_are_refused(runners,
         fxm.pack(edged)
 
 
-@pytest.mark.parametrize("runner", ["fx_runner", "fx_runner_m4"])
+@pytest.mark.parametrize("runner", ["fx_runner", "fx_runner_m4", "fx_runner_m4_portable"])
 def test_format_1_blobs_are_read_and_upgraded_by_the_host_and_refused_by_the_firmware(runners, default_model, runner):
     blob = (ROOT / "models" / "default.fxm").read_bytes()
     old = blobs.format_1(blob)

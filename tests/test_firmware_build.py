@@ -94,3 +94,55 @@ def test_baud_is_a_build_setting_and_changing_it_rebuilds(tmp_path):
     r = subprocess.run(["make", "-C", str(FIRMWARE), "BOARD=nucleo_f411re", f"BUILD={tmp_path}", "BAUD=fast"],
                        capture_output=True, text=True)
     assert r.returncode != 0 and "BAUD=fast" in r.stderr
+
+
+# The Cortex-M4 DSP variants of the stages (fx_kernels.h), by the functions that only they run.
+DSP_FUNCTIONS = {"fx_features_pair_m4", "fx_features_pass2_m4", "fx_quantize_input_pairs_m4", "fx_dense_layer_m4",
+                 "fx_dense_block_sums_m4"}
+
+
+@pytest.mark.parametrize("portable", [False, True], ids=["dsp", "portable"])
+def test_bench_image_runs_each_stage_in_the_variant_of_its_build(portable, tmp_path):
+    """The bench image builds with and without -DFX_PORTABLE (make -C firmware bench PORTABLE=1) and
+    completes in QEMU. Its exec log says which code ran: the Cortex-M4 DSP variants of every stage,
+    and not the portable statistics, where they are built (QEMU's core sets the GE flags); the
+    portable C alone, with no DSP routine in the image at all, otherwise."""
+    subprocess.run(["make", "-s", "-C", str(FIRMWARE), "BOARD=netduinoplus2", "bench", *(["PORTABLE=1"] if portable else [])],
+                   check=True, capture_output=True)
+    elf = FIRMWARE / "build" / ("netduinoplus2-portable" if portable else "netduinoplus2") / "fxclass_bench.elf"
+    log = tmp_path / "exec.log"
+    run = subprocess.run(["qemu-system-arm", "-M", "netduinoplus2", "-display", "none", "-monitor", "none", "-serial",
+                          "null", "-semihosting-config", "enable=on,target=native", "-singlestep", "-d", "exec,nochain",
+                          "-D", str(log), "-kernel", str(elf)], timeout=300)
+    assert run.returncode == 0, "the bench image reported a failure (semihosting exit status)"
+    pcs = {int(m, 16) for m in re.findall(r"\[[0-9a-f]+/([0-9a-f]+)/", log.read_text())}
+    symbols = elf_symbols(elf)
+    ran = {name for name, (addr, size) in symbols.items() if any(addr <= pc < addr + size for pc in pcs)}
+    if portable:
+        assert not [name for name in symbols if name.endswith("_m4")], "a portable image has no DSP variant"
+        assert "stats" in ran  # the portable statistics, which the kernel table calls through a pointer
+    else:
+        assert DSP_FUNCTIONS <= ran and "stats" not in ran
+
+
+def test_a_wrong_assembly_offset_or_table_entry_fails_the_build(tmp_path):
+    """The assembly's structure offsets and TBB entries are checked at build time: a copy of the core
+    with one offset wrong fails to compile, and one with two TBB entries swapped fails to assemble."""
+    import shutil
+
+    core = tmp_path / "core"
+    shutil.copytree(FIRMWARE / "core", core)
+    cc = ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-std=c99", "-Werror", f"-I{core}", "-c", "-o",
+          str(tmp_path / "out.o")]
+    header = core / "fx_dense_m4.h"
+    header.write_text(header.read_text().replace("#define FX_DENSE_SHIFT 12", "#define FX_DENSE_SHIFT 16"))
+    r = subprocess.run([*cc, str(core / "fx_dense.c")], capture_output=True, text=True)
+    assert r.returncode != 0 and "FX_DENSE_SHIFT is not where fx_dense.shift is" in r.stderr, r.stderr
+    source = core / "fx_features_m4.S"
+    entries = ["    TBB_ENTRY .Lsegment_table, FX_STEP_LOOP + 2, .Lpair_3\n",
+               "    TBB_ENTRY .Lsegment_table, FX_STEP_LOOP + 3, .Lenter_pair_2\n"]
+    text = source.read_text()
+    assert "".join(entries) in text
+    source.write_text(text.replace("".join(entries), "".join(reversed(entries))))
+    r = subprocess.run([*cc, str(source)], capture_output=True, text=True)
+    assert r.returncode != 0 and "TBB table: entry" in r.stderr, r.stderr

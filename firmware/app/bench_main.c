@@ -2,13 +2,15 @@
  * An instruction counter (QEMU's exec log, or a debugger on DWT CYCCNT) measures the code between
  * each fx_bench_begin and the following fx_bench_end; the segments run in this order:
  *   1. fx_model_run on one window (the whole inference)
- *   2. fx_features_stats on the same window (the feature stage)
+ *   2. fx_features_run on the same window (the feature stage)
  *   3. fx_quantize_input on its features (the feature scaling)
- *   4. each dense layer of the model, in order
+ *   4. fx_dense_run on each layer of the model, in order
  *   5. fx_softmax_q15 over the model's n_classes logits
  *   6. fx_softmax_q15 over FX_MAX_CLASSES logits (to separate per-class from fixed cost)
- *   7. fx_features_stats on each window shape of feature_shapes[], in order
- * What the whole inference spends besides 2 to 5 is its call glue and checks ("rest").
+ *   7. fx_features_run on each window shape of feature_shapes[], in order
+ * Each stage runs the variant of the model's plan, as in fx_model_run: built with FX_PORTABLE, the
+ * image measures the portable C. What the whole inference spends besides 2 to 5 is its call glue
+ * and checks ("rest").
  */
 #include "fx_model.h"
 
@@ -68,67 +70,55 @@ int main(void)
     if (fx_model_parse(fx_default_model, (uint32_t)(fx_default_model_end - fx_default_model), &model) != FX_OK) {
         semihosting_exit(0);
     }
+    const fx_plan *plan = &model.plan;
     fill_window(model.window_len, model.n_channels);
     fx_result result;
     fx_bench_begin();
     const fx_status status = fx_model_run(&model, window, &scratch, &result);
     fx_bench_end();
 
-    /* The kernels again, one by one, on the same window and the activations the run left behind. */
-    uint8_t cur = 0;
+    /* The stages again, one by one, on the same window and the activations the run left behind. */
     fx_bench_begin();
-    fx_status kernel_status = fx_features_stats(window, model.window_len, model.n_channels, model.n_segments,
-                                                scratch.features);
+    fx_status stage_status = fx_features_run(&model.features, window, scratch.features, scratch.act,
+                                             (fx_variant)plan->features);
     fx_bench_end();
-    uint8_t layer = 0;
-    if (model.input_pairs) {
-        /* As fx_model_run: the first layer's inputs as the SMLAD pairs. */
-        static uint32_t pairs[FX_MAX_FEATURES / 2u];
+    fx_bench_begin();
+    stage_status |= fx_quantize_input(&model.input, scratch.features, &scratch.act[0], (fx_variant)plan->input);
+    fx_bench_end();
+    uint8_t k = 0;
+    for (; k < model.n_layers; ++k) {
         fx_bench_begin();
-        fx_quantize_input_pairs(&model.input, scratch.features, pairs);
-        fx_bench_end();
-        fx_bench_begin();
-        fx_dense_s8_pairs(&model.layers[0], pairs, scratch.act[1]);
-        fx_bench_end();
-        cur = 1;
-        layer = 1;
-    } else {
-        fx_bench_begin();
-        kernel_status |= fx_quantize_input(&model.input, scratch.features, scratch.act[0]);
+        stage_status |= fx_dense_run(&model.layers[k], &scratch.act[k & 1u], &scratch.act[(k + 1u) & 1u],
+                                     (fx_variant)plan->dense[k]);
         fx_bench_end();
     }
-    for (; layer + 1u < model.n_layers; ++layer) {
-        fx_bench_begin();
-        kernel_status |= fx_dense_s8(&model.layers[layer], scratch.act[cur], scratch.act[cur ^ 1u]);
-        fx_bench_end();
-        cur ^= 1u;
-    }
-    fx_bench_begin();
-    kernel_status |= fx_dense_logits(&model.layers[model.n_layers - 1u], scratch.act[cur], scratch.logits);
-    fx_bench_end();
+    const int32_t *logits = scratch.act[k & 1u].logits;
 
     int16_t prob[FX_MAX_CLASSES];
     uint16_t best;
     fx_bench_begin();
-    kernel_status |= fx_softmax_q15(scratch.logits, model.n_classes, prob, &best);
+    stage_status |= fx_softmax_q15(logits, model.n_classes, prob, &best);
     fx_bench_end();
 
     int32_t many[FX_MAX_CLASSES];
     for (uint32_t i = 0; i < FX_MAX_CLASSES; ++i) {
-        many[i] = scratch.logits[i % model.n_classes] - (int32_t)(i * 9000u);
+        many[i] = logits[i % model.n_classes] - (int32_t)(i * 9000u);
     }
     fx_bench_begin();
-    kernel_status |= fx_softmax_q15(many, FX_MAX_CLASSES, prob, &best);
+    stage_status |= fx_softmax_q15(many, FX_MAX_CLASSES, prob, &best);
     fx_bench_end();
 
-    for (uint32_t k = 0; k < sizeof feature_shapes / sizeof feature_shapes[0]; ++k) {
-        fill_window(feature_shapes[k].len, feature_shapes[k].channels);
+    for (uint32_t i = 0; i < sizeof feature_shapes / sizeof feature_shapes[0]; ++i) {
+        fx_feature_stage stage;
+        stage_status |= fx_features_stats_init(&stage, feature_shapes[i].len, feature_shapes[i].channels,
+                                               feature_shapes[i].segments);
+        const fx_variant variant = fx_features_plan(&stage);
+        fill_window(feature_shapes[i].len, feature_shapes[i].channels);
         fx_bench_begin();
-        kernel_status |= fx_features_stats(window, feature_shapes[k].len, feature_shapes[k].channels,
-                                           feature_shapes[k].segments, shape_features);
+        stage_status |= fx_features_run(&stage, window, shape_features, NULL, variant);
         fx_bench_end();
     }
 
-    semihosting_exit(status == FX_OK && kernel_status == FX_OK && best == result.class_index);
+    semihosting_exit(status == FX_OK && stage_status == FX_OK && best == result.class_index);
     return 0;
 }

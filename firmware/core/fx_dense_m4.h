@@ -1,88 +1,74 @@
-/* fx_dense_m4.h: Cortex-M4 DSP path of the dense layer (SMLAD on the weights' row pairs, SMULL +
-   USAT/SSAT; fx_dense_m4.S), giving the same bits as the portable definition in fx_dense.c; included
-   there only with __ARM_FEATURE_DSP. */
+/* fx_dense_m4.h: offsets and routines of fx_dense_m4.S, checked against the C; DSP builds only. */
 #ifndef FX_DENSE_M4_H
 #define FX_DENSE_M4_H
 
-#include <arm_acle.h>
+#include "fx_compiler.h"
 
-/* Split the layer's int8 inputs once into int16 pairs: words (x0, x2), (x1, x3) per four inputs. */
-static inline void expand_inputs(const int8_t *in, uint32_t in_blocks, uint32_t *expanded)
-{
-    const uint32_t *x = (const uint32_t *)(const void *)in;
-    uint32_t v, lo, hi;
-    __asm volatile("1:\n\t"
-                   "ldr    %[v], [%[x]], #4\n\t"
-                   "sxtb16 %[lo], %[v]\n\t"
-                   "sxtb16 %[hi], %[v], ror #8\n\t"
-                   "strd   %[lo], %[hi], [%[out]], #8\n\t"
-                   "subs   %[n], %[n], #1\n\t"
-                   "bne    1b\n\t"
-                   : [x] "+r"(x), [out] "+r"(expanded), [n] "+r"(in_blocks), [v] "=&r"(v), [lo] "=&r"(lo),
-                     [hi] "=&r"(hi)
-                   :
-                   : "cc", "memory");
-}
+/* Included by fx_dense_m4.S too (its C part is skipped there); empty without FX_DSP. */
+#if FX_DSP
 
-/* The four sums of products of one block of rows (weights at w) over in_blocks four-input steps of
-   the inputs' pairs x, without the biases (fx_dense_m4.S). */
+/* fx_dense (fx_kernels.h), as fx_dense_layer_m4 reads it. */
+#define FX_DENSE_WEIGHTS 0
+#define FX_DENSE_BIAS 4
+#define FX_DENSE_MULT 8
+#define FX_DENSE_SHIFT 12
+#define FX_DENSE_IN_LEN 16
+#define FX_DENSE_OUT_LEN 18
+#define FX_DENSE_FLAGS 20
+#define FX_DENSE_M4_RELU 0x01 /* FX_DENSE_RELU */
+
+/* fx_input_quant (fx_kernels.h), as fx_quantize_input_pairs_m4 reads it. */
+#define FX_INPUT_QUANT_OFFSET 0
+#define FX_INPUT_QUANT_MULT 4
+#define FX_INPUT_QUANT_SHIFT 8
+#define FX_INPUT_QUANT_N 12
+
+#ifndef __ASSEMBLER__
+#include <stddef.h>
+
+#include "fx_kernels.h"
+
+/* A wrong offset above fails the build here rather than the inference at run time. Where LDM or
+   LDRD takes neighbouring fields at once, fx_dense_m4.S checks that they are. */
+FX_ASSERT_FIELD(fx_dense, weights, FX_DENSE_WEIGHTS, 4);
+FX_ASSERT_FIELD(fx_dense, bias, FX_DENSE_BIAS, 4);
+FX_ASSERT_FIELD(fx_dense, mult, FX_DENSE_MULT, 4);
+FX_ASSERT_FIELD(fx_dense, shift, FX_DENSE_SHIFT, 4);
+FX_ASSERT_FIELD(fx_dense, in_len, FX_DENSE_IN_LEN, 2);
+FX_ASSERT_FIELD(fx_dense, out_len, FX_DENSE_OUT_LEN, 2);
+FX_ASSERT_FIELD(fx_dense, flags, FX_DENSE_FLAGS, 1);
+_Static_assert(FX_DENSE_M4_RELU == FX_DENSE_RELU, "FX_DENSE_M4_RELU is not FX_DENSE_RELU");
+FX_ASSERT_FIELD(fx_input_quant, offset, FX_INPUT_QUANT_OFFSET, 4);
+FX_ASSERT_FIELD(fx_input_quant, mult, FX_INPUT_QUANT_MULT, 4);
+FX_ASSERT_FIELD(fx_input_quant, shift, FX_INPUT_QUANT_SHIFT, 4);
+FX_ASSERT_FIELD(fx_input_quant, n, FX_INPUT_QUANT_N, 2);
+
+/* fx_dense_m4.S. The four sums of products of one block of rows (weights at w) over in_blocks
+   four-input steps of the inputs' pairs x, without the biases. */
 void fx_dense_block_sums_m4(const uint32_t *w, const uint32_t *x, uint32_t in_blocks, int32_t sums[4]);
 
-/* fx_dense_layer_m4's arguments and running pointers; fx_dense_m4.S uses these offsets. */
-typedef struct {
-    const int32_t *bias;    /* 0 */
-    const int32_t *mult;    /* 4 */
-    const int32_t *shift;   /* 8 */
-    uint8_t *out;           /* 12 */
-    const uint32_t *x;      /* 16: the expanded inputs */
-    uint32_t in_blocks;     /* 20: four-input steps */
-    const uint32_t *w_end;  /* 24: the end of the weights */
-    uint32_t relu;          /* 28: 1 for ReLU: outputs saturated to [0, 127], else [-128, 127] */
-} m4_layer_state;
-
 /*
- * The whole layer for the common shape: out_len a multiple of 4, every shift >= 33 (fx_model_parse
- * sets layer->m4_fast when so). Each row is requantized exactly as fx_requantize: with q = floor(acc * mult / 2^(shift - 1)), which is SMULL's high word
+ * fx_dense_m4.S. The whole layer (FX_VARIANT_DSP_LAYER: int8 outputs, out_len a multiple of 4,
+ * every shift >= 33) on its inputs' pairs x; returns FX_OK. Each row is requantized exactly as
+ * fx_requantize: with q = floor(acc * mult / 2^(shift - 1)), which is SMULL's high word
  * >> (shift - 33), the rounded result is floor((q + 1) / 2), and SSAT applies that last ASR #1
  * itself, USAT for ReLU.
  */
-void fx_dense_layer_m4(const uint32_t *w, m4_layer_state *st);
+fx_status fx_dense_layer_m4(const fx_dense *layer, const uint32_t *x, int8_t *out);
 
-void fx_dense_s8_pairs(const fx_dense *layer, const uint32_t *pairs, int8_t *out)
-{
-    const uint32_t in_blocks = FX_PAD4(layer->in_len) / 4u;
-    const uint32_t *w = (const uint32_t *)(const void *)layer->weights;
-    m4_layer_state st = {layer->bias,
-                         layer->mult,
-                         layer->shift,
-                         (uint8_t *)out,
-                         pairs,
-                         in_blocks,
-                         w + (size_t)layer->out_len * in_blocks,
-                         (layer->flags & FX_DENSE_RELU) ? 1u : 0u};
-    fx_dense_layer_m4(w, &st);
-}
+/*
+ * fx_dense_m4.S. The input quantization into the first layer's pairs (FX_VARIANT_DSP_PAIRS: every
+ * shift >= 33, q->n a positive multiple of 4): the values of fx_quantize_input's portable C; returns
+ * FX_OK. QSUB saturates the centred feature to int32 as the portable clamp does; the
+ * requantization is the layer's above.
+ */
+fx_status fx_quantize_input_pairs_m4(const fx_input_quant *q, const int32_t *features, uint32_t *pairs);
 
-int fx_input_pairs_apply(const fx_input_quant *q, const fx_dense *layer)
-{
-    return q->m4_fast && layer->m4_fast && q->n != 0 && (q->n & 3u) == 0;
-}
+/* fx_dense.c: whether each of the n shifts is at least 33, as the SMULL requantizations ask. */
+int fx_shifts_from_33_m4(const int32_t *shift, uint16_t n);
 
-static void fx_dense_s8_m4(const fx_dense *layer, const int8_t *in, int8_t *out)
-{
-    uint32_t expanded[FX_MAX_LAYER_WIDTH / 2u];
-    expand_inputs(in, FX_PAD4(layer->in_len) / 4u, expanded);
-    fx_dense_s8_pairs(layer, expanded, out);
-}
+#endif
 
-/* The block sums for the portable layer loop (other shapes, and the logits layer). */
-static void fx_dense_accumulate_m4(const fx_dense *layer, uint16_t block, const int8_t *in, int32_t acc[4])
-{
-    const uint32_t in_blocks = FX_PAD4(layer->in_len) / 4u;
-    uint32_t expanded[FX_MAX_LAYER_WIDTH / 2u];
-    expand_inputs(in, in_blocks, expanded);
-    fx_dense_block_sums_m4((const uint32_t *)(const void *)(layer->weights + (size_t)block * in_blocks * 8u),
-                           expanded, in_blocks, acc);
-}
+#endif
 
 #endif

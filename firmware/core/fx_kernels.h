@@ -1,7 +1,8 @@
-/* fx_kernels.h: the fixed-point kernels (requantization, features, dense, softmax, CRC-32). */
+/* fx_kernels.h: the stages of an inference, one entry each, their variants and shared helpers. */
 #ifndef FX_KERNELS_H
 #define FX_KERNELS_H
 
+#include "fx_compiler.h"
 #include "fx_core.h"
 
 #ifdef __cplusplus
@@ -15,38 +16,113 @@ extern "C" {
  */
 int64_t fx_requantize(int32_t value, int32_t mult, int32_t shift);
 
-/* Per-feature input quantization: q = sat_s8(requantize(feature - offset, mult, shift)).
-   Like every per-channel parameter array below, mult and shift must lie in fx_requantize's
-   ranges; fx_model_parse checks them once, the kernels do not check them on every call. */
-typedef struct {
-    const int32_t *offset;  /* [n] feature value that maps to 0 */
-    const int32_t *mult;    /* [n] within [1, 2^31 - 1] */
-    const int32_t *shift;   /* [n] within [1, 62] */
-    uint16_t n;
-    uint8_t m4_fast;        /* 1: every shift >= 33, the Cortex-M4 path applies (fx_model_parse sets it) */
-} fx_input_quant;
+/* v clamped to [lo, hi]. */
+static inline int32_t fx_clamp64(int64_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : (int32_t)v);
+}
 
-/* Whether every shift is at least 33, which the Cortex-M4 input path needs. */
-int fx_quantize_input_m4_fast(const fx_input_quant *q);
+/* floor(a / b) for b > 0 (C division truncates towards zero): one division, -ceil(-a / b) below 0. */
+static inline int32_t fx_floor_div(int32_t a, int32_t b)
+{
+    return a >= 0 ? a / b : -(int32_t)((0u - (uint32_t)a + (uint32_t)b - 1u) / (uint32_t)b);
+}
 
 /*
- * Statistical features, for each channel c of a window of window_len samples: the sums of
- * n_segments equal segments (segment k spans samples [k*len/S, (k+1)*len/S)), then min, max,
- * sum |x[t] - x[t-1]| and sum |x[t] - floor(sum/len)|, all int32. window is time-major:
- * window[t * n_channels + c]; output features[c * (S + 4) + k].
- * n_segments within [1, FX_MAX_SEGMENTS], window_len within [max(2, S), FX_MAX_WINDOW_LEN],
- * n_channels within [1, FX_MAX_CHANNELS].
+ * The variants of a stage. Every build has the portable C of the features and of the input
+ * quantization, and of the dense layers where it has no Cortex-M4 variant of them; a Cortex-M4
+ * build (FX_DSP, fx_compiler.h) adds the DSP ones. fx_model_parse picks one variant per stage
+ * (fx_plan in fx_model.h), each stage's *_plan function says which applies, and each stage's one
+ * entry runs the variant it is given: the same pipeline on every build. The values are stable (the
+ * tests' runner reports them).
+ */
+typedef enum {
+    FX_VARIANT_PORTABLE = 0,  /* the portable C: the definition every other variant must match */
+    FX_VARIANT_DSP = 1,       /* Cortex-M4 DSP instructions: features two int16 lanes at a time (SSUB16,
+                                 SEL, SMLAD), input quantization by QSUB, SMULL and SSAT, dense layers
+                                 by SMLAD block sums (fx_dense_m4.S) and C requantization */
+    FX_VARIANT_DSP_LAYER = 2, /* dense: the whole layer in assembly, requantized by SMULL and SSAT */
+    FX_VARIANT_DSP_PAIRS = 3  /* input quantization: written as the first layer's SMLAD pairs;
+                                 dense: FX_VARIANT_DSP_LAYER on those pairs */
+} fx_variant;
+
+/* A dense layer's inputs or outputs, in the form its variant reads or writes them. */
+typedef union {
+    int8_t s8[FX_MAX_FEATURES > FX_MAX_LAYER_WIDTH ? FX_MAX_FEATURES : FX_MAX_LAYER_WIDTH]; /* FX_PAD4(n)
+                                             int8 values, the padding zero */
+    uint32_t pairs[FX_MAX_FEATURES / 2u]; /* FX_VARIANT_DSP_PAIRS: per four inputs x0..x3, the words
+                                             (x0, x2) and (x1, x3) of two int16 lanes, lane 0 low */
+    int32_t logits[FX_MAX_CLASSES];       /* the logits layer's Q16.16 outputs */
+} fx_activations;
+
+/* ---- features ---------------------------------------------------------------------------------- */
+
+/*
+ * Statistical features (feature sets stats8 and stats16), for each channel c of a window of
+ * window_len samples: the sums of n_segments equal segments (segment k spans samples
+ * [k*len/S, (k+1)*len/S)), then min, max, sum |x[t] - x[t-1]| and sum |x[t] - floor(sum/len)|, all
+ * int32; output features[c * (S + 4) + k].
  */
 #define FX_FEATURE_SET_STATS8 1u  /* 4 segments: 8 features per channel */
 #define FX_FEATURE_SET_STATS16 2u /* 12 segments: 16 features per channel */
 #define FX_MAX_SEGMENTS 16u
-fx_status fx_features_stats(const int16_t *window, uint16_t window_len, uint16_t n_channels,
-                            uint8_t n_segments, int32_t *features);
-/* Segments of a feature set, 0 for an unknown set. */
-uint32_t fx_feature_segments(uint8_t feature_set);
+typedef struct {
+    uint8_t n_segments; /* [1, FX_MAX_SEGMENTS] */
+#if FX_DSP
+    /* The DSP variant's segment table (fx_features_m4.c): for pairs of channels, each segment's
+       entry into the pass-1 loop and its iterations, then an end entry; for one channel, each
+       segment's samples, the first one less. */
+    uint16_t dsp_segments[FX_MAX_SEGMENTS + 1u];
+#endif
+} fx_stats_params;
 
-/* Quantize n int32 features to int8 inputs of the first dense layer. */
-fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, int8_t *out);
+typedef struct fx_feature_kernel fx_feature_kernel;
+
+/* A model's feature stage: its kernel, the window's shape and the set's parameters, checked and
+   prepared by fx_features_init. */
+typedef struct {
+    const fx_feature_kernel *kernel;
+    uint16_t window_len;   /* samples, [2, FX_MAX_WINDOW_LEN] */
+    uint16_t n_channels;   /* [1, FX_MAX_CHANNELS] */
+    uint16_t n_features;   /* what the set makes of such a window */
+    union {
+        fx_stats_params stats;
+    } params;
+} fx_feature_stage;
+
+/*
+ * A feature kernel: how much working memory a stage needs, which variant applies on the running
+ * core, and its variants. A new feature set is one such kernel (a file) and a line in fx_features.c's
+ * table of sets; its parameters go into fx_feature_stage's params.
+ */
+typedef void fx_feature_fn(const fx_feature_stage *stage, const int16_t *window, int32_t *features, void *buffer);
+struct fx_feature_kernel {
+    uint32_t (*buffer_size)(const fx_feature_stage *stage);
+    fx_variant (*plan)(const fx_feature_stage *stage);
+    fx_feature_fn *run[2]; /* [FX_VARIANT_PORTABLE], and [FX_VARIANT_DSP] or NULL */
+};
+
+/* Set up the stage of feature set feature_set (FX_FEATURE_SET_*) for windows of window_len x
+   n_channels (within the limits above). FX_ERR_SHAPE for an unknown set or a window too short. */
+fx_status fx_features_init(fx_feature_stage *stage, uint8_t feature_set, uint16_t window_len, uint16_t n_channels);
+/* The statistical kernel with any segment count n_segments within [1, min(window_len, FX_MAX_SEGMENTS)]. */
+fx_status fx_features_stats_init(fx_feature_stage *stage, uint16_t window_len, uint16_t n_channels,
+                                 uint8_t n_segments);
+/* The variant that applies to an initialized stage on the running core (the stats kernel's
+   Cortex-M4 variant once a probe has shown that the core gives its DSP instructions their
+   architected results: fx_features_stats.c). */
+fx_variant fx_features_plan(const fx_feature_stage *stage);
+/* Bytes of working memory fx_features_run needs for the stage (CMSIS-NN's _get_buffer_size). */
+uint32_t fx_features_buffer_size(const fx_feature_stage *stage);
+/* The stage's features (stage->n_features int32) of one window (window_len x n_channels int16,
+   time-major: window[t * n_channels + c]), by variant (fx_features_plan's for this stage), with
+   buffer holding fx_features_buffer_size(stage) bytes (NULL when 0). The stage is as
+   fx_features_init left it and is not checked again; FX_ERR_ARG for a NULL pointer or a variant
+   this build or kernel lacks. */
+fx_status fx_features_run(const fx_feature_stage *stage, const int16_t *window, int32_t *features, void *buffer,
+                          fx_variant variant);
+
+/* ---- dense layers ------------------------------------------------------------------------------ */
 
 /*
  * Dense layer, int8 x int8 -> int32 accumulate, per-output-channel requantization.
@@ -59,9 +135,9 @@ fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, in
  * and input i is
  *   weights[((j / 4) * (in_pad / 4) + i / 4) * 8 + ((j % 4) / 2) * 4 + (i % 2) * 2 + (i % 4) / 2],
  * so each row pair's four inputs of a block come in the order 0, 2, 1, 3; padding entries are zero.
- * The input buffer must hold in_pad values (padding is read, and multiplied by zero weights).
  * out[j] = sat(requantize(bias[j] + sum_i w(j,i) * in[i])), where sat clamps to [0, 127] with
- * FX_DENSE_RELU, else to [-128, 127].
+ * FX_DENSE_RELU, else to [-128, 127]; with FX_DENSE_LOGITS, int32 Q16.16 logits clamped to
+ * [-2^30, 2^30] instead, out_len within [1, FX_MAX_CLASSES].
  */
 #define FX_DENSE_RELU 0x01u
 #define FX_DENSE_LOGITS 0x02u  /* output int32 Q16.16 logits instead of int8 */
@@ -71,9 +147,8 @@ typedef struct {
     const int32_t *mult;    /* [out_len] within [1, 2^31 - 1] */
     const int32_t *shift;   /* [out_len] within [1, 62] */
     uint16_t in_len;        /* [1, FX_MAX_FEATURES or FX_MAX_LAYER_WIDTH] */
-    uint16_t out_len;       /* [1, FX_MAX_LAYER_WIDTH] */
+    uint16_t out_len;       /* [1, FX_MAX_LAYER_WIDTH]; [1, FX_MAX_CLASSES] with FX_DENSE_LOGITS */
     uint8_t flags;          /* FX_DENSE_RELU and/or FX_DENSE_LOGITS */
-    uint8_t m4_fast;        /* 1: Cortex-M4 may take its whole-layer path (see fx_dense_m4_fast) */
 } fx_dense;
 
 /* The two weights of a row pair (above): the even row's is the low byte, the odd row's the rest. */
@@ -86,28 +161,41 @@ static inline int32_t fx_pair_odd(int16_t pair)
     return (pair - fx_pair_even(pair)) / 256;
 }
 
-/* Whether a layer has the shape of the Cortex-M4 whole-layer path: int8 outputs, out_len a multiple
-   of 4, every shift >= 33. fx_model_parse records it in m4_fast. */
-int fx_dense_m4_fast(const fx_dense *layer);
+/* The variant that applies to a layer: on a Cortex-M4, FX_VARIANT_DSP_PAIRS where input_pairs says
+   that its inputs come as pairs (the input quantization's FX_VARIANT_DSP_PAIRS, planned for this
+   layer), else FX_VARIANT_DSP_LAYER for int8 outputs, out_len a multiple of 4 and every shift at
+   least 33, else FX_VARIANT_DSP; elsewhere the portable C. */
+fx_variant fx_dense_plan(const fx_dense *layer, int input_pairs);
+/* One layer by variant (fx_dense_plan's for this layer): from in (FX_PAD4(in_len) values; the
+   padding is read and multiplied by zero weights) to out (int8 values padded with zeros to
+   FX_PAD4(out_len), or with FX_DENSE_LOGITS out_len logits). in and out must not overlap. The
+   layer's shape and parameters are those documented above, which fx_model_parse checks once; the
+   entry checks its pointers and returns FX_ERR_ARG for a variant this build lacks. */
+fx_status fx_dense_run(const fx_dense *layer, const fx_activations *in, fx_activations *out, fx_variant variant);
 
-/* out: int8[FX_PAD4(out_len)]; the padding bytes are written as zero so out can feed the next layer. */
-fx_status fx_dense_s8(const fx_dense *layer, const int8_t *in, int8_t *out);
-/* out: int32[out_len] Q16.16 logits, saturated to [-2^30, 2^30]. */
-fx_status fx_dense_logits(const fx_dense *layer, const int8_t *in, int32_t *out);
+/* ---- input quantization ------------------------------------------------------------------------- */
 
-#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
-/*
- * Cortex-M4: the input quantization and the first dense layer without the int8 inputs between
- * them. The quantized inputs go straight into the words that the layer's SMLAD steps read: per
- * four inputs x0..x3, (x0, x2) and (x1, x3) as two int16 lanes, lane 0 low. The outputs are those
- * of fx_quantize_input, then fx_dense_s8. They apply when fx_input_pairs_apply(q, layer) is true:
- * both take their Cortex-M4 paths (m4_fast) and q->n is a positive multiple of 4. fx_model_run
- * takes them then; the arguments are not checked again.
- */
-int fx_input_pairs_apply(const fx_input_quant *q, const fx_dense *layer);
-void fx_quantize_input_pairs(const fx_input_quant *q, const int32_t *features, uint32_t *pairs);
-void fx_dense_s8_pairs(const fx_dense *layer, const uint32_t *pairs, int8_t *out);
-#endif
+/* Per-feature input quantization: q = sat_s8(requantize(feature - offset, mult, shift)).
+   As the dense layers' do, mult and shift must lie in fx_requantize's ranges; fx_model_parse
+   checks them once, the stages do not check them on every call. */
+typedef struct {
+    const int32_t *offset;  /* [n] feature value that maps to 0 */
+    const int32_t *mult;    /* [n] within [1, 2^31 - 1] */
+    const int32_t *shift;   /* [n] within [1, 62] */
+    uint16_t n;             /* [1, FX_MAX_FEATURES] */
+} fx_input_quant;
+
+/* The variant that applies: on a Cortex-M4 FX_VARIANT_DSP_PAIRS where every shift is at least 33,
+   n is a multiple of 4 and the first layer (first) can read the pairs (fx_dense_plan gives it
+   FX_VARIANT_DSP_LAYER), FX_VARIANT_DSP where every shift is at least 33, else the portable C. */
+fx_variant fx_quantize_input_plan(const fx_input_quant *q, const fx_dense *first);
+/* Quantize q->n int32 features into out, by variant (fx_quantize_input_plan's for q): int8 values
+   padded with zeros to FX_PAD4(n), or the first layer's pairs. FX_ERR_ARG for a NULL pointer or a
+   variant this build lacks. */
+fx_status fx_quantize_input(const fx_input_quant *q, const int32_t *features, fx_activations *out,
+                            fx_variant variant);
+
+/* ---- softmax: one variant, the portable C, on every build -------------------------------------- */
 
 /*
  * Softmax over n Q16.16 logits (any int32 values) to Q15 probabilities, no float and no libm.

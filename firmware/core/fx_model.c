@@ -64,7 +64,6 @@ static fx_status parse_layer(const uint8_t *blob, const uint8_t *rec, uint32_t p
     if (!params_ok(layer->mult, layer->shift, layer->out_len) || !weights_ok(layer->weights, n_pairs)) {
         return FX_ERR_PARAM;
     }
-    layer->m4_fast = (uint8_t)fx_dense_m4_fast(layer);
     return FX_OK;
 }
 
@@ -106,7 +105,6 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
     m.n_layers = blob[25];
     m.n_classes = blob[26];
     m.n_features = fx_rd16(blob + 28);
-    m.n_segments = (uint8_t)fx_feature_segments(m.feature_set);
     if (m.window_len < 4 || m.window_len > FX_MAX_WINDOW_LEN || m.n_channels == 0 ||
         m.n_channels > FX_MAX_CHANNELS ||
         (uint32_t)m.window_len * m.n_channels > FX_MAX_WINDOW_VALUES || m.n_layers == 0 ||
@@ -115,9 +113,12 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
         return FX_ERR_LIMIT;
     }
     if (m.hop_len == 0 || m.hop_len > m.window_len || m.sample_rate_hz == 0 ||
-        m.n_segments == 0 || m.window_len < m.n_segments ||
-        m.n_features != (uint32_t)m.n_channels * (m.n_segments + 4u)) {
+        fx_features_init(&m.features, m.feature_set, m.window_len, m.n_channels) != FX_OK ||
+        m.n_features != m.features.n_features) {
         return FX_ERR_SHAPE;
+    }
+    if (fx_features_buffer_size(&m.features) > sizeof ((fx_scratch *)0)->act) {
+        return FX_ERR_LIMIT;
     }
 
     const uint32_t iq_off = fx_rd32(blob + 32);
@@ -131,7 +132,6 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
     if (!params_ok(m.input.mult, m.input.shift, m.n_features)) {
         return FX_ERR_PARAM;
     }
-    m.input.m4_fast = (uint8_t)fx_quantize_input_m4_fast(&m.input);
 
     const uint32_t layers_off = fx_rd32(blob + 36);
     if (!span_ok(layers_off, m.n_layers, FX_MODEL_LAYER_BYTES, payload_end)) {
@@ -154,9 +154,11 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
         expected_in = layer->out_len;
     }
 
-#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
-    m.input_pairs = (uint8_t)fx_input_pairs_apply(&m.input, &m.layers[0]);
-#endif
+    m.plan.features = (uint8_t)fx_features_plan(&m.features);
+    m.plan.input = (uint8_t)fx_quantize_input_plan(&m.input, &m.layers[0]);
+    for (uint8_t k = 0; k < m.n_layers; ++k) {
+        m.plan.dense[k] = (uint8_t)fx_dense_plan(&m.layers[k], k == 0 && m.plan.input == FX_VARIANT_DSP_PAIRS);
+    }
 
     const uint32_t names_off = fx_rd32(blob + 40);
     if (!span_ok(names_off, m.n_classes, FX_CLASS_NAME_LEN, payload_end)) {
@@ -208,32 +210,23 @@ fx_status fx_model_run(const fx_model *model, const int16_t *window, fx_scratch 
     if (model == NULL || window == NULL || scratch == NULL || result == NULL) {
         return FX_ERR_ARG;
     }
-    fx_status status = fx_features_stats(window, model->window_len, model->n_channels, model->n_segments,
-                                         scratch->features);
-    uint8_t cur = 0;
-    uint8_t k = 0;
-#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
-    if (status == FX_OK && model->input_pairs) {
-        /* The first layer's inputs go from the quantization to the layer as the SMLAD pairs. */
-        uint32_t pairs[FX_MAX_FEATURES / 2u];
-        fx_quantize_input_pairs(&model->input, scratch->features, pairs);
-        fx_dense_s8_pairs(&model->layers[0], pairs, scratch->act[1]);
-        cur = 1;
-        k = 1;
-    } else
-#endif
-    if (status == FX_OK) {
-        status = fx_quantize_input(&model->input, scratch->features, scratch->act[0]);
+    const fx_plan *plan = &model->plan;
+    fx_status status = fx_features_run(&model->features, window, scratch->features, scratch->act,
+                                       (fx_variant)plan->features);
+    if (status != FX_OK) {
+        return status;
     }
-    for (; status == FX_OK && k + 1u < model->n_layers; ++k) {
-        status = fx_dense_s8(&model->layers[k], scratch->act[cur], scratch->act[cur ^ 1u]);
-        cur ^= 1u;
+    fx_activations *in = &scratch->act[0];
+    fx_activations *out = &scratch->act[1];
+    status = fx_quantize_input(&model->input, scratch->features, in, (fx_variant)plan->input);
+    for (uint8_t k = 0; status == FX_OK && k < model->n_layers; ++k) {
+        status = fx_dense_run(&model->layers[k], in, out, (fx_variant)plan->dense[k]);
+        fx_activations *next = out;
+        out = in;
+        in = next;
     }
     if (status == FX_OK) {
-        status = fx_dense_logits(&model->layers[model->n_layers - 1u], scratch->act[cur], scratch->logits);
-    }
-    if (status == FX_OK) {
-        status = fx_softmax_q15(scratch->logits, model->n_classes, result->prob_q15, &result->class_index);
+        status = fx_softmax_q15(in->logits, model->n_classes, result->prob_q15, &result->class_index);
         result->n_classes = model->n_classes;
     }
     return status;

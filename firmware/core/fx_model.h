@@ -31,6 +31,14 @@ extern "C" {
 #define FX_MODEL_HEADER_BYTES 48u
 #define FX_MODEL_LAYER_BYTES 32u
 
+/* The variant each stage of a model runs (fx_variant), chosen once by fx_model_parse from what the
+   build has, what the running core does right and what the model's parameters allow. */
+typedef struct {
+    uint8_t features;
+    uint8_t input;
+    uint8_t dense[FX_MAX_LAYERS];
+} fx_plan;
+
 typedef struct {
     const uint8_t *blob;
     uint32_t blob_len;
@@ -41,12 +49,12 @@ typedef struct {
     uint16_t sample_rate_hz;
     uint16_t n_features;
     uint8_t feature_set;
-    uint8_t n_segments;  /* fx_feature_segments(feature_set) */
     uint8_t n_layers;
     uint8_t n_classes;
-    uint8_t input_pairs; /* 1: fx_model_run takes fx_quantize_input_pairs and fx_dense_s8_pairs */
+    fx_feature_stage features;
     fx_input_quant input;
     fx_dense layers[FX_MAX_LAYERS];
+    fx_plan plan;
     const char *class_names; /* n_classes x FX_CLASS_NAME_LEN */
     const uint8_t *input_scale; /* n_channels x 8 bytes, or NULL: no physical scale declared */
 } fx_model;
@@ -58,11 +66,12 @@ fx_unit fx_model_unit(const fx_model *model, uint16_t channel);
 /* Model counts per unit of channel c, Q16.16 (0 when the model declares no scale). */
 uint32_t fx_model_counts_per_unit_q16(const fx_model *model, uint16_t channel);
 
-/* Caller-owned working memory for one inference. */
+/* Caller-owned working memory for one inference. The activations serve the feature stage as its
+   working buffer (fx_features_buffer_size) before the input quantization writes act[0]; layer k
+   reads act[k % 2] and writes act[(k + 1) % 2], the last one its logits. */
 typedef struct {
     int32_t features[FX_MAX_FEATURES];
-    int8_t act[2][FX_MAX_LAYER_WIDTH];
-    int32_t logits[FX_MAX_CLASSES];
+    fx_activations act[2];
 } fx_scratch;
 
 typedef struct {
@@ -78,7 +87,8 @@ typedef struct {
  */
 fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model);
 
-/* Run one window (window_len x n_channels int16, time-major) through a parsed model. */
+/* Run one window (window_len x n_channels int16, time-major) through a parsed model, each stage
+   in the variant of model->plan. */
 fx_status fx_model_run(const fx_model *model, const int16_t *window, fx_scratch *scratch,
                        fx_result *result);
 

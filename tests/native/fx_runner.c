@@ -1,4 +1,4 @@
-/* fx_runner.c: host driver that feeds binary test cases to the C core and writes its outputs. */
+/* fx_runner.c: feeds binary test cases to the C core; writes its outputs and the variants that ran. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +26,11 @@ static const void *take(reader *r, size_t n)
         exit(2);
     }
     return r->buf;
+}
+
+static void write_u32(FILE *out, uint32_t v)
+{
+    fwrite(&v, 4, 1, out);
 }
 
 static uint32_t take_u32(reader *r)
@@ -61,10 +66,10 @@ static void run_softmax(reader *r, FILE *out)
     }
 }
 
-/* dense: u32 in_len, out_len, flags; blocked int16 row-pair weights (fx_kernels.h); int32 bias, mult, shift
-   [out_len]; u32 count; int8 inputs [count][pad4(in_len)] -> u32 status then int8 [count][pad4(out)]
-   or int32 [count][out_len] logits. */
-static void run_dense(reader *r, FILE *out)
+/* One layer: u32 in_len, out_len, flags; blocked int16 row-pair weights (fx_kernels.h); int32 bias, mult,
+   shift [out_len]; u32 count; int8 inputs [count][pad4(in_len)] -> u32 variant (fx_dense_plan's), then
+   per input u32 status and int8 [pad4(out)] or int32 [out_len] logits. */
+static void dense_layer(reader *r, FILE *out)
 {
     fx_dense layer = {0};
     layer.in_len = (uint16_t)take_u32(r);
@@ -75,22 +80,19 @@ static void run_dense(reader *r, FILE *out)
     layer.bias = take_copy(r, layer.out_len * 4u);
     layer.mult = take_copy(r, layer.out_len * 4u);
     layer.shift = take_copy(r, layer.out_len * 4u);
-    layer.m4_fast = (uint8_t)fx_dense_m4_fast(&layer); /* as fx_model_parse sets it */
+    const fx_variant variant = fx_dense_plan(&layer, 0); /* as fx_model_parse plans a layer after another */
+    write_u32(out, variant);
     const uint32_t count = take_u32(r);
     const size_t in_pad = FX_PAD4(layer.in_len);
     for (uint32_t c = 0; c < count; ++c) {
-        int8_t *in = take_copy(r, in_pad);
-        uint32_t status;
+        static fx_activations y;
+        /* the inputs in an allocation of their own size, so that the sanitizers see a read past them */
+        fx_activations *in = take_copy(r, in_pad);
+        write_u32(out, (uint32_t)fx_dense_run(&layer, in, &y, variant));
         if (layer.flags & FX_DENSE_LOGITS) {
-            int32_t y[FX_MAX_LAYER_WIDTH];
-            status = (uint32_t)fx_dense_logits(&layer, in, y);
-            fwrite(&status, 4, 1, out);
-            fwrite(y, 4, layer.out_len, out);
+            fwrite(y.logits, 4, layer.out_len, out);
         } else {
-            int8_t y[FX_MAX_LAYER_WIDTH];
-            status = (uint32_t)fx_dense_s8(&layer, in, y);
-            fwrite(&status, 4, 1, out);
-            fwrite(y, 1, FX_PAD4(layer.out_len), out);
+            fwrite(y.s8, 1, FX_PAD4(layer.out_len), out);
         }
         free(in);
     }
@@ -100,20 +102,43 @@ static void run_dense(reader *r, FILE *out)
     free((void *)layer.shift);
 }
 
-/* features: u32 window_len, n_channels, n_segments, count; int16 windows -> u32 status, int32 features */
-static void run_features(reader *r, FILE *out)
+/* dense: u32 layers, then each as dense_layer reads and writes it. */
+static void run_dense(reader *r, FILE *out)
+{
+    const uint32_t layers = take_u32(r);
+    for (uint32_t k = 0; k < layers; ++k) {
+        dense_layer(r, out);
+    }
+}
+
+/* One window shape: u32 window_len, n_channels, n_segments, count; int16 windows -> u32 status of the
+   stage's set-up, u32 variant (fx_features_plan's), then per window u32 status, int32 features. */
+static void features_shape(reader *r, FILE *out)
 {
     const uint32_t len = take_u32(r);
     const uint32_t ch = take_u32(r);
     const uint32_t segments = take_u32(r);
     const uint32_t count = take_u32(r);
+    fx_feature_stage stage;
+    const fx_status init = fx_features_stats_init(&stage, (uint16_t)len, (uint16_t)ch, (uint8_t)segments);
+    const fx_variant variant = init == FX_OK ? fx_features_plan(&stage) : FX_VARIANT_PORTABLE;
+    write_u32(out, (uint32_t)init);
+    write_u32(out, variant);
     for (uint32_t c = 0; c < count; ++c) {
         int16_t *window = take_copy(r, (size_t)len * ch * 2u);
-        int32_t f[FX_MAX_CHANNELS * (FX_MAX_SEGMENTS + 4u)];
-        const uint32_t status = (uint32_t)fx_features_stats(window, (uint16_t)len, (uint16_t)ch, (uint8_t)segments, f);
-        fwrite(&status, 4, 1, out);
+        int32_t f[FX_MAX_CHANNELS * (FX_MAX_SEGMENTS + 4u)] = {0};
+        write_u32(out, init == FX_OK ? (uint32_t)fx_features_run(&stage, window, f, NULL, variant) : (uint32_t)init);
         fwrite(f, 4, ch * (segments + 4u), out);
         free(window);
+    }
+}
+
+/* features: u32 shapes, then each as features_shape reads and writes it. */
+static void run_features(reader *r, FILE *out)
+{
+    const uint32_t shapes = take_u32(r);
+    for (uint32_t k = 0; k < shapes; ++k) {
+        features_shape(r, out);
     }
 }
 
@@ -129,32 +154,38 @@ static void run_requant(reader *r, FILE *out)
     }
 }
 
-/* quantize: u32 count; per case u32 n, int32 features, offset, mult, shift [n] -> u32 status, int8 [pad4(n)];
-   a Cortex-M4 build also checks fx_quantize_input_pairs where it applies. */
+/* fx_quantize_input on one case, planned for a first layer (first) that does or does not read the
+   pairs: u32 variant, u32 status and the int8 outputs padded to 4 (from the pairs where it wrote them). */
+static void quantize_case(const fx_input_quant *q, const int32_t *features, const fx_dense *first, FILE *out)
+{
+    static fx_activations y;
+    const fx_variant variant = fx_quantize_input_plan(q, first);
+    write_u32(out, variant);
+    write_u32(out, (uint32_t)fx_quantize_input(q, features, &y, variant));
+    int8_t values[FX_PAD4(FX_MAX_FEATURES)];
+    for (uint32_t i = 0; i < FX_PAD4(q->n); ++i) {
+        /* pairs: per four inputs the words (x0, x2) and (x1, x3), lane 0 low */
+        const uint32_t word = y.pairs[i / 4u * 2u + (i & 1u)];
+        values[i] = variant == FX_VARIANT_DSP_PAIRS ? (int8_t)(i & 2u ? word >> 16 : word) : y.s8[i];
+    }
+    fwrite(values, 1, FX_PAD4(q->n), out);
+}
+
+/* quantize: u32 count; per case u32 n, int32 features, offset, mult, shift [n] -> the case planned before a
+   logits layer, then before a layer of the whole-layer variant's shape (which a Cortex-M4 build feeds
+   with the pairs where the shifts allow): each as quantize_case writes it. */
 static void run_quantize(reader *r, FILE *out)
 {
+    static const int32_t shifts_33[4] = {33, 33, 33, 33};
+    const fx_dense logits_layer = {.shift = shifts_33, .out_len = 4, .flags = FX_DENSE_LOGITS};
+    const fx_dense whole_layer = {.shift = shifts_33, .out_len = 4};
     const uint32_t count = take_u32(r);
     for (uint32_t c = 0; c < count; ++c) {
         const uint32_t n = take_u32(r);
         int32_t *features = take_copy(r, n * 4u);
-        fx_input_quant q = {take_copy(r, n * 4u), take_copy(r, n * 4u), take_copy(r, n * 4u), (uint16_t)n, 0};
-        q.m4_fast = (uint8_t)fx_quantize_input_m4_fast(&q);
-        int8_t y[FX_PAD4(FX_MAX_FEATURES)];
-        uint32_t status = (uint32_t)fx_quantize_input(&q, features, y);
-#if defined(__ARM_FEATURE_DSP) && !defined(FX_PORTABLE)
-        /* The pairs form must hold the same values: status 0x100 where it does not. */
-        const fx_dense first = {.m4_fast = 1};
-        if (status == 0 && fx_input_pairs_apply(&q, &first)) {
-            uint32_t pairs[FX_MAX_FEATURES / 2u];
-            fx_quantize_input_pairs(&q, features, pairs);
-            for (uint32_t i = 0; i < n; ++i) {
-                const uint32_t word = pairs[i / 4u * 2u + (i & 1u)];
-                status |= (int8_t)(i & 2u ? word >> 16 : word) != y[i] ? 0x100u : 0u;
-            }
-        }
-#endif
-        fwrite(&status, 4, 1, out);
-        fwrite(y, 1, FX_PAD4(n), out);
+        fx_input_quant q = {take_copy(r, n * 4u), take_copy(r, n * 4u), take_copy(r, n * 4u), (uint16_t)n};
+        quantize_case(&q, features, &logits_layer, out);
+        quantize_case(&q, features, &whole_layer, out);
         free(features);
         free((void *)q.offset);
         free((void *)q.mult);
@@ -162,8 +193,9 @@ static void run_quantize(reader *r, FILE *out)
     }
 }
 
-/* model: u32 blob_len, blob (padded to 4), u32 count, int16 windows -> u32 parse status, then
-   per window u32 status, u32 class, int16 p[n_classes] */
+/* model: u32 blob_len, blob (padded to 4), u32 count, int16 windows -> u32 parse status, then for a
+   parsed model its plan (u32 features and input variants, u32 n_layers, u32 variant per layer) and per
+   window u32 status, u32 class, int16 p[n_classes] */
 static void run_model(reader *r, FILE *out)
 {
     const uint32_t blob_len = take_u32(r);
@@ -173,6 +205,12 @@ static void run_model(reader *r, FILE *out)
     fwrite(&parse_status, 4, 1, out);
     const uint32_t count = take_u32(r);
     if (parse_status == FX_OK) {
+        write_u32(out, model.plan.features);
+        write_u32(out, model.plan.input);
+        write_u32(out, model.n_layers);
+        for (uint8_t k = 0; k < model.n_layers; ++k) {
+            write_u32(out, model.plan.dense[k]);
+        }
         static fx_scratch scratch;
         for (uint32_t c = 0; c < count; ++c) {
             int16_t *window = take_copy(r, (size_t)model.window_len * model.n_channels * 2u);
@@ -291,6 +329,8 @@ int main(int argc, char **argv)
         return 2;
     }
     reader r = {in, NULL, 0};
+    /* Every output starts with the variants this build has: 1 with the Cortex-M4 DSP ones. */
+    write_u32(out, FX_DSP);
     if (strcmp(argv[1], "softmax") == 0) {
         run_softmax(&r, out);
     } else if (strcmp(argv[1], "dense") == 0) {

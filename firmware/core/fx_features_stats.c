@@ -1,0 +1,103 @@
+/* fx_features_stats.c: the stats kernel (sets stats8 and stats16): set-up, plan, portable C. */
+#include "fx_features_m4.h"
+#include "fx_kernels.h"
+
+static uint32_t stats_buffer_size(const fx_feature_stage *stage)
+{
+    (void)stage;
+    return 0;
+}
+
+/*
+ * The Cortex-M4 variant needs SSUB16 to set the APSR.GE flags that SEL reads, as every Cortex-M4
+ * does. Renode 1.15.3's core does not (SSUB16 leaves GE clear and SEL then picks its second
+ * operand), which would make every extreme and absolute sum wrong there; so it is planned only
+ * where a probe of the two instructions on the running core gives the architected answer:
+ * lane 0: 1 - 2 < 0 picks b's 2, lane 1: 2 - 1 >= 0 picks a's 2.
+ */
+static fx_variant stats_plan(const fx_feature_stage *stage)
+{
+    (void)stage;
+#if FX_DSP
+    if (fx_ssub16_sel(0x00020001u, 0x00010002u) == 0x00020002u) {
+        return FX_VARIANT_DSP;
+    }
+#endif
+    return FX_VARIANT_PORTABLE;
+}
+
+/* The definition; the Cortex-M4 variant must give the same bits. */
+static void stats(const fx_feature_stage *stage, const int16_t *window, int32_t *features, void *buffer)
+{
+    const uint16_t window_len = stage->window_len;
+    const uint16_t n_channels = stage->n_channels;
+    const uint32_t n_segments = stage->params.stats.n_segments;
+    const uint32_t per_channel = n_segments + 4u;
+    (void)buffer;
+    /* |sum| <= 512 * 32768 = 2^24 and the absolute sums stay below 2^25: no int32 overflow. */
+    for (uint16_t c = 0; c < n_channels; ++c) {
+        int32_t *f = features + (size_t)c * per_channel;
+        const int16_t *x = window + c;
+        int32_t lo = x[0];
+        int32_t hi = x[0];
+        int32_t total_variation = 0;
+        int32_t total = 0;
+        for (uint32_t k = 0; k < n_segments; ++k) {
+            const uint16_t begin = (uint16_t)(k * window_len / n_segments);
+            const uint16_t end = (uint16_t)((k + 1u) * window_len / n_segments);
+            int32_t segment = 0;
+            for (uint16_t t = begin; t < end; ++t) {
+                const int32_t v = x[(size_t)t * n_channels];
+                segment += v;
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+                if (t > 0) {
+                    const int32_t d = v - x[(size_t)(t - 1u) * n_channels];
+                    total_variation += d < 0 ? -d : d;
+                }
+            }
+            f[k] = segment;
+            total += segment;
+        }
+        const int32_t mean = fx_floor_div(total, window_len);
+        int32_t deviation = 0;
+        for (uint16_t t = 0; t < window_len; ++t) {
+            const int32_t d = x[(size_t)t * n_channels] - mean;
+            deviation += d < 0 ? -d : d;
+        }
+        f[n_segments] = lo;
+        f[n_segments + 1u] = hi;
+        f[n_segments + 2u] = total_variation;
+        f[n_segments + 3u] = deviation;
+    }
+}
+
+static const fx_feature_kernel stats_kernel = {
+    stats_buffer_size,
+    stats_plan,
+#if FX_DSP
+    {stats, fx_features_stats_m4},
+#else
+    {stats, NULL},
+#endif
+};
+
+fx_status fx_features_stats_init(fx_feature_stage *stage, uint16_t window_len, uint16_t n_channels, uint8_t n_segments)
+{
+    if (stage == NULL || window_len < 2u || window_len > FX_MAX_WINDOW_LEN || n_channels == 0 ||
+        n_channels > FX_MAX_CHANNELS) {
+        return FX_ERR_ARG;
+    }
+    if (n_segments == 0 || n_segments > FX_MAX_SEGMENTS || window_len < n_segments) {
+        return FX_ERR_SHAPE;
+    }
+    stage->kernel = &stats_kernel;
+    stage->window_len = window_len;
+    stage->n_channels = n_channels;
+    stage->n_features = (uint16_t)(n_channels * (n_segments + 4u));
+    stage->params.stats.n_segments = n_segments;
+#if FX_DSP
+    fx_features_stats_prepare_m4(stage);
+#endif
+    return FX_OK;
+}
