@@ -70,7 +70,7 @@ static uint8_t sensor_start(fx_sensor_setup *setup)
     const uint8_t code = sensor_error_code(fx_sensor_start_for_model(sensor, &server.model, setup));
     sensor_on = code != FX_E_NO_SENSOR; /* a start that failed half way is stopped too */
     if (code == 0) {
-        const uint32_t four_samples_ms = 4000000u / setup->rate_mhz;
+        const uint32_t four_samples_ms = 4000000u / setup->rate_millihertz;
         sensor_poll_ms = four_samples_ms < 1u ? 1u : four_samples_ms > SENSOR_POLL_MAX_MS ? SENSOR_POLL_MAX_MS
                                                                                           : four_samples_ms;
     }

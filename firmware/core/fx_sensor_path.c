@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#define MAX_RATE_MHZ 100000000u
+#define MAX_RATE_MILLIHERTZ 100000000u
 /* With q at most this, |x_n (q - r) + x_{n+1} r + q/2| < 2^31: the interpolation stays in 32 bits. */
 #define MAX_Q 65535u
 
@@ -18,10 +18,11 @@ static uint32_t gcd(uint32_t a, uint32_t b)
 }
 
 fx_status fx_sensor_path_init(fx_sensor_path *path, uint8_t n_channels, const int32_t *mult, const uint8_t *shift,
-                              uint32_t in_rate_mhz, uint32_t out_rate_mhz)
+                              uint32_t in_rate_millihertz, uint32_t out_rate_millihertz)
 {
     if (path == NULL || mult == NULL || shift == NULL || n_channels == 0 || n_channels > FX_MAX_CHANNELS ||
-        in_rate_mhz == 0 || out_rate_mhz == 0 || in_rate_mhz > MAX_RATE_MHZ || out_rate_mhz > MAX_RATE_MHZ) {
+        in_rate_millihertz == 0 || out_rate_millihertz == 0 || in_rate_millihertz > MAX_RATE_MILLIHERTZ ||
+        out_rate_millihertz > MAX_RATE_MILLIHERTZ) {
         return FX_ERR_ARG;
     }
     for (uint8_t c = 0; c < n_channels; ++c) {
@@ -33,12 +34,12 @@ fx_status fx_sensor_path_init(fx_sensor_path *path, uint8_t n_channels, const in
     path->n_channels = n_channels;
     memcpy(path->mult, mult, n_channels * sizeof mult[0]);
     memcpy(path->shift, shift, n_channels * sizeof shift[0]);
-    const uint32_t g = gcd(in_rate_mhz, out_rate_mhz);
-    if (out_rate_mhz / g > MAX_Q) {
+    const uint32_t g = gcd(in_rate_millihertz, out_rate_millihertz);
+    if (out_rate_millihertz / g > MAX_Q) {
         return FX_ERR_ARG;
     }
-    path->p = in_rate_mhz / g;
-    path->q = out_rate_mhz / g;
+    path->p = in_rate_millihertz / g;
+    path->q = out_rate_millihertz / g;
     return FX_OK;
 }
 

@@ -21,7 +21,7 @@ typedef enum {
 
 /* How a started sensor feeds a model: its rate, and per channel the conversion to model counts. */
 typedef struct {
-    uint32_t rate_mhz;                  /* the sensor's output data rate */
+    uint32_t rate_millihertz;                  /* the sensor's output data rate */
     uint8_t n_channels;
     int32_t mult[FX_MAX_CHANNELS];      /* see fx_sensor_path below */
     uint8_t shift[FX_MAX_CHANNELS];
@@ -56,7 +56,7 @@ typedef struct {
  * above (n_channels values each). Returns FX_ERR_ARG for anything out of range.
  */
 fx_status fx_sensor_path_init(fx_sensor_path *path, uint8_t n_channels, const int32_t *mult, const uint8_t *shift,
-                              uint32_t in_rate_mhz, uint32_t out_rate_mhz);
+                              uint32_t in_rate_millihertz, uint32_t out_rate_millihertz);
 
 /* Forget the stream so far (a gap in the sensor's data): the next input starts afresh. */
 void fx_sensor_path_restart(fx_sensor_path *path);

@@ -16,7 +16,7 @@ fx_status fx_pipeline_start(fx_pipeline *p, const fx_sensor_setup *sensor)
 {
     if (sensor != NULL) {
         const fx_status status = fx_sensor_path_init(&p->path, sensor->n_channels, sensor->mult, sensor->shift,
-                                                     sensor->rate_mhz, (uint32_t)p->model->sample_rate_hz * 1000u);
+                                                     sensor->rate_millihertz, (uint32_t)p->model->sample_rate_hz * 1000u);
         if (status != FX_OK) {
             return status;
         }

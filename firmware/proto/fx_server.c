@@ -217,7 +217,7 @@ void fx_server_mode_answer(fx_server *s, uint8_t code, const fx_sensor_setup *se
         s->mode_seq = seq;
     }
     uint8_t head[8] = {mode, setup->n_channels};
-    fx_wr32(head + 4, setup->rate_mhz);
+    fx_wr32(head + 4, setup->rate_millihertz);
     fx_frame_begin(&s->tx, &s->port, FX_MSG_MODE_REPLY, seq, (uint16_t)(sizeof head + 12u * setup->n_channels));
     fx_frame_put(&s->tx, head, sizeof head);
     for (uint8_t c = 0; c < setup->n_channels; ++c) {

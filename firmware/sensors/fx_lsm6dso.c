@@ -22,8 +22,8 @@
 #define PENDING 8u             /* words of one kind waiting for the other kind */
 #define RESET_POLLS 100u
 
-/* Output data rates, code n at RATES_MHZ[n - 1] (CTRL1_XL, CTRL2_G and FIFO_CTRL3 alike). */
-static const uint32_t RATES_MHZ[] = {12500u, 26000u, 52000u, 104000u, 208000u, 416000u,
+/* Output data rates, code n at RATES_MILLIHERTZ[n - 1] (CTRL1_XL, CTRL2_G and FIFO_CTRL3 alike). */
+static const uint32_t RATES_MILLIHERTZ[] = {12500u, 26000u, 52000u, 104000u, 208000u, 416000u,
                                      833000u, 1666000u, 3332000u, 6667000u};
 
 typedef struct {
@@ -92,12 +92,12 @@ static const full_scale *pick(const full_scale *table, size_t n, int second_unit
     return &table[n - 1u];
 }
 
-static fx_sensor_status start(uint32_t min_rate_mhz, const uint8_t *units, const uint32_t *counts_per_unit_q16,
+static fx_sensor_status start(uint32_t min_rate_millihertz, const uint8_t *units, const uint32_t *counts_per_unit_q16,
                               fx_sensor_config *config)
 {
     uint8_t odr = 0;
-    for (uint8_t i = 0; i < sizeof RATES_MHZ / sizeof RATES_MHZ[0] && odr == 0; ++i) {
-        if (RATES_MHZ[i] >= min_rate_mhz) {
+    for (uint8_t i = 0; i < sizeof RATES_MILLIHERTZ / sizeof RATES_MILLIHERTZ[0] && odr == 0; ++i) {
+        if (RATES_MILLIHERTZ[i] >= min_rate_millihertz) {
             odr = (uint8_t)(i + 1u);
         }
     }
@@ -150,7 +150,7 @@ static fx_sensor_status start(uint32_t min_rate_mhz, const uint8_t *units, const
     }
     n_accel = n_gyro = 0;
     memset(config, 0, sizeof *config);
-    config->rate_mhz = RATES_MHZ[odr - 1u];
+    config->rate_millihertz = RATES_MILLIHERTZ[odr - 1u];
     config->n_channels = 6;
     for (uint8_t c = 0; c < 3u; ++c) {
         config->nano_units_per_count[c] = accel_ms2 ? xl->nano_per_count2 : xl->nano_per_count;

@@ -17,7 +17,7 @@ typedef enum {
 
 /* What a started part delivers. */
 typedef struct {
-    uint32_t rate_mhz;                                 /* output data rate, millihertz */
+    uint32_t rate_millihertz;                                 /* output data rate, millihertz */
     uint8_t n_channels;
     uint32_t nano_units_per_count[FX_MAX_CHANNELS];    /* sensitivity in the requested unit x 10^9 */
     uint16_t full_scale[FX_MAX_CHANNELS];              /* range in g or dps, for INFO */
@@ -29,12 +29,12 @@ typedef struct {
     /* FX_SENSOR_OK when the part answers on the bus with its identity. */
     fx_sensor_status (*probe)(void);
     /*
-     * Reset the part and start it at the lowest output data rate not below min_rate_mhz, each
+     * Reset the part and start it at the lowest output data rate not below min_rate_millihertz, each
      * channel in units[c] (fx_unit) with the smallest full scale that holds the range of a model
      * taking counts_per_unit_q16[c] counts per unit (32767 / counts per unit units; the largest
      * full scale when none does), its FIFO collecting every sample.
      */
-    fx_sensor_status (*start)(uint32_t min_rate_mhz, const uint8_t *units, const uint32_t *counts_per_unit_q16,
+    fx_sensor_status (*start)(uint32_t min_rate_millihertz, const uint8_t *units, const uint32_t *counts_per_unit_q16,
                               fx_sensor_config *config);
     /* Power the part down (best effort: it may be gone). */
     void (*stop)(void);

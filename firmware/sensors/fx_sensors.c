@@ -42,7 +42,7 @@ fx_sensor_status fx_sensor_start_for_model(const fx_sensor_driver *driver, const
         return st;
     }
     memset(setup, 0, sizeof *setup);
-    setup->rate_mhz = config.rate_mhz;
+    setup->rate_millihertz = config.rate_millihertz;
     setup->n_channels = config.n_channels;
     for (uint8_t c = 0; c < config.n_channels; ++c) {
         if (fx_scale_factor(config.nano_units_per_count[c], cpu_q16[c], &setup->mult[c], &setup->shift[c]) != FX_OK) {

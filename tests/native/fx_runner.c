@@ -238,7 +238,7 @@ static void capture(void *ctx, const uint8_t *data, size_t len)
     wire_len += len;
 }
 
-/* sensor: u32 cases; per case u32 n_channels, in_rate_mhz, out_rate_mhz, int32 mult[n], u32 shift[n],
+/* sensor: u32 cases; per case u32 n_channels, in_rate_millihertz, out_rate_millihertz, int32 mult[n], u32 shift[n],
    u32 n_samples, int16 samples[n_samples][n] -> u32 status, u32 n_out, int16 out[n_out][n]. */
 static void run_sensor(reader *r, FILE *out)
 {

@@ -1,7 +1,7 @@
 /* fx_imu_host.c: the native port's sensor bus: an LSM6DSO at 0x6B, simulated, playing a recorded file.
  *
  * FXCLASS_NATIVE_IMU names the recording: one sample per line, "ax ay az gx gy gz" as integers in
- * micro-g and micro-degrees per second, after an optional first line "rate_mhz N" (its sample
+ * micro-g and micro-degrees per second, after an optional first line "rate_millihertz N" (its sample
  * rate, 12500 by default). Without it nothing answers on the bus, as on a board without a shield.
  * The part samples the recording at its output data rate (sample and hold, as Renode's model
  * does), scales it as a real part would at the full scale set, and queues the words in a FIFO of
@@ -23,12 +23,12 @@
 #define FIFO_WORDS 512u
 #define MAX_SAMPLES 200000u
 
-static const uint32_t RATES_MHZ[] = {12500u, 26000u, 52000u, 104000u, 208000u, 416000u,
+static const uint32_t RATES_MILLIHERTZ[] = {12500u, 26000u, 52000u, 104000u, 208000u, 416000u,
                                      833000u, 1666000u, 3332000u, 6667000u};
 
 static struct {
     int loaded;             /* 1: a recording, -1: none */
-    uint32_t rate_mhz;
+    uint32_t rate_millihertz;
     uint32_t n;
     int32_t (*values)[6];   /* micro-g, micro-dps */
     uint8_t regs[128];
@@ -58,14 +58,14 @@ static void load(void)
     }
     const char *speedup = getenv("FXCLASS_NATIVE_IMU_SPEEDUP");
     imu.speedup = speedup != NULL && atof(speedup) > 0 ? atof(speedup) : 1.0;
-    imu.rate_mhz = 12500u;
+    imu.rate_millihertz = 12500u;
     imu.values = calloc(MAX_SAMPLES, sizeof imu.values[0]);
     char line[256];
     while (imu.values != NULL && imu.n < MAX_SAMPLES && fgets(line, sizeof line, f) != NULL) {
         unsigned rate;
         long v[6];
-        if (sscanf(line, "rate_mhz %u", &rate) == 1 && rate > 0) {
-            imu.rate_mhz = rate;
+        if (sscanf(line, "rate_millihertz %u", &rate) == 1 && rate > 0) {
+            imu.rate_millihertz = rate;
         } else if (sscanf(line, "%ld %ld %ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) == 6) {
             for (int c = 0; c < 6; ++c) {
                 imu.values[imu.n][c] = (int32_t)v[c];
@@ -88,9 +88,9 @@ static int present(void)
     return imu.loaded > 0 && (unplug == NULL || access(unplug, F_OK) != 0);
 }
 
-static uint32_t odr_mhz(uint8_t code)
+static uint32_t odr_millihertz(uint8_t code)
 {
-    return code >= 1u && code <= 10u ? RATES_MHZ[code - 1u] : 0u;
+    return code >= 1u && code <= 10u ? RATES_MILLIHERTZ[code - 1u] : 0u;
 }
 
 /* Counts for micro-units at the current full scale, rounded to nearest and saturated. */
@@ -128,7 +128,7 @@ static void push_word(uint8_t tag, int accel, const int32_t *micro)
 /* Queue the words of every output data rate period that has passed. */
 static void catch_up(void)
 {
-    const uint32_t odr = odr_mhz(imu.regs[0x09] & 0x0Fu);
+    const uint32_t odr = odr_millihertz(imu.regs[0x09] & 0x0Fu);
     if (odr == 0 || (imu.regs[0x0A] & 7u) != 6u) {
         return;
     }
@@ -136,7 +136,7 @@ static void catch_up(void)
     const uint64_t due = (uint64_t)(elapsed_s * odr / 1000.0);
     static const int32_t zero[6];
     for (; imu.ticks < due; ++imu.ticks) {
-        const uint64_t k = imu.ticks * imu.rate_mhz / odr;
+        const uint64_t k = imu.ticks * imu.rate_millihertz / odr;
         const int32_t *v = k < imu.n ? imu.values[k] : zero;
         push_word(0x01u, 0, v + 3); /* gyroscope word first, as the part writes them */
         push_word(0x02u, 1, v);

@@ -43,7 +43,7 @@ def write_native_imu(rec: Recording, path: str | Path) -> None:
     """The native port's recording file (firmware/hal/host/fx_imu_host.c)."""
     micro = imu_micro_units(rec)
     with open(path, "w") as f:
-        f.write(f"rate_mhz {round(_rate(rec) * 1000)}\n")  # the keyword fx_imu_host.c reads: millihertz
+        f.write(f"rate_millihertz {round(_rate(rec) * 1000)}\n")  # the keyword fx_imu_host.c reads
         f.writelines(" ".join(str(v) for v in row) + "\n" for row in micro)
 
 
