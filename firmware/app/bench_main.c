@@ -45,7 +45,7 @@ static fx_scratch scratch;
 static int16_t window[FX_MAX_WINDOW_VALUES];
 
 /* Window shapes besides the model's for the feature stage: samples, channels, segments
-   (host/fxclass/bench_report.py names them in the same order). */
+   (host/tools/bench_report.py names them in the same order). */
 static const struct {
     uint16_t len;
     uint8_t channels, segments;
