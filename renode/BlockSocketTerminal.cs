@@ -148,8 +148,8 @@ namespace Antmicro.Renode.Backends.Terminals
         // STM32_UART (Renode 1.15) arms an idle-line action for every byte WriteChar gives it, a new
         // entry in the machine's clock source each time, kept until it expires one character time
         // later; adding and removing one costs time in proportion to the entries there are (some 80
-        // on these platforms), so n bytes in one instant cost n squared: a 1,230-byte INFER frame
-        // took 0.2 s of host time and 5,000 bytes 4.6 s, where the rest of the work is 0.1 ms.
+        // on these platforms), so n bytes in one instant cost n squared: 1,212 bytes (an INFER)
+        // took 0.25 s of host time and 5,000 bytes 4.6 s, where the rest of the work is 0.1 ms.
         // It has no call that takes several bytes, so the block's first and last bytes go through
         // WriteChar (the receiver-enabled check, RXNE, the idle-line action, the interrupt) and
         // those between go straight into its receive FIFO: the UART ends as n calls would leave it,
