@@ -1,4 +1,4 @@
-// BlockSocketTerminal.cs: a UART on a raw TCP socket that moves bytes in blocks, for Renode 1.15.
+// BlockSocketTerminal.cs: a Renode terminal that serves a UART on a raw TCP socket in blocks of bytes.
 // Renode's own server-socket terminal reads its socket one byte at a time, posts each byte to the
 // machine as an event of its own and writes each transmitted byte to the socket on its own. This one
 // hands the UART each block the socket delivers in one event, so that a burst written at once
@@ -36,7 +36,14 @@ namespace Antmicro.Renode.Backends.Terminals
         public BlockSocketTerminal(int port)
         {
             listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start(1);
+            try
+            {
+                listener.Start(1);
+            }
+            catch(SocketException e)
+            {
+                throw new RecoverableException($"cannot serve 127.0.0.1:{port}: {e.Message} (pick another port)");
+            }
             readerThread = new Thread(ReaderLoop) { IsBackground = true, Name = $"BlockSocketTerminal:{port} reader" };
             writerThread = new Thread(WriterLoop) { IsBackground = true, Name = $"BlockSocketTerminal:{port} writer" };
             readerThread.Start();
