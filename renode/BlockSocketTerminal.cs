@@ -1,9 +1,10 @@
 // BlockSocketTerminal.cs: a Renode terminal that serves a UART on a raw TCP socket in blocks of bytes.
-// Renode's own server-socket terminal reads its socket one byte at a time, posts each byte to the
-// machine as an event of its own and writes each transmitted byte to the socket on its own. This one
-// hands the UART each block the socket delivers in one event, so that a burst written at once
-// reaches the UART in one virtual instant, and writes transmitted bytes in as few writes as the
-// reader keeps up with. Renode compiles it when a script includes it (fxclass.resc does).
+// Renode's own server-socket terminal (1.15) reads its socket one byte at a time, posts each byte to
+// the machine as an event of its own, and writes each transmitted byte on its own from a thread that
+// polls for 60 ms after every write. This one hands the UART each block the socket delivers in one
+// event, so that a burst written at once reaches the UART in one virtual instant, and writes what
+// the UART transmitted in as few writes as the client keeps up with, from a thread that waits for
+// it. Renode compiles the file when a script includes it (fxclass.resc does).
 using System;
 using System.Collections.Generic;
 using System.Net;

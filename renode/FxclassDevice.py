@@ -52,7 +52,7 @@ class FxclassDevice:
 
     @keyword("Connect To Firmware")
     def connect(self, url: str, model: str = "models/default.fxm"):
-        # Through renode/BlockSocketTerminal.cs an INFER (1,212 bytes) is answered in about 5 ms of
+        # Through renode/BlockSocketTerminal.cs an INFER (1,212 bytes) is answered in 5-20 ms of
         # host time and a 5,000-byte burst in about 20 ms. Renode's own terminal, one byte at a
         # time, took 0.2-0.45 s for the INFER and 2.5 s for the burst on a quiet machine, and 17 s
         # for the burst at a load average of 8, with virtual time standing still meanwhile. The
