@@ -31,6 +31,22 @@ from sensor_oracle import expected_live, find_block  # noqa: E402  (test code: t
 RENODE_SENSOR_HZ = 12
 
 
+def round_trip_ms(dev: Device, window: np.ndarray, count: int = 20) -> dict[str, list[float]]:
+    """Milliseconds on the host's clock from writing each request to having its reply: count
+    INFO requests (12 bytes on the wire) and count INFER requests with window (1,212 bytes for a
+    100 x 6 window), one at a time."""
+    requests = {"INFO": dev.request_info, "INFER": lambda: dev.infer(window)}
+    figures = {}
+    for kind, request in requests.items():
+        times = []
+        for _ in range(count):
+            start = time.perf_counter()
+            request()
+            times.append((time.perf_counter() - start) * 1000)
+        figures[kind] = times
+    return figures
+
+
 @library(scope="SUITE")
 class FxclassDevice:
     def __init__(self):
@@ -43,9 +59,11 @@ class FxclassDevice:
 
     @keyword("Connect To Firmware")
     def connect(self, url: str, model: str = "models/default.fxm"):
-        # Renode 1.15 hands the UART each received byte at a synchronisation point: about 1 ms a byte
-        # here on a quiet machine and twice that on a busy one, so a reply to a 5,000-byte burst
-        # takes seconds. The time-out bounds a lost reply, not the emulator's pace.
+        # Through renode/BlockSocketTerminal.cs an INFER (1,212 bytes) is answered in 5-20 ms of
+        # host time and a 5,000-byte burst in about 20 ms. Renode's own terminal, one byte at a
+        # time, took 0.2-0.45 s for the INFER and 2.5 s for the burst on a quiet machine, and 17 s
+        # for the burst at a load average of 8, with virtual time standing still meanwhile. The
+        # time-out bounds a lost reply, not the emulator's pace.
         self.dev = Device.open(url, timeout=30, boot_timeout=30)
         self.model = fxm.load(model)
 
@@ -93,6 +111,22 @@ class FxclassDevice:
         if not np.array_equal(np.stack([r.prob_q15 for r in results]), ref_prob):
             raise AssertionError("streamed results differ from the reference")
 
+    @keyword("Measure Round Trips")
+    def measure_round_trips(self, count: int = 20, infer_median_below_ms: float | None = None) -> dict:
+        """Host milliseconds from writing a request to having its reply, INFO and INFER (a whole
+        window), count of each: logs the median and the 10th and 90th percentiles, and fails when
+        the INFER median is not below infer_median_below_ms."""
+        window = datasets.basicmotions("test").windows[0]
+        figures = round_trip_ms(self.dev, window, int(count))
+        for kind, times in figures.items():
+            p10, median, p90 = np.percentile(times, [10, 50, 90])
+            print(f"*INFO* {kind} round trip: median {median:.1f} ms, 10-90 % {p10:.1f}-{p90:.1f} ms "
+                  f"({len(times)} requests)")
+        if infer_median_below_ms is not None and np.median(figures["INFER"]) >= float(infer_median_below_ms):
+            raise AssertionError(f"INFER round trip median {np.median(figures['INFER']):.1f} ms, "
+                                 f"not below {infer_median_below_ms} ms")
+        return figures
+
     @keyword("Send Garbage To The UART")
     def send_garbage(self, n_bytes: int = 2000, seed: int = 1):
         rng = np.random.default_rng(int(seed))
@@ -108,7 +142,7 @@ class FxclassDevice:
 
     @keyword("INFER Frames Sent At Once Should All Be Answered")
     def infer_burst(self, count: int = 4):
-        """count INFER requests (1,230 bytes each on the wire) written at once, then their replies."""
+        """count INFER requests (1,212 bytes each on the wire) written at once, then their replies."""
         windows = datasets.basicmotions("test").windows[:int(count)]
         ref_class, ref_prob = Pipeline(self.model).run(windows)
         written = self.dev.link.bytes_written

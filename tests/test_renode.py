@@ -52,6 +52,18 @@ def test_script_paths_are_relative_to_the_script_and_name_what_make_builds():
     assert not re.search(r"^\s*(start|s)\s*$", resc, re.M), "the suites attach their tester before the start"
 
 
+def test_the_console_is_served_by_the_projects_block_terminal():
+    """fxclass.resc compiles renode/BlockSocketTerminal.cs and serves USART2 through the monitor
+    command it defines, with the arguments the method takes (Renode finds it by that signature)."""
+    resc = (RENODE / "fxclass.resc").read_text()
+    steps = ["include $ORIGIN/BlockSocketTerminal.cs", 'emulation CreateBlockSocketTerminal $port "console"',
+             "connector Connect sysbus.usart2 console"]
+    assert all(re.search(rf"^{re.escape(step)}$", resc, re.M) for step in steps)
+    assert [resc.index(step) for step in steps] == sorted(resc.index(step) for step in steps)
+    code = (RENODE / "BlockSocketTerminal.cs").read_text()
+    assert "public static void CreateBlockSocketTerminal(this Emulation emulation, int port, string name)" in code
+
+
 @pytest.mark.parametrize("shield", [True, False])
 def test_sim_renode_script_loads_the_boards_platform_and_image(shield):
     emu = Emulator("nucleo_f411re", renode=True, port=4567, shield=shield)
