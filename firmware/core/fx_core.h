@@ -25,14 +25,15 @@ typedef enum {
 } fx_status;
 
 /* Limits of this build. A model that exceeds one is refused with FX_ERR_LIMIT. */
-#define FX_MAX_WINDOW_LEN 512u      /* samples per window */
+#define FX_MAX_WINDOW_LEN 2048u     /* samples per window */
 #define FX_MAX_CHANNELS 12u         /* channels per sample */
 #define FX_MAX_WINDOW_VALUES 2304u  /* window_len * n_channels, e.g. 256 x 9 */
-#define FX_MAX_FEATURES 128u        /* inputs of the first dense layer */
+#define FX_MAX_FEATURES 2016u       /* inputs of the first dense layer */
 #define FX_MAX_LAYER_WIDTH 128u     /* outputs of any hidden dense layer */
 #define FX_MAX_LAYERS 8u
 #define FX_MAX_CLASSES 32u
 #define FX_CLASS_NAME_LEN 16u       /* bytes per class name, NUL-padded */
+#define FX_FEATURE_WORK_BYTES 32768u /* working memory of a feature stage (its kernel's buffer_size) */
 
 /* Logits handed to the softmax are Q16.16: 65536 means 1.0. */
 #define FX_LOGIT_FRAC_BITS 16

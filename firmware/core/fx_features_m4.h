@@ -81,7 +81,7 @@ _Static_assert(sizeof(uint16_t) == FX_STEP_BYTES && FX_STEP(1, 0) == 1u << (8 * 
 _Static_assert(FX_STEP_NO_PAIRS + FX_STEP_ODD < FX_STEP_END && FX_STEP_END < FX_STEP_CODES &&
                    FX_STEP_LOOP + 3 < FX_STEP_NO_PAIRS,
                "the codes of the steps must stay distinct");
-_Static_assert((FX_MAX_WINDOW_LEN / 2u + 3u) / 4u <= 255u, "a segment's iterations fit in a byte");
+_Static_assert((FX_STATS_MAX_SEGMENT_LEN / 2u + 3u) / 4u <= 255u, "a segment's iterations fit in a byte");
 
 /* fx_features_m4.S: a pair of channels (fx_features_m4.c explains the arithmetic). */
 void fx_features_pair_m4(const uint8_t *p, uint32_t stride, const fx_pair_job *job);

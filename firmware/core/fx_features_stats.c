@@ -34,7 +34,7 @@ static void stats(const fx_feature_stage *stage, const int16_t *window, int32_t 
     const uint32_t n_segments = stage->params.stats.n_segments;
     const uint32_t per_channel = n_segments + 4u;
     (void)buffer;
-    /* |sum| <= 512 * 32768 = 2^24 and the absolute sums stay below 2^25: no int32 overflow. */
+    /* |sum| <= 2048 * 32768 = 2^26 and the absolute sums stay below 2^28: no int32 overflow. */
     for (uint16_t c = 0; c < n_channels; ++c) {
         int32_t *f = features + (size_t)c * per_channel;
         const int16_t *x = window + c;
@@ -90,6 +90,9 @@ fx_status fx_features_stats_init(fx_feature_stage *stage, uint16_t window_len, u
     }
     if (n_segments == 0 || n_segments > FX_MAX_SEGMENTS || window_len < n_segments) {
         return FX_ERR_SHAPE;
+    }
+    if ((window_len + n_segments - 1u) / n_segments > FX_STATS_MAX_SEGMENT_LEN) {
+        return FX_ERR_LIMIT;
     }
     stage->kernel = &stats_kernel;
     stage->window_len = window_len;

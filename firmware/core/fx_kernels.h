@@ -66,6 +66,7 @@ typedef union {
 #define FX_FEATURE_SET_STATS8 1u  /* 4 segments: 8 features per channel */
 #define FX_FEATURE_SET_STATS16 2u /* 12 segments: 16 features per channel */
 #define FX_MAX_SEGMENTS 16u
+#define FX_STATS_MAX_SEGMENT_LEN 512u /* samples in a segment (fx_features_stats_init checks) */
 typedef struct {
     uint8_t n_segments; /* [1, FX_MAX_SEGMENTS] */
 #if FX_DSP
@@ -105,7 +106,8 @@ struct fx_feature_kernel {
 /* Set up the stage of feature set feature_set (FX_FEATURE_SET_*) for windows of window_len x
    n_channels (within the limits above). FX_ERR_SHAPE for an unknown set or a window too short. */
 fx_status fx_features_init(fx_feature_stage *stage, uint8_t feature_set, uint16_t window_len, uint16_t n_channels);
-/* The statistical kernel with any segment count n_segments within [1, min(window_len, FX_MAX_SEGMENTS)]. */
+/* The statistical kernel with any segment count n_segments within [1, min(window_len, FX_MAX_SEGMENTS)]
+   whose segments have at most FX_STATS_MAX_SEGMENT_LEN samples (else FX_ERR_LIMIT). */
 fx_status fx_features_stats_init(fx_feature_stage *stage, uint16_t window_len, uint16_t n_channels,
                                  uint8_t n_segments);
 /* The variant that applies to an initialized stage on the running core (the stats kernel's

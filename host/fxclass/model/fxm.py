@@ -32,10 +32,10 @@ FLAG_LOGITS = 0x02
 
 # Limits of the firmware build (fx_core.h, fx_proto.h; tests/test_limits.py compares); the writer
 # refuses what the firmware would.
-MAX_WINDOW_LEN = 512
+MAX_WINDOW_LEN = 2048
 MAX_CHANNELS = 12
 MAX_WINDOW_VALUES = 2304
-MAX_FEATURES = 128
+MAX_FEATURES = 2016
 MAX_LAYER_WIDTH = 128
 MAX_LAYERS = 8
 MAX_CLASSES = 32
