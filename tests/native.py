@@ -106,6 +106,27 @@ def features(runner: Path, shapes):
     return results
 
 
+def spectral(runner: Path, stages):
+    """fx_features_spectral_init and fx_features_run on (section bytes or None, windows shaped (n, length,
+    channels)) stages, one run of the C core for them all: per stage (set-up status, the variant it
+    ran, buffer_size, statuses, features)."""
+    data = bytearray(struct.pack("<I", len(stages)))
+    for section, windows in stages:
+        n, length, ch = windows.shape
+        section = section or b""
+        data += struct.pack("<III", length, ch, len(section)) + section + b"\0" * (-len(section) % 4)
+        data += struct.pack("<I", n) + windows.astype("<i2").tobytes()
+    out = run(runner, "spectral", bytes(data))
+    results, offset = [], 0
+    for _, windows in stages:
+        init, variant, n_features, buffer_size = struct.unpack_from("<IIII", out, offset)
+        n = len(windows)
+        f = np.frombuffer(out, dtype="<i4", count=n * (1 + n_features), offset=offset + 16).reshape(n, 1 + n_features)
+        offset += 16 + 4 * f.size
+        results.append((init, VARIANTS[variant], buffer_size, f[:, 0], f[:, 1:]))
+    return results
+
+
 def requant(runner: Path, values, mults, shifts) -> np.ndarray:
     cases = np.stack([values, mults, shifts], axis=1).astype("<i4")
     out = run(runner, "requant", struct.pack("<I", len(cases)) + cases.tobytes())

@@ -8,22 +8,11 @@ static uint32_t stats_buffer_size(const fx_feature_stage *stage)
     return 0;
 }
 
-/*
- * The Cortex-M4 variant needs SSUB16 to set the APSR.GE flags that SEL reads, as every Cortex-M4
- * does. Renode 1.15.3's core does not (SSUB16 leaves GE clear and SEL then picks its second
- * operand), which would make every extreme and absolute sum wrong there; so it is planned only
- * where a probe of the two instructions on the running core gives the architected answer:
- * lane 0: 1 - 2 < 0 picks b's 2, lane 1: 2 - 1 >= 0 picks a's 2.
- */
+/* The Cortex-M4 variant selects its extremes on SSUB16's GE flags. */
 static fx_variant stats_plan(const fx_feature_stage *stage)
 {
     (void)stage;
-#if FX_DSP
-    if (fx_ssub16_sel(0x00020001u, 0x00010002u) == 0x00020002u) {
-        return FX_VARIANT_DSP;
-    }
-#endif
-    return FX_VARIANT_PORTABLE;
+    return fx_sel_variant();
 }
 
 /* The definition; the Cortex-M4 variant must give the same bits. */

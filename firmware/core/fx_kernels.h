@@ -46,6 +46,23 @@ typedef enum {
                                  dense: FX_VARIANT_DSP_LAYER on those pairs */
 } fx_variant;
 
+/*
+ * FX_VARIANT_DSP where the build has the Cortex-M4 variants and the running core gives SSUB16 and SEL
+ * their architected results, else FX_VARIANT_PORTABLE: the plan of a feature kernel whose Cortex-M4
+ * variant selects on the GE flags. Every Cortex-M4 sets them; Renode 1.15.3's core does not (SSUB16
+ * leaves GE clear and SEL then picks its second operand). The probe: lane 0: 1 - 2 < 0 picks b's 2,
+ * lane 1: 2 - 1 >= 0 picks a's 2.
+ */
+static inline fx_variant fx_sel_variant(void)
+{
+#if FX_DSP
+    if (fx_ssub16_sel(0x00020001u, 0x00010002u) == 0x00020002u) {
+        return FX_VARIANT_DSP;
+    }
+#endif
+    return FX_VARIANT_PORTABLE;
+}
+
 /* A dense layer's inputs or outputs, in the form its variant reads or writes them. */
 typedef union {
     int8_t s8[FX_MAX_FEATURES > FX_MAX_LAYER_WIDTH ? FX_MAX_FEATURES : FX_MAX_LAYER_WIDTH]; /* FX_PAD4(n)
@@ -77,6 +94,27 @@ typedef struct {
 #endif
 } fx_stats_params;
 
+/*
+ * Spectral features (feature set spectral), for each channel c of a window of window_len samples:
+ * the Q8 log2 of the power in n_bands bands of a Welch spectrum (Hann-windowed fixed-point FFTs of
+ * fft_len samples, hop_len samples apart, their power summed), then the floored mean and the rms;
+ * output features[c * (n_bands + 2) + k]. docs/model-format.md ("spectral") gives the arithmetic
+ * and the FEATURES section that carries the parameters.
+ */
+#define FX_FEATURE_SET_SPECTRAL 3u
+#define FX_SPECTRAL_MIN_FFT_LEN 16u
+#define FX_SPECTRAL_MAX_FFT_LEN 1024u
+#define FX_SPECTRAL_MAX_BANDS 64u
+#define FX_SPECTRAL_MAX_SEGMENTS 255u
+typedef struct {
+    const uint16_t *edges;    /* n_bands + 1 bins, in the blob: band b sums bins [edges[b], edges[b + 1]) */
+    uint16_t fft_len;         /* N, a power of two within [FX_SPECTRAL_MIN_FFT_LEN, FX_SPECTRAL_MAX_FFT_LEN] */
+    uint16_t hop_len;         /* samples from one segment to the next, [1, fft_len] */
+    uint8_t log2_half_len;    /* log2(N / 2): the stages of the complex FFT */
+    uint8_t n_bands;          /* [1, min(FX_SPECTRAL_MAX_BANDS, fft_len / 2)] */
+    uint8_t n_segments;       /* [1, FX_SPECTRAL_MAX_SEGMENTS] */
+} fx_spectral_params;
+
 typedef struct fx_feature_kernel fx_feature_kernel;
 
 /* A model's feature stage: its kernel, the window's shape and the set's parameters, checked and
@@ -88,6 +126,7 @@ typedef struct {
     uint16_t n_features;   /* what the set makes of such a window */
     union {
         fx_stats_params stats;
+        fx_spectral_params spectral;
     } params;
 } fx_feature_stage;
 
@@ -110,6 +149,17 @@ fx_status fx_features_init(fx_feature_stage *stage, uint8_t feature_set, uint16_
    whose segments have at most FX_STATS_MAX_SEGMENT_LEN samples (else FX_ERR_LIMIT). */
 fx_status fx_features_stats_init(fx_feature_stage *stage, uint16_t window_len, uint16_t n_channels,
                                  uint8_t n_segments);
+/*
+ * The spectral kernel for windows of window_len x n_channels: its parameters are the blob's FEATURES
+ * section, params_bytes bytes at params (4-aligned; the blob must outlive the stage; NULL and 0
+ * when the blob has none), laid out as docs/model-format.md says. Every field is checked:
+ * FX_ERR_LAYOUT for a section that is missing or whose size disagrees with its band count,
+ * FX_ERR_PARAM for a bad value (reserved bits, FFT length not a power of two from 16, hop, band
+ * edges), FX_ERR_LIMIT beyond a limit (window, channels, FFT length, bands, segments, features,
+ * working memory), FX_ERR_SHAPE for a window shorter than the FFT.
+ */
+fx_status fx_features_spectral_init(fx_feature_stage *stage, const uint8_t *params, uint32_t params_bytes,
+                                    uint16_t window_len, uint16_t n_channels);
 /* The variant that applies to an initialized stage on the running core (the stats kernel's
    Cortex-M4 variant once a probe has shown that the core gives its DSP instructions their
    architected results: fx_features_stats.c). */
