@@ -24,6 +24,17 @@
     _Static_assert(offsetof(type, field) == (offset) && sizeof(((type *)0)->field) == (bytes),      \
                    #offset " is not where " #type "." #field " is, or it is not " #bytes " bytes wide")
 
+#if !defined(__ASSEMBLER__)
+#include <stdint.h>
+
+/* The leading zero bits of x > 0: one CLZ on Arm (every Cortex-M4 build, FX_PORTABLE or not), the
+   compilers' builtin elsewhere. */
+static inline uint32_t fx_clz32(uint32_t x)
+{
+    return (uint32_t)__builtin_clz(x);
+}
+#endif
+
 #if FX_DSP && defined(__ASSEMBLER__)
 /* One byte of a TBB table, the half-word distance from the table's start (base) to target, placed
    at its index: the assembler refuses a table whose entries are out of the order that the codes in

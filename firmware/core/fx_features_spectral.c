@@ -54,28 +54,25 @@ fx_spectral_work fx_spectral_work_at(const fx_feature_stage *stage, void *buffer
 
 /* ---- the steps both variants share --------------------------------------------------------------- */
 
-/* floor(log2 v) for v > 0, by halving the bit range: no instruction the C99 core may lack. */
-static uint32_t floor_log2(uint64_t v)
-{
-    uint32_t p = 0;
-    for (uint32_t step = 32; step > 0; step >>= 1) {
-        if (v >> step) {
-            v >>= step;
-            p += step;
-        }
-    }
-    return p;
-}
-
-/* LOG2Q8(v) = 256 p + log2_q8[the 8 bits below the leading one], p = floor(log2 v); 0 for v = 0. */
+/* LOG2Q8(v) = 256 p + log2_q8[the 8 bits below the leading one], p = floor(log2 v); 0 for v = 0. The
+   leading one is brought to bit 31 of top, so that those 8 bits are top's bits 30 .. 23 ((lo >> 1)
+   >> (31 - zeros) is lo >> (32 - zeros), and 0 for no zeros, where a shift by 32 would be undefined). */
 static int32_t log2_q8(uint64_t v)
 {
-    if (v == 0) {
+    const uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v;
+    uint32_t p, top;
+    if (hi != 0) {
+        const uint32_t zeros = fx_clz32(hi);
+        p = 63u - zeros;
+        top = hi << zeros | (lo >> 1) >> (31u - zeros);
+    } else if (lo != 0) {
+        const uint32_t zeros = fx_clz32(lo);
+        p = 31u - zeros;
+        top = lo << zeros;
+    } else {
         return 0;
     }
-    const uint32_t p = floor_log2(v);
-    const uint32_t fraction = (uint32_t)(p >= 8u ? v >> (p - 8u) : v << (8u - p)) & 255u;
-    return (int32_t)(256u * p) + fx_spectral_log2_q8[fraction];
+    return (int32_t)(256u * p) + fx_spectral_log2_q8[(top >> 23) & 255u];
 }
 
 /* floor(v / d) for v < 2^51 and d within [1, 2^11], by 32-bit divisions of 20 bits at a time: each
@@ -91,23 +88,20 @@ static uint32_t div_u64(uint64_t v, uint32_t d)
     return q;
 }
 
-/* floor(sqrt(v)), bit by bit. */
+/* floor(sqrt(v)) by Newton's steps from 2^ceil(bits / 2) > sqrt(v): they decrease to it. */
 static int32_t isqrt32(uint32_t v)
 {
-    uint32_t root = 0, bit = 1u << 30;
-    while (bit > v) {
-        bit >>= 2;
+    if (v == 0) {
+        return 0;
     }
-    while (bit != 0) {
-        if (v >= root + bit) {
-            v -= root + bit;
-            root = (root >> 1) + bit;
-        } else {
-            root >>= 1;
+    uint32_t root = 1u << ((33u - fx_clz32(v)) / 2u);
+    for (;;) {
+        const uint32_t next = (root + v / root) / 2u;
+        if (next >= root) {
+            return (int32_t)root;
         }
-        bit >>= 2;
+        root = next;
     }
-    return (int32_t)root;
 }
 
 void fx_spectral_channel_stats(int32_t sum, int64_t squares, int32_t lo, int32_t hi, uint16_t window_len,
@@ -120,7 +114,7 @@ void fx_spectral_channel_stats(int32_t sum, int64_t squares, int32_t lo, int32_t
     const int32_t peak = hi - mean > mean - lo ? hi - mean : mean - lo;
     channel->mean = mean;
     channel->rms = isqrt32(div_u64((uint64_t)deviation_squares, window_len));
-    channel->exponent = peak == 0 ? 0 : 13 - (int32_t)floor_log2((uint64_t)peak);
+    channel->exponent = peak == 0 ? 0 : (int32_t)fx_clz32((uint32_t)peak) - 18; /* 13 - floor(log2 peak) */
 }
 
 uint32_t fx_spectral_segment_start(const fx_feature_stage *stage, uint32_t s)
@@ -134,10 +128,12 @@ void fx_spectral_bands(const fx_spectral_params *params, const uint64_t *power, 
 {
     const uint16_t *edges = params->edges;
     for (uint32_t b = 0; b < params->n_bands; ++b) {
+        const uint64_t *bin = power + edges[b];
+        const uint64_t *end = power + edges[b + 1u];
         uint64_t band = 0; /* at most 513 bins x 255 segments x 2^31: below 2^49 */
-        for (uint32_t k = edges[b]; k < edges[b + 1u]; ++k) {
-            band += power[k];
-        }
+        do {
+            band += *bin++;
+        } while (bin != end);
         /* the spectrum was computed on the input scaled by 2^e, its power by 2^(2e): 512 e in Q8 */
         features[b] = log2_q8(band) - 512 * channel->exponent;
     }
@@ -335,7 +331,7 @@ fx_status fx_features_spectral_init(fx_feature_stage *stage, const uint8_t *para
     s.params.spectral.edges = edges;
     s.params.spectral.fft_len = (uint16_t)fft_len;
     s.params.spectral.hop_len = (uint16_t)hop_len;
-    s.params.spectral.log2_half_len = (uint8_t)(floor_log2(fft_len) - 1u);
+    s.params.spectral.log2_half_len = (uint8_t)(30u - fx_clz32(fft_len)); /* log2(N) - 1 */
     s.params.spectral.n_bands = (uint8_t)n_bands;
     s.params.spectral.n_segments = (uint8_t)n_segments;
     *stage = s;

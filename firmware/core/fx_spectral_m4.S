@@ -214,8 +214,8 @@ fx_spectral_deviations_m4:
  * butterfly's (a + t) >> 1 and (a - t) >> 1 on the exact 17-bit sums.
  */
     .equ FRAME_S, 0             /* the segment */
-    .equ FRAME_P0, 4            /* phase B: the first point of the next k */
-    .equ FRAME_P0_END, 8        /* phase B: z + 4 h */
+    .equ FRAME_TWIDDLES, 4      /* phase B: the pass's twiddles */
+    .equ FRAME_END, 8           /* phase B: the spectrum's end */
     .equ FRAME_LOCALS, 16
     .equ FRAME_JOB, 16          /* the argument, pushed below the locals */
 
@@ -334,26 +334,26 @@ fx_spectral_segments_m4:
     cmp     r1, r3
     bne     .Lgroup
 
-    /* phase B: r0 the point, r1 the point 2h on, r2 4h (bytes), r3 the spectrum's end,
-       r4-r7 four points h apart, r8-r10 their twiddles, r11, r12 scratch, lr the twiddles */
+    /* phase B: r0 the point, r1 the point 2h on, r2 4h (bytes), r3 the block's k-end, r4-r7 four
+       points h apart, r8-r10 their twiddles, r11, r12 scratch, lr the twiddles; a block of 4h
+       points at a time, k = 0 .. h - 1 within it, each k's three twiddles loaded by one LDM */
     ldr     lr, [sp, #FRAME_JOB]
     ldr     r0, [lr, #FX_SPECTRAL_JOB_SPECTRUM]
     ldr     r3, [lr, #FX_SPECTRAL_JOB_HALF_LEN]
     ldr     lr, [lr, #FX_SPECTRAL_JOB_TWIDDLES]
     add     r3, r0, r3, lsl #2
+    str     r3, [sp, #FRAME_END]
     movs    r2, #16                     /* h = 4 */
 .Lpass:
     add     r1, r0, r2, lsl #2
     cmp     r1, r3
     bhi     .Lradix2                    /* 4h > M: no two stages left */
-    add     r1, r0, r2
-    strd    r0, r1, [sp, #FRAME_P0]     /* k runs from the spectrum's start to 4h bytes on */
+    str     lr, [sp, #FRAME_TWIDDLES]
+.Lblock:
+    ldr     lr, [sp, #FRAME_TWIDDLES]
+    add     r3, r0, r2
 .Lk:
     ldm     lr!, {r8-r10}
-    ldr     r0, [sp, #FRAME_P0]
-    adds    r1, r0, #4
-    str     r1, [sp, #FRAME_P0]
-.Lblock:
     add     r1, r0, r2, lsl #1
     ldr     r4, [r0]
     ldr     r5, [r0, r2]
@@ -370,14 +370,16 @@ fx_spectral_segments_m4:
     str     r5, [r0, r2]
     str     r6, [r1]
     str     r7, [r1, r2]
-    str     r4, [r0]
-    add     r0, r0, r2, lsl #2
+    str     r4, [r0], #4
+    cmp     r0, r3
+    bne     .Lk
+    add     r0, r0, r2, lsl #1          /* the next block, 16h bytes from this one's start */
+    add     r0, r0, r2
+    ldr     r3, [sp, #FRAME_END]
     cmp     r0, r3
     blo     .Lblock
-    ldrd    r0, r1, [sp, #FRAME_P0]
-    cmp     r0, r1
-    bne     .Lk
-    sub     r0, r1, r2                  /* the spectrum's start */
+    ldr     r0, [sp, #FRAME_JOB]        /* the next pass, its twiddles after this one's */
+    ldr     r0, [r0, #FX_SPECTRAL_JOB_SPECTRUM]
     lsls    r2, r2, #2                  /* h *= 4 */
     b       .Lpass
 .Lradix2:
@@ -432,4 +434,60 @@ fx_spectral_segments_m4:
     add     sp, sp, #FRAME_LOCALS
     pop     {r0, r4-r11, pc}
     .size fx_spectral_segments_m4, . - fx_spectral_segments_m4
+/*
+ * void fx_spectral_bands_m4(const uint64_t *power, const uint16_t *edges, uint32_t n_bands, int32_t *features,
+ *                           int32_t offset)
+ * features[b] = LOG2Q8(sum of power[edges[b] .. edges[b + 1] - 1]) + offset for b < n_bands, as
+ * fx_spectral_bands computes it: the bins summed by ADDS and ADC, the leading one brought to bit 31
+ * (CLZ; a register shift by 32 gives 0, so no zeros need no case of their own), the table indexed by
+ * the 8 bits below it.
+ */
+    .global fx_spectral_bands_m4
+    .type fx_spectral_bands_m4, %function
+    .thumb_func
+fx_spectral_bands_m4:
+    push    {r4-r10, lr}
+    ldr     r4, [sp, #32]               /* offset, the fifth argument */
+    movw    r5, #:lower16:fx_spectral_log2_q8
+    movt    r5, #:upper16:fx_spectral_log2_q8
+    add     r2, r1, r2, lsl #1          /* &edges[n_bands] */
+.Lband:
+    ldrh    r6, [r1], #2
+    ldrh    r7, [r1]
+    add     r6, r0, r6, lsl #3
+    add     r7, r0, r7, lsl #3
+    movs    r8, #0                      /* the band's sum: r9:r8 */
+    movs    r9, #0
+.Lbin:
+    ldrd    r10, lr, [r6], #8
+    adds    r8, r8, r10
+    adc     r9, r9, lr
+    cmp     r6, r7
+    bne     .Lbin
+    cmp     r9, #0
+    beq     .Llow
+    clz     r10, r9
+    lsl     r9, r9, r10
+    rsb     lr, r10, #32
+    lsr     r8, r8, lr
+    orr     r9, r9, r8                  /* top */
+    rsb     r10, r10, #63               /* p */
+.Lfraction:
+    ubfx    r9, r9, #23, #8
+    ldrb    r9, [r5, r9]
+    add     r9, r9, r10, lsl #8
+.Lstore:
+    add     r9, r9, r4
+    str     r9, [r3], #4
+    cmp     r1, r2
+    bne     .Lband
+    pop     {r4-r10, pc}
+.Llow:
+    movs    r9, r8
+    beq     .Lstore                     /* LOG2Q8(0) = 0 */
+    clz     r10, r8
+    lsl     r9, r8, r10
+    rsb     r10, r10, #31
+    b       .Lfraction
+    .size fx_spectral_bands_m4, . - fx_spectral_bands_m4
 #endif

@@ -25,55 +25,76 @@ static uint32_t pack(int32_t lane0, int32_t lane1)
     return (uint16_t)lane0 | (uint32_t)lane1 << 16;
 }
 
-/* W_n^k = exp(-2 pi i k / n) in Q15 as (real, imaginary), for n dividing T and k < n / 2. */
-static uint32_t twiddle(uint32_t k, uint32_t n)
+/* The words out[i * stride], i < count, for the angles j = first + i step (2 pi j / T), all within
+   [0, T/2]: W = exp(-2 pi i j / T) = (cos, -sin) in Q15 as (real, imaginary), or for the split
+   V = -i W = (-sin, -cos). The quarter period is read up and down, no branch per word. */
+static void twiddles(uint32_t *out, uint32_t stride, uint32_t first, uint32_t step, uint32_t count, int split)
 {
-    const uint32_t j = k * (FX_SPECTRAL_TABLE_LEN / n);
-    return pack(fx_spectral_cos(j), -fx_spectral_sin(j));
+    const int16_t *quarter = fx_spectral_cos_q15;
+    uint32_t j = first;
+    for (; count > 0 && j <= FX_SPECTRAL_TABLE_LEN / 4u; --count, j += step, out += stride) {
+        const int32_t c = quarter[j], s = quarter[FX_SPECTRAL_TABLE_LEN / 4u - j];
+        *out = split ? pack(-s, -c) : pack(c, -s);
+    }
+    for (; count > 0; --count, j += step, out += stride) {
+        const int32_t c = -quarter[FX_SPECTRAL_TABLE_LEN / 2u - j], s = quarter[j - FX_SPECTRAL_TABLE_LEN / 4u];
+        *out = split ? pack(-s, -c) : pack(c, -s);
+    }
 }
 
-/* The run's tables at tables (fx_spectral_m4.h) and the job's fields but the deviations; returns the
+/* The run's tables at tables (fx_spectral.h) and the job's fields but the deviations; returns the
    second lane's deviations, after the tables. */
 static int16_t *prepare(const fx_feature_stage *stage, uint32_t *tables, fx_spectral_job *job)
 {
     const fx_spectral_params *p = &stage->params.spectral;
+    const int16_t *hann = fx_spectral_hann_q15;
     const uint32_t half = p->fft_len / 2u;
     const uint32_t step = FX_SPECTRAL_TABLE_LEN / p->fft_len;
     uint32_t *t = tables;
     /* Group g of the first pass holds FFT points 4g .. 4g + 3, which read z[n], z[n + M/2],
-       z[n + M/4] and z[n + 3M/4] for n the bit reverse of g: its record is the byte offsets of
-       points 0 and 1 in the segment, their Hann pairs, then those of points 2 and 3. */
+       z[n + M/4] and z[n + 3M/4] for n the bit reverse of g (counted in reverse: the carry runs
+       down from the top bit): its record is the byte offsets of points 0 and 1 in the segment, their
+       Hann pairs, then those of points 2 and 3. Points below M/2 read the Hann half table at
+       j = 2 point step and j + step (both within it); the others at T - j and T - j - step, by the
+       window's symmetry. */
     job->groups = t;
+    const uint32_t top = half / 8u; /* the bit reverse's top bit, 0 for M = 8 */
+    uint32_t n = 0;
     for (uint32_t g = 0; g < half / 4u; ++g, t += 8) {
-        const uint32_t n = fx_spectral_bit_reverse(g, p->log2_half_len - 2u);
-        const uint32_t points[4] = {n, n + half / 2u, n + half / 4u, n + 3u * half / 4u};
-        for (uint32_t i = 0; i < 4u; ++i) {
-            const uint32_t at = (i / 2u) * 4u + i % 2u;
-            const uint32_t sample = 2u * points[i];
-            t[at] = 2u * sample;
-            t[at + 2u] = pack(fx_spectral_hann(sample * step), fx_spectral_hann((sample + 1u) * step));
+        const uint32_t low = 2u * n * step, high = FX_SPECTRAL_TABLE_LEN / 2u - low;
+        t[0] = 4u * n;
+        t[1] = t[0] + 2u * half;
+        t[2] = pack(hann[low], hann[low + step]);
+        t[3] = pack(hann[high], hann[high - step]);
+        t[4] = t[0] + half;
+        t[5] = t[0] + 3u * half;
+        t[6] = pack(hann[low + FX_SPECTRAL_TABLE_LEN / 4u], hann[low + FX_SPECTRAL_TABLE_LEN / 4u + step]);
+        t[7] = pack(hann[high - FX_SPECTRAL_TABLE_LEN / 4u], hann[high - FX_SPECTRAL_TABLE_LEN / 4u - step]);
+        uint32_t bit = top;
+        while (n & bit) {
+            n ^= bit;
+            bit >>= 1;
         }
+        n |= bit;
     }
     job->groups_end = t;
     job->twiddles = t;
     uint32_t h = 4;
     for (; 4u * h <= half; h *= 4u) {
-        for (uint32_t k = 0; k < h; ++k) {
-            *t++ = twiddle(k, 2u * h);
-            *t++ = twiddle(k, 4u * h);
-            *t++ = twiddle(k + h, 4u * h);
-        }
+        /* per k < h: W_2h^k, W_4h^k, W_4h^(k + h), W_4h's step a quarter of T / h */
+        const uint32_t quarter = FX_SPECTRAL_TABLE_LEN / (4u * h);
+        twiddles(t, 3u, 0u, 2u * quarter, h, 0);
+        twiddles(t + 1, 3u, 0u, quarter, h, 0);
+        twiddles(t + 2, 3u, h * quarter, quarter, h, 0);
+        t += 3u * h;
     }
     if (h < half) {
-        for (uint32_t k = 0; k < h; ++k) {
-            *t++ = twiddle(k, 2u * h);
-        }
+        twiddles(t, 1u, 0u, 2u * step, h, 0); /* W_M^k, k < h = M/2 */
     }
     t = (uint32_t *)job->groups_end + half; /* the passes' twiddles take fewer than M words */
     job->split = t;
-    for (uint32_t k = 0; k <= half / 2u; ++k) {
-        *t++ = pack(-fx_spectral_sin(k * step), -fx_spectral_cos(k * step));
-    }
+    twiddles(t, 1u, 0u, step, half / 2u + 1u, 1);
+    t += half / 2u + 1u;
     job->half_len = half;
     job->n_segments = p->n_segments;
     job->span = p->n_segments == 1u ? 0u : (uint32_t)(stage->window_len - p->fft_len);
@@ -96,6 +117,15 @@ static void deviations_c(const int16_t *x, uint16_t window_len, uint32_t stride,
 static int32_t factor(const fx_spectral_channel *channel)
 {
     return 2 << channel->exponent;
+}
+
+/* The features of a channel from the power of its segments (fx_spectral_bands). */
+static void bands(const fx_spectral_params *params, const uint64_t *power, const fx_spectral_channel *channel,
+                  int32_t *features)
+{
+    fx_spectral_bands_m4(power, params->edges, params->n_bands, features, -512 * channel->exponent);
+    features[params->n_bands] = channel->mean;
+    features[params->n_bands + 1u] = channel->rms;
 }
 
 /* One channel: two successive samples a word. */
@@ -131,7 +161,7 @@ static void mono(const fx_feature_stage *stage, const int16_t *window, int32_t *
     }
     job->deviations = w->deviations;
     fx_spectral_segments_m4(job);
-    fx_spectral_bands(&stage->params.spectral, w->power, &channel, features);
+    bands(&stage->params.spectral, w->power, &channel, features);
 }
 
 /* Channels (c, c + 1) as the lanes of the window's words, and for an odd count the last one as
@@ -163,8 +193,7 @@ static void pairs(const fx_feature_stage *stage, const int16_t *window, int32_t 
         for (uint32_t lane = first == c ? 0u : 1u; lane < 2u; ++lane) {
             job->deviations = deviations[lane];
             fx_spectral_segments_m4(job);
-            fx_spectral_bands(&stage->params.spectral, w->power, &channel[lane],
-                              features + (size_t)(first + lane) * per_channel);
+            bands(&stage->params.spectral, w->power, &channel[lane], features + (size_t)(first + lane) * per_channel);
         }
     }
 }
