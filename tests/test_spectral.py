@@ -74,7 +74,7 @@ def stage_shapes(rng) -> list[SpectralParams]:
         L = int(rng.integers(N, min(2048, 3072 // C) + 1)) if N <= min(2048, 3072 // C) else N
         hop = int(rng.integers(max(1, -(-(L - N) // 254)), N + 1))
         p = params(L, C, N, hop, int(rng.integers(1, min(64, N // 2) + 1)))
-        if not spectral.problems(p):
+        if spectral.refusal(p) is None:
             shapes.append(p)
     return shapes
 
@@ -165,15 +165,16 @@ REFUSALS = [
 @pytest.mark.parametrize("runner", ["fx_runner", "fx_runner_san", "fx_runner_m4"])
 def test_spectral_init_refuses_every_bad_field(runners, runner):
     """fx_features_spectral_init checks every field with the status the contract gives it; the twin's
-    decode refuses the same sections. The edge cases that pass (the largest segment count, 64 bands)
+    decode refuses the same sections with the same status. The edge cases that pass (the largest segment count, 64 bands)
     are taken."""
     stages = [(data, np.zeros((0, L, C), np.int16)) for _, L, C, data, _, _ in REFUSALS]
     got = native.spectral(runners[runner], stages)
     for (what, L, C, data, status, twin), (init, *_) in zip(REFUSALS, got):
         assert init == status, f"{what}: status {init}, not {status}"
         if twin:
-            with pytest.raises(ModelFormatError):
+            with pytest.raises(ModelFormatError) as refused:
                 spectral.decode(data or b"", L, C)
+            assert refused.value.status == status, f"{what}: the twin says {refused.value.status}"
     edge = [(section(N=16, hop=1, edges=[1, 2, 3, 4, 9]), np.zeros((1, 270, 1), np.int16)),    # 255 segments
             (section(N=1024, hop=512, B=64), np.zeros((1, 2048, 1), np.int16)),
             (section(N=16, hop=16, edges=list(range(1, 10))), np.zeros((1, 16, 12), np.int16))]
@@ -198,7 +199,7 @@ def test_fit_chooses_what_the_firmware_takes():
     rng = np.random.default_rng(3)
     for L, C in [(16, 1), (100, 6), (150, 1), (2048, 1), (256, 12), (1460, 1)]:
         p = spectral.fit(rng.integers(-100, 100, (4, L, C)).astype(np.int16), None, fft_len=64, n_bands=16)
-        assert not spectral.problems(p) and p.fft_len == min(64, 1 << (L.bit_length() - 1))
+        assert spectral.refusal(p) is None and p.fft_len == min(64, 1 << (L.bit_length() - 1))
         assert p.hop_len == p.fft_len // 2 and p.n_bands == min(16, p.fft_len // 2)
     long = spectral.fit(np.zeros((1, 2048, 1), np.int16), None, fft_len=16, hop_len=1)
     assert long.n_segments == 255 and long.hop_len == 8

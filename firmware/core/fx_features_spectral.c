@@ -110,10 +110,12 @@ void fx_spectral_channel_stats(int32_t sum, int64_t squares, int32_t lo, int32_t
     const int32_t mean = fx_floor_div(sum, window_len);
     /* sum (x - m)^2 = sum x^2 - 2 m sum x + L m^2, each term below 2^43 in magnitude: exact in int64,
        and its mean is at most (2^16)^2 (the deviations are within 16 bits): a uint32 after division. */
-    const int64_t deviation_squares = squares - 2 * (int64_t)mean * sum + (int64_t)window_len * mean * mean;
+    const uint64_t deviation_squares =
+        (uint64_t)(squares - 2 * (int64_t)mean * sum + (int64_t)window_len * mean * mean);
     const int32_t peak = hi - mean > mean - lo ? hi - mean : mean - lo;
     channel->mean = mean;
-    channel->rms = isqrt32(div_u64((uint64_t)deviation_squares, window_len));
+    channel->rms = isqrt32(deviation_squares >> 32 ? div_u64(deviation_squares, window_len)
+                                                   : (uint32_t)deviation_squares / window_len);
     channel->exponent = peak == 0 ? 0 : (int32_t)fx_clz32((uint32_t)peak) - 18; /* 13 - floor(log2 peak) */
 }
 

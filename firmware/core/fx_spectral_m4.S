@@ -19,11 +19,33 @@
     .endif
 
 /*
+ * Rows (r2, at least 1) words from p (r0), stride (r1) bytes apart, end (r2) set past them: an odd
+ * row first (one), then two (two) where the count is 2 or 3 modulo 4, then four at a time. LSLS #31
+ * leaves Z clear for an odd count and C set for a count of 2 or 3 modulo 4; neither one nor two sets
+ * the condition flags (SSUB16 sets only the GE flags).
+ */
+    .macro ROWS scratch, one, two
+    lsls    \scratch, r2, #31
+    mla     r2, r2, r1, r0
+    beq     1f
+    \one
+1:  bcc     2f
+    \two
+2:  cmp     r0, r2
+    beq     4f
+3:  \two
+    \two
+    cmp     r0, r2
+    bne     3b
+4:
+    .endm
+
+/*
  * void fx_spectral_pass1_m4(const uint8_t *p, uint32_t stride, uint32_t rows, fx_spectral_sums *sums)
  * Over rows words at p, p + stride, ...: per int16 lane the sum (SXTAH, ASR #16), the sum of
  * squares (SMLALBB, SMLALTT: 64 bits) and the lane-wise maximum and minimum (SSUB16 sets the GE
  * flags from the exact 17-bit differences, SEL picks). Rows go two at a time, their maximum and
- * minimum first (one SSUB16), then those against the running extremes; an odd row goes first.
+ * minimum first (one SSUB16), then those against the running extremes (ROWS).
  */
     p       .req r0
     stride  .req r1
@@ -47,28 +69,15 @@
     smlaltt sq1lo, sq1hi, \x, \x
     .endm
 
-    .global fx_spectral_pass1_m4
-    .type fx_spectral_pass1_m4, %function
-    .thumb_func
-fx_spectral_pass1_m4:
-    push    {r3-r11, lr}
-    lsls    r3, r2, #31                 /* Z clear for an odd row count: the flags stay to the BEQ */
-    mla     end, r2, stride, p          /* rows * stride past p */
-    mov     sum0, #0
-    mov     sum1, #0
-    mov     sq0lo, #0
-    mov     sq0hi, #0
-    mov     sq1lo, #0
-    mov     sq1hi, #0
-    ldr     hi, [p]                     /* the extremes start at the first row */
-    mov     lo, hi
-    beq     .Lpass1_pairs
+    /* The first row of an odd count: it is also where the extremes start. */
+    .macro ROW1
     ldr     w, [p]
     add     p, p, stride
     SUMS    w
-    cmp     p, end
-    beq     .Lpass1_done
-.Lpass1_pairs:
+    .endm
+
+    /* Two rows: their maximum and minimum first, then those against the running extremes. */
+    .macro ROW2
     ldr     w, [p]
     ldr     w2, [p, stride]
     add     p, p, stride, lsl #1
@@ -81,9 +90,22 @@ fx_spectral_pass1_m4:
     sel     hi, t, hi
     ssub16  w2, w, lo
     sel     lo, lo, w
-    cmp     p, end
-    bne     .Lpass1_pairs
-.Lpass1_done:
+    .endm
+
+    .global fx_spectral_pass1_m4
+    .type fx_spectral_pass1_m4, %function
+    .thumb_func
+fx_spectral_pass1_m4:
+    push    {r3-r11, lr}
+    mov     sum0, #0
+    mov     sum1, #0
+    mov     sq0lo, #0
+    mov     sq0hi, #0
+    mov     sq1lo, #0
+    mov     sq1hi, #0
+    ldr     hi, [p]                     /* the extremes start at the first row */
+    mov     lo, hi
+    ROWS    t, ROW1, ROW2
     ldr     t, [sp]                     /* sums */
     strd    sq0lo, sq0hi, [t, #FX_SPECTRAL_SUMS_SQUARES]
     strd    sq1lo, sq1hi, [t, #FX_SPECTRAL_SUMS_SQUARES + 8]
@@ -112,7 +134,7 @@ fx_spectral_pass1_m4:
  * Over rows words at p, p + stride, ...: per lane 2 d = (x - mean) * 2^(e + 1) (SSUB16 is exact
  * where both exponents are >= 0: |x - mean| < 2^14; SMULBB and SMULTT by the factors), lane 0's
  * values to scale->lane0 and lane 1's to scale->lane1, or both lanes as one word (PKHBT) to
- * scale->lane0 where lane1 is NULL. An odd row goes first.
+ * scale->lane0 where lane1 is NULL (ROWS).
  */
     p       .req r0
     stride  .req r1
@@ -144,25 +166,19 @@ fx_spectral_pass1_m4:
     str     \s, [out0], #4
     .endm
 
-    /* rows (r2) words from p through op, one row and then two at a time, past the flags' test */
-    .macro ROWS op
-    lsls    t, r2, #31                  /* Z clear for an odd row count */
-    mla     end, r2, stride, p
-    beq     .Lrows_pairs\@
+    /* One row through op, and two. */
+    .macro WORD1 op
     ldr     w, [p]
     add     p, p, stride
     \op     w, t
-    cmp     p, end
-    beq     .Lrows_done\@
-.Lrows_pairs\@:
+    .endm
+
+    .macro WORD2 op
     ldr     w, [p]
     ldr     w2, [p, stride]
     add     p, p, stride, lsl #1
     \op     w, t
     \op     w2, t2
-    cmp     p, end
-    bne     .Lrows_pairs\@
-.Lrows_done\@:
     .endm
 
     .global fx_spectral_deviations_m4
@@ -172,11 +188,12 @@ fx_spectral_deviations_m4:
     push    {r4-r10, lr}
     ldrd    out0, out1, [r3, #FX_SPECTRAL_SCALE_LANE0]
     ldrd    means, factors, [r3, #FX_SPECTRAL_SCALE_MEANS]  /* means is r3: last */
-    cbz     out1, .Lwords
-    ROWS    TWO_LANES
+    cmp     out1, #0
+    beq     .Lwords
+    ROWS    t, "WORD1 TWO_LANES", "WORD2 TWO_LANES"
     pop     {r4-r10, pc}
 .Lwords:
-    ROWS    ONE_WORD
+    ROWS    t, "WORD1 ONE_WORD", "WORD2 ONE_WORD"
     pop     {r4-r10, pc}
     .size fx_spectral_deviations_m4, . - fx_spectral_deviations_m4
 

@@ -27,19 +27,33 @@ static uint32_t pack(int32_t lane0, int32_t lane1)
 
 /* The words out[i * stride], i < count, for the angles j = first + i step (2 pi j / T), all within
    [0, T/2]: W = exp(-2 pi i j / T) = (cos, -sin) in Q15 as (real, imaginary), or for the split
-   V = -i W = (-sin, -cos). The quarter period is read up and down, no branch per word. */
-static void twiddles(uint32_t *out, uint32_t stride, uint32_t first, uint32_t step, uint32_t count, int split)
+   V = -i W = (-sin, -cos). The quarter period is read up to T/4 and down beyond, no branch per word;
+   split is a constant where this is inlined (fft_twiddles, split_twiddles). */
+static inline __attribute__((always_inline)) void angles(uint32_t *out, uint32_t stride, uint32_t first,
+                                                         uint32_t step, uint32_t count, int split)
 {
     const int16_t *quarter = fx_spectral_cos_q15;
+    const uint32_t below = first > FX_SPECTRAL_TABLE_LEN / 4u ? 0u : (FX_SPECTRAL_TABLE_LEN / 4u - first) / step + 1u;
+    const uint32_t rising = below < count ? below : count;
     uint32_t j = first;
-    for (; count > 0 && j <= FX_SPECTRAL_TABLE_LEN / 4u; --count, j += step, out += stride) {
+    for (uint32_t i = 0; i < rising; ++i, j += step, out += stride) {
         const int32_t c = quarter[j], s = quarter[FX_SPECTRAL_TABLE_LEN / 4u - j];
         *out = split ? pack(-s, -c) : pack(c, -s);
     }
-    for (; count > 0; --count, j += step, out += stride) {
+    for (uint32_t i = rising; i < count; ++i, j += step, out += stride) {
         const int32_t c = -quarter[FX_SPECTRAL_TABLE_LEN / 2u - j], s = quarter[j - FX_SPECTRAL_TABLE_LEN / 4u];
         *out = split ? pack(-s, -c) : pack(c, -s);
     }
+}
+
+static void fft_twiddles(uint32_t *out, uint32_t stride, uint32_t first, uint32_t step, uint32_t count)
+{
+    angles(out, stride, first, step, count, 0);
+}
+
+static void split_twiddles(uint32_t *out, uint32_t first, uint32_t step, uint32_t count)
+{
+    angles(out, 1u, first, step, count, 1);
 }
 
 /* The run's tables at tables (fx_spectral.h) and the job's fields but the deviations; returns the
@@ -83,17 +97,17 @@ static int16_t *prepare(const fx_feature_stage *stage, uint32_t *tables, fx_spec
     for (; 4u * h <= half; h *= 4u) {
         /* per k < h: W_2h^k, W_4h^k, W_4h^(k + h), W_4h's step a quarter of T / h */
         const uint32_t quarter = FX_SPECTRAL_TABLE_LEN / (4u * h);
-        twiddles(t, 3u, 0u, 2u * quarter, h, 0);
-        twiddles(t + 1, 3u, 0u, quarter, h, 0);
-        twiddles(t + 2, 3u, h * quarter, quarter, h, 0);
+        fft_twiddles(t, 3u, 0u, 2u * quarter, h);
+        fft_twiddles(t + 1, 3u, 0u, quarter, h);
+        fft_twiddles(t + 2, 3u, h * quarter, quarter, h);
         t += 3u * h;
     }
     if (h < half) {
-        twiddles(t, 1u, 0u, 2u * step, h, 0); /* W_M^k, k < h = M/2 */
+        fft_twiddles(t, 1u, 0u, 2u * step, h); /* W_M^k, k < h = M/2 */
     }
     t = (uint32_t *)job->groups_end + half; /* the passes' twiddles take fewer than M words */
     job->split = t;
-    twiddles(t, 1u, 0u, step, half / 2u + 1u, 1);
+    split_twiddles(t, 0u, step, half / 2u + 1u);
     t += half / 2u + 1u;
     job->half_len = half;
     job->n_segments = p->n_segments;

@@ -8,12 +8,11 @@ which this script checks against the whole-period formulas before it writes anyt
 """
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
+import generated
 from fxclass.model.features import spectral
 
 VERSION = 1  # the tables' format: fx_spectral.h's FX_SPECTRAL_TABLES_FORMAT must match it
@@ -82,18 +81,8 @@ const uint8_t fx_spectral_log2_q8[256] = {{
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--check", action="store_true", help="only compare the C file with what would be written")
-    args = ap.parse_args(argv)
     check()
-    text = render()
-    if args.check:
-        if OUTPUT.read_text() != text:
-            print(f"{OUTPUT} differs from the formulas: run python host/tools/spectral_tables.py", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text)
-    return 0
+    return generated.main(__doc__, OUTPUT, render, argv)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import ModelFormatError
+from ...errors import ModelFormatError, ModelStatus
 
 FEATURE_SET = 3
 NAME = "spectral"
@@ -112,26 +112,38 @@ def n_features(p: SpectralParams) -> int:
     return p.n_channels * (p.n_bands + FEATURES_PER_BAND_SET)
 
 
-def problems(p: SpectralParams) -> list[str]:
-    """What fx_features_spectral_init would refuse in p, in words (empty when it takes it)."""
-    out = []
-    N, L = p.fft_len, p.window_len
-    if N < MIN_FFT_LEN or N > MAX_FFT_LEN or N & (N - 1):
-        out.append(f"FFT length {N}: a power of two from {MIN_FFT_LEN} to {MAX_FFT_LEN}")
-    elif N > L:
-        out.append(f"FFT length {N} is longer than the window ({L} samples)")
+def refusal(p: SpectralParams) -> tuple[ModelStatus, str] | None:
+    """Why fx_features_spectral_init would refuse p, the first reason in the order it checks them,
+    with its status; None when it takes p. (The window's own limits are the blob header's, which the
+    reader checks before.)"""
+    N, L, B = p.fft_len, p.window_len, p.n_bands
+    if not 1 <= B:
+        return ModelStatus.PARAM, "no bands"
+    if B > MAX_BANDS:
+        return ModelStatus.LIMIT, f"{B} bands, at most {MAX_BANDS}"
+    if N < MIN_FFT_LEN or N & (N - 1):
+        return ModelStatus.PARAM, f"FFT length {N}: a power of two from {MIN_FFT_LEN} to {MAX_FFT_LEN}"
+    if N > MAX_FFT_LEN:
+        return ModelStatus.LIMIT, f"FFT length {N}: at most {MAX_FFT_LEN}"
+    if N > L:
+        return ModelStatus.SHAPE, f"FFT length {N} is longer than the window ({L} samples)"
     if not 1 <= p.hop_len <= N:
-        out.append(f"hop {p.hop_len}: from 1 to the FFT length {N}")
-    elif N <= L and p.n_segments > MAX_SEGMENTS:
-        out.append(f"{p.n_segments} segments of {N} samples at a hop of {p.hop_len}: at most {MAX_SEGMENTS} "
-                   f"(a hop of at least {-(-(L - N) // (MAX_SEGMENTS - 1))})")
-    B = p.n_bands
-    if not 1 <= B <= min(MAX_BANDS, N // 2):
-        out.append(f"{B} bands: from 1 to {min(MAX_BANDS, N // 2)} for an FFT of {N}")
+        return ModelStatus.PARAM, f"hop {p.hop_len}: from 1 to the FFT length {N}"
+    if p.n_segments > MAX_SEGMENTS:
+        return ModelStatus.LIMIT, (f"{p.n_segments} segments of {N} samples at a hop of {p.hop_len}: at most "
+                                   f"{MAX_SEGMENTS} (a hop of at least {-(-(L - N) // (MAX_SEGMENTS - 1))})")
     edges = list(p.edges)
-    if edges and (edges[0] < 1 or edges[-1] > N // 2 + 1 or any(b <= a for a, b in zip(edges, edges[1:]))):
-        out.append(f"band edges {edges}: strictly increasing within [1, {N // 2 + 1}]")
-    return out
+    if B > N // 2 or edges[0] < 1 or edges[-1] > N // 2 + 1 or any(b <= a for a, b in zip(edges, edges[1:])):
+        return ModelStatus.PARAM, (f"{B} bands with edges {edges} for an FFT of {N}: strictly increasing "
+                                   f"within [1, {N // 2 + 1}]")
+    return None
+
+
+def _check(p: SpectralParams, what: str) -> SpectralParams:
+    found = refusal(p)
+    if found:
+        raise ModelFormatError(f"{what}: {found[1]}", found[0])
+    return p
 
 
 def log_band_edges(fft_len: int, n_bands: int) -> tuple:
@@ -155,22 +167,19 @@ def fit(windows: np.ndarray, labels=None, *, fft_len: int = 64, n_bands: int = 1
     used."""
     L, C = int(windows.shape[-2]), int(windows.shape[-1])
     if L < MIN_FFT_LEN:
-        raise ModelFormatError(f"spectral features need windows of at least {MIN_FFT_LEN} samples, not {L}")
+        raise ModelFormatError(f"spectral features need windows of at least {MIN_FFT_LEN} samples, not {L}",
+                               ModelStatus.SHAPE)
     N = min(fft_len, MAX_FFT_LEN, 1 << (L.bit_length() - 1))
     hop = N // 2 if hop_len is None else min(hop_len, N)
     if L > N:
         hop = max(hop, -(-(L - N) // (MAX_SEGMENTS - 1)))
-    p = SpectralParams(L, C, N, hop, log_band_edges(N, n_bands))
-    if problems(p):
-        raise ModelFormatError("; ".join(problems(p)))
-    return p
+    return _check(SpectralParams(L, C, N, hop, log_band_edges(N, n_bands)), "spectral features")
 
 
 def encode(p: SpectralParams) -> bytes:
     """The FEATURES section: u16 fft_len, hop_len, n_bands, 0, then u16 edges[n_bands + 1], zero-padded
     to a multiple of 4 bytes."""
-    if problems(p):
-        raise ModelFormatError("spectral parameters the firmware would refuse: " + "; ".join(problems(p)))
+    _check(p, "spectral parameters the firmware would refuse")
     data = _HEADER.pack(p.fft_len, p.hop_len, p.n_bands, 0) + struct.pack(f"<{p.n_bands + 1}H", *p.edges)
     return data + b"\0" * (-len(data) % 4)
 
@@ -180,21 +189,21 @@ def section_bytes(n_bands: int) -> int:
 
 
 def decode(data: bytes, window_len: int, n_channels: int) -> SpectralParams:
-    """The parameters in a FEATURES section, checked as fx_features_spectral_init checks them."""
+    """The parameters in a FEATURES section, checked as fx_features_spectral_init checks them, in its
+    order: a ModelFormatError with the status it returns."""
+    what = "spectral FEATURES section"
     if len(data) < HEADER_BYTES:
-        raise ModelFormatError(f"spectral FEATURES section of {len(data)} bytes: at least {HEADER_BYTES}")
+        raise ModelFormatError(f"{what} of {len(data)} bytes: at least {HEADER_BYTES}", ModelStatus.LAYOUT)
     N, hop, B, reserved = _HEADER.unpack_from(data)
     if not 1 <= B <= MAX_BANDS:
-        raise ModelFormatError(f"spectral FEATURES section: {B} bands, from 1 to {MAX_BANDS}")
+        raise ModelFormatError(f"{what}: {B} bands, from 1 to {MAX_BANDS}",
+                               ModelStatus.LIMIT if B else ModelStatus.PARAM)
     if len(data) != section_bytes(B):
-        raise ModelFormatError(f"spectral FEATURES section of {len(data)} bytes: {section_bytes(B)} for {B} bands")
-    edges = struct.unpack_from(f"<{B + 1}H", data, HEADER_BYTES)
+        raise ModelFormatError(f"{what} of {len(data)} bytes: {section_bytes(B)} for {B} bands", ModelStatus.LAYOUT)
     if reserved or any(data[HEADER_BYTES + 2 * (B + 1):]):
-        raise ModelFormatError("spectral FEATURES section: its reserved field and padding must be zero")
-    p = SpectralParams(window_len, n_channels, N, hop, tuple(edges))
-    if problems(p):
-        raise ModelFormatError("spectral FEATURES section: " + "; ".join(problems(p)))
-    return p
+        raise ModelFormatError(f"{what}: its reserved field and padding must be zero", ModelStatus.PARAM)
+    edges = struct.unpack_from(f"<{B + 1}H", data, HEADER_BYTES)
+    return _check(SpectralParams(window_len, n_channels, N, hop, tuple(edges)), what)
 
 
 # ---- the kernel's arithmetic ------------------------------------------------------------------------
@@ -292,7 +301,8 @@ def power_spectrum(p: SpectralParams, windows: np.ndarray):
 
 
 def transform(p: SpectralParams, windows: np.ndarray) -> np.ndarray:
-    """fx_features_spectral on int16 windows (..., window_len, n_channels) -> int32 (..., n_features)."""
+    """fx_features_spectral on int16 windows (..., window_len, n_channels) -> int64 (..., n_features) of int32
+    values."""
     windows = np.asarray(windows)
     if windows.shape[-2:] != (p.window_len, p.n_channels):
         raise ValueError(f"windows of {windows.shape[-2:]} for a spectral stage of {(p.window_len, p.n_channels)}")
@@ -307,4 +317,4 @@ def transform(p: SpectralParams, windows: np.ndarray) -> np.ndarray:
         f = np.concatenate([log2q8(bands) - 512 * e[..., None], m[..., None], rms[..., None]], axis=-1)
         out.append(f.reshape(len(f), -1))
     feats = np.concatenate(out) if out else np.zeros((0, n_features(p)), np.int64)
-    return feats.astype(np.int32).reshape(lead + (n_features(p),))
+    return feats.astype(np.int64).reshape(lead + (n_features(p),))
