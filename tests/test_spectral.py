@@ -103,25 +103,18 @@ def test_spectral_bit_exact(runners, spectral_cases, runner):
     for (p, windows, expected), (init, variant, buffer_size, status, features) in zip(spectral_cases, got):
         shape = f"{p.window_len} x {p.n_channels}, N {p.fft_len}, hop {p.hop_len}, {p.n_bands} bands"
         assert init == FX_OK and variant == expected_variant and not status.any(), shape
-        assert buffer_size == buffer_bytes(p, native.has_dsp(runners[runner])), shape
+        assert buffer_size == spectral.working_memory(p, native.has_dsp(runners[runner])), shape
         bad = np.flatnonzero((features != expected).any(axis=1))
         assert bad.size == 0, f"{shape}: window {bad[0]} differs"
         total += len(windows)
     assert total >= 3000
 
 
-def buffer_bytes(p: SpectralParams, dsp: bool) -> int:
-    """FX_SPECTRAL_BUFFER_BYTES (fx_spectral.h): alignment, power, spectrum, deviations, the DSP tables."""
-    pad4 = lambda n: (n + 3) // 4 * 4  # noqa: E731
-    tables = 4 * (p.fft_len + p.fft_len // 2 + p.fft_len // 4 + 1) + pad4(2 * p.window_len) if dsp else 0
-    return 4 + 8 * (p.fft_len // 2 + 1) + 2 * p.fft_len + pad4(2 * p.window_len) + tables
-
-
 def test_largest_working_memory():
     """What the largest stage asks for, 2048 x 1 with N = 1024, within FX_FEATURE_WORK_BYTES."""
     p = params(2048, 1, 1024, 512, 64)
-    assert buffer_bytes(p, dsp=False) == 10_252 and buffer_bytes(p, dsp=True) == 21_520
-    assert buffer_bytes(p, dsp=True) <= value("FX_FEATURE_WORK_BYTES")
+    assert spectral.working_memory(p, dsp=False) == 10_252 and spectral.working_memory(p, dsp=True) == 21_520
+    assert spectral.working_memory(p, dsp=True) <= value("FX_FEATURE_WORK_BYTES")
 
 
 def section(N=64, hop=32, B=4, edges=None, reserved=0, extra=b"", padding=0) -> bytes:

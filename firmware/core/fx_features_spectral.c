@@ -54,27 +54,6 @@ fx_spectral_work fx_spectral_work_at(const fx_feature_stage *stage, void *buffer
 
 /* ---- the steps both variants share --------------------------------------------------------------- */
 
-/* LOG2Q8(v) = 256 p + log2_q8[the 8 bits below the leading one], p = floor(log2 v); 0 for v = 0. The
-   leading one is brought to bit 31 of top, so that those 8 bits are top's bits 30 .. 23 ((lo >> 1)
-   >> (31 - zeros) is lo >> (32 - zeros), and 0 for no zeros, where a shift by 32 would be undefined). */
-static int32_t log2_q8(uint64_t v)
-{
-    const uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v;
-    uint32_t p, top;
-    if (hi != 0) {
-        const uint32_t zeros = fx_clz32(hi);
-        p = 63u - zeros;
-        top = hi << zeros | (lo >> 1) >> (31u - zeros);
-    } else if (lo != 0) {
-        const uint32_t zeros = fx_clz32(lo);
-        p = 31u - zeros;
-        top = lo << zeros;
-    } else {
-        return 0;
-    }
-    return (int32_t)(256u * p) + fx_spectral_log2_q8[(top >> 23) & 255u];
-}
-
 /* floor(v / d) for v < 2^51 and d within [1, 2^11], by 32-bit divisions of 20 bits at a time: each
    remainder is below 2^11, so remainder * 2^20 + 20 bits stays below 2^31 (no 64-bit division). */
 static uint32_t div_u64(uint64_t v, uint32_t d)
@@ -119,30 +98,6 @@ void fx_spectral_channel_stats(int32_t sum, int64_t squares, int32_t lo, int32_t
     channel->exponent = peak == 0 ? 0 : (int32_t)fx_clz32((uint32_t)peak) - 18; /* 13 - floor(log2 peak) */
 }
 
-uint32_t fx_spectral_segment_start(const fx_feature_stage *stage, uint32_t s)
-{
-    const fx_spectral_params *p = &stage->params.spectral;
-    return p->n_segments == 1u ? 0u : s * (stage->window_len - p->fft_len) / (p->n_segments - 1u);
-}
-
-void fx_spectral_bands(const fx_spectral_params *params, const uint64_t *power, const fx_spectral_channel *channel,
-                       int32_t *features)
-{
-    const uint16_t *edges = params->edges;
-    for (uint32_t b = 0; b < params->n_bands; ++b) {
-        const uint64_t *bin = power + edges[b];
-        const uint64_t *end = power + edges[b + 1u];
-        uint64_t band = 0; /* at most 513 bins x 255 segments x 2^31: below 2^49 */
-        do {
-            band += *bin++;
-        } while (bin != end);
-        /* the spectrum was computed on the input scaled by 2^e, its power by 2^(2e): 512 e in Q8 */
-        features[b] = log2_q8(band) - 512 * channel->exponent;
-    }
-    features[params->n_bands] = channel->mean;
-    features[params->n_bands + 1u] = channel->rms;
-}
-
 /* ---- the portable C: the definition ------------------------------------------------------------- */
 
 /* A channel's statistics and its deviations from the mean scaled by 2^e: |d| < 2^14. */
@@ -164,6 +119,53 @@ static void deviations(const int16_t *x, uint16_t window_len, uint16_t stride, f
         const int32_t deviation = x[t * stride] - channel->mean;
         d[t] = (int16_t)(e >= 0 ? deviation * (1 << e) : deviation >> -e);
     }
+}
+
+/* The first sample of segment s: floor(s (window_len - N) / (S - 1)), 0 for one segment. */
+static uint32_t segment_start(const fx_feature_stage *stage, uint32_t s)
+{
+    const fx_spectral_params *p = &stage->params.spectral;
+    return p->n_segments == 1u ? 0u : s * (stage->window_len - p->fft_len) / (p->n_segments - 1u);
+}
+
+/* LOG2Q8(v) = 256 p + log2_q8[the 8 bits below the leading one], p = floor(log2 v); 0 for v = 0. The
+   leading one is brought to bit 31 of top, so that those 8 bits are top's bits 30 .. 23 ((lo >> 1)
+   >> (31 - zeros) is lo >> (32 - zeros), and 0 for no zeros, where a shift by 32 would be undefined). */
+static int32_t log2_q8(uint64_t v)
+{
+    const uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v;
+    uint32_t p, top;
+    if (hi != 0) {
+        const uint32_t zeros = fx_clz32(hi);
+        p = 63u - zeros;
+        top = hi << zeros | (lo >> 1) >> (31u - zeros);
+    } else if (lo != 0) {
+        const uint32_t zeros = fx_clz32(lo);
+        p = 31u - zeros;
+        top = lo << zeros;
+    } else {
+        return 0;
+    }
+    return (int32_t)(256u * p) + fx_spectral_log2_q8[(top >> 23) & 255u];
+}
+
+/* A channel's n_bands + 2 features from its power per bin. */
+static void bands(const fx_spectral_params *params, const uint64_t *power, const fx_spectral_channel *channel,
+                  int32_t *features)
+{
+    const uint16_t *edges = params->edges;
+    for (uint32_t b = 0; b < params->n_bands; ++b) {
+        const uint64_t *bin = power + edges[b];
+        const uint64_t *end = power + edges[b + 1u];
+        uint64_t band = 0; /* at most 513 bins x 255 segments x 2^31: below 2^49 */
+        do {
+            band += *bin++;
+        } while (bin != end);
+        /* the spectrum was computed on the input scaled by 2^e, its power by 2^(2e): 512 e in Q8 */
+        features[b] = log2_q8(band) - 512 * channel->exponent;
+    }
+    features[params->n_bands] = channel->mean;
+    features[params->n_bands + 1u] = channel->rms;
 }
 
 /* One segment's samples times the Hann window, y = (d HANN + 2^14) >> 15, as the complex points
@@ -234,11 +236,11 @@ static void spectral(const fx_feature_stage *stage, const int16_t *window, int32
         deviations(window + c, stage->window_len, stage->n_channels, &channel, w.deviations);
         memset(w.power, 0, (p->fft_len / 2u + 1u) * sizeof w.power[0]);
         for (uint32_t s = 0; s < p->n_segments; ++s) {
-            window_segment(p, w.deviations + fx_spectral_segment_start(stage, s), z);
+            window_segment(p, w.deviations + segment_start(stage, s), z);
             fft(p, z);
             split_power(p, z, w.power);
         }
-        fx_spectral_bands(p, w.power, &channel, features + (size_t)c * (p->n_bands + 2u));
+        bands(p, w.power, &channel, features + (size_t)c * (p->n_bands + 2u));
     }
 }
 

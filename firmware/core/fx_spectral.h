@@ -89,11 +89,6 @@ fx_spectral_work fx_spectral_work_at(const fx_feature_stage *stage, void *buffer
 /* The statistics of a channel from its sum, sum of squares (exact, int64), minimum and maximum. */
 void fx_spectral_channel_stats(int32_t sum, int64_t squares, int32_t lo, int32_t hi, uint16_t window_len,
                                fx_spectral_channel *channel);
-/* The first sample of segment s: floor(s (window_len - N) / (S - 1)), 0 for one segment. */
-uint32_t fx_spectral_segment_start(const fx_feature_stage *stage, uint32_t s);
-/* A channel's n_bands + 2 features from its power per bin. */
-void fx_spectral_bands(const fx_spectral_params *params, const uint64_t *power, const fx_spectral_channel *channel,
-                       int32_t *features);
 
 #ifdef __cplusplus
 }

@@ -133,7 +133,7 @@ static int32_t factor(const fx_spectral_channel *channel)
     return 2 << channel->exponent;
 }
 
-/* The features of a channel from the power of its segments (fx_spectral_bands). */
+/* The features of a channel from the power of its segments (the portable C's bands). */
 static void bands(const fx_spectral_params *params, const uint64_t *power, const fx_spectral_channel *channel,
                   int32_t *features)
 {

@@ -94,7 +94,7 @@ void fx_spectral_pass1_m4(const uint8_t *p, uint32_t stride, uint32_t rows, fx_s
 void fx_spectral_deviations_m4(const uint8_t *p, uint32_t stride, uint32_t rows, const fx_spectral_scale *scale);
 /* fx_spectral_m4.S: every segment of one channel, its power summed into job->power. */
 void fx_spectral_segments_m4(const fx_spectral_job *job);
-/* fx_spectral_m4.S: the band features of fx_spectral_bands, offset by -512 e. */
+/* fx_spectral_m4.S: the band features, as the portable C's bands computes them, offset by -512 e. */
 void fx_spectral_bands_m4(const uint64_t *power, const uint16_t *edges, uint32_t n_bands, int32_t *features,
                           int32_t offset);
 

@@ -8,10 +8,12 @@ python host/tools/bench_report.py [--output bench/results.json] [--readme README
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import re
 import subprocess
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -26,19 +28,41 @@ from fxclass.model import fxm
 from fxclass.model.evaluate import evaluate
 from fxclass.model.fxm import MAX_CLASSES
 from fxclass.model.reference import softmax_q15
+from fxclass.model.features import spectral
 from fxclass.model.train import FloatModel
+
+import spectral_bench
 
 # The feature stage on other windows: samples, channels, segments (bench_main.c's feature_shapes).
 FEATURE_SHAPES = ((100, 6, 4), (128, 3, 12), (100, 1, 4), (192, 12, 12), (24, 6, 12))
+# The spectral bench models' segments (bench_main.c, 8.): the inference, then its stages.
+SPECTRAL_SEGMENTS = ("inference", "features", "scaling", "dense", "softmax")
+# The spectral kernel's routines, by their symbols, whose instructions in its feature stage the report
+# gives apart; the rest is its set-up per run (tables), the channels' statistics and the calls.
+SPECTRAL_ROUTINES = {"pass1": "fx_spectral_pass1_m4", "deviations": "fx_spectral_deviations_m4",
+                     "fft_segments": "fx_spectral_segments_m4", "bands": "fx_spectral_bands_m4"}
+SPECTRAL_BUDGET_100X6 = 25_000  # instructions per inference (issue 21)
 
 
 def count_segments(elf: Path) -> list[int]:
-    """Instructions executed between each fx_bench_begin and the following fx_bench_end.
+    """Instructions executed between each fx_bench_begin and the following fx_bench_end."""
+    return [count for count, _ in trace_segments(elf)]
+
+
+def trace_segments(elf: Path) -> list[tuple[int, Counter]]:
+    """Instructions executed between each fx_bench_begin and the following fx_bench_end, and how many
+    of them each function of the image executed.
 
     QEMU with -singlestep -d exec,nochain logs one line per executed guest instruction; the
     count excludes the markers' own `bx lr` and the `bl` into fx_bench_end."""
     symbols = elf_symbols(elf)
     begin, end = symbols["fx_bench_begin"][0], symbols["fx_bench_end"][0]
+    spans = sorted((address, address + size, name) for name, (address, size) in symbols.items() if size > 0)
+    starts = [span[0] for span in spans]
+
+    def function(pc: int) -> str:
+        i = bisect.bisect_right(starts, pc) - 1
+        return spans[i][2] if i >= 0 and pc < spans[i][1] else "?"
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "exec.log"
         proc = subprocess.run(["qemu-system-arm", "-M", "netduinoplus2", "-display", "none", "-monitor", "none",
@@ -52,9 +76,40 @@ def count_segments(elf: Path) -> list[int]:
         if pc == begin:
             start = i
         elif pc == end and start is not None:
-            segments.append(i - start - 2)
+            segments.append((i - start - 2, Counter(function(p) for p in pcs[start + 1:i - 1])))
             start = None
     return segments
+
+
+def spectral_figures(segments: list[tuple[int, Counter]]) -> dict:
+    """feature_sets.spectral: each bench model's inference, stages and feature-stage routines."""
+    figures = {}
+    built = spectral_bench.models()
+    if len(segments) != len(built) * len(SPECTRAL_SEGMENTS):
+        raise SystemExit(f"the bench image measured {len(segments)} spectral segments, not "
+                         f"{len(SPECTRAL_SEGMENTS)} for each of {len(built)} models")
+    for k, (name, what, params, qm, acc) in enumerate(built):
+        counts = dict(zip(SPECTRAL_SEGMENTS, segments[k * len(SPECTRAL_SEGMENTS):(k + 1) * len(SPECTRAL_SEGMENTS)]))
+        stages = {stage: counts[stage][0] for stage in SPECTRAL_SEGMENTS[1:]}
+        stages["rest"] = counts["inference"][0] - sum(stages.values())
+        functions = counts["features"][1]
+        routines = {key: functions[symbol] for key, symbol in SPECTRAL_ROUTINES.items()}
+        routines["rest"] = stages["features"] - sum(routines.values())
+        ffts = params.n_channels * params.n_segments
+        figures[name] = {
+            "model": {"window": f"{params.window_len}x{params.n_channels}", "fft_len": params.fft_len,
+                      "hop_len": params.hop_len, "n_bands": params.n_bands, "n_segments": params.n_segments,
+                      "n_features": spectral.n_features(params), "classes": qm.n_classes,
+                      "layers": [f"{l.in_len}x{l.out_len}" for l in qm.layers], "data": what,
+                      "quantized_accuracy": acc},
+            "instructions_per_inference": counts["inference"][0],
+            "stage_instructions": stages,
+            "feature_stage_instructions": routines,
+            "fft_segment_instructions": round(routines["fft_segments"] / ffts, 1),
+            "feature_instructions_per_value": round(stages["features"] / (params.window_len * params.n_channels), 2),
+            "working_memory_bytes": spectral.working_memory(params, dsp=True),
+        }
+    return figures
 
 
 def footprint(board: str, model_bytes: int) -> dict[str, int]:
@@ -91,6 +146,27 @@ def link_figures() -> dict:
 README_BEGIN, README_END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
+def spectral_rows(figures: dict) -> list[tuple[str, str, str]]:
+    """The README's rows of the spectral bench models (feature_sets.spectral)."""
+    rows = []
+    for name, f in figures.items():
+        m, stages, routines = f["model"], f["stage_instructions"], f["feature_stage_instructions"]
+        window = " x ".join(f"{int(v):,}" for v in m["window"].split("x"))
+        goal = f"at most {SPECTRAL_BUDGET_100X6:,}" if name == "100x6" else ""
+        rows += [
+            (f"spectral, {window} (N {m['fft_len']}, hop {m['hop_len']}, {m['n_segments']} segments, {m['n_bands']} "
+             f"bands; {m['n_features']} features, dense {', '.join(m['layers'])}): instructions per inference",
+             f"{f['instructions_per_inference']:,}", goal),
+            (f"of which: features / scaling / dense / softmax / rest",
+             " / ".join(f"{stages[k]:,}" for k in ("features", "scaling", "dense", "softmax", "rest")),
+             f"quantized accuracy {100 * m['quantized_accuracy']:.1f} % (trained on {m['data']})"),
+            (f"spectral feature stage, {window}: pass 1 / deviations / FFT segments / bands / tables and statistics",
+             " / ".join(f"{routines[k]:,}" for k in ("pass1", "deviations", "fft_segments", "bands", "rest")),
+             f"{f['fft_segment_instructions']:,} per FFT segment; working memory {f['working_memory_bytes']:,} B"),
+        ]
+    return rows
+
+
 def markdown(results: dict) -> str:
     """The README's table of results, with each goal next to its figure."""
     link = results["link"]
@@ -118,6 +194,7 @@ def markdown(results: dict) -> str:
         ("accuracy on the BasicMotions test split, float / quantized",
          f"{100 * results['float_accuracy']:.1f} % / {100 * results['quantized_accuracy']:.1f} %", "within 1 point"),
     ]
+    rows += spectral_rows(results["feature_sets"]["spectral"])
     for board, fp in results["footprint"].items():
         rows.append((f"{board}: flash without the model / RAM", f"{fp['flash_bytes_without_model']:,} B / {fp['ram_bytes']:,} B",
                      "at most 16 KiB each"))
@@ -160,11 +237,12 @@ def main(argv=None) -> int:
     subprocess.run(["make", "-s", "-C", str(REPO / "firmware"), "BOARD=netduinoplus2", "bench"], check=True)
     blob = DEFAULT_MODEL.read_bytes()
     model = fxm.unpack(blob)
-    seg = count_segments(image_dir("netduinoplus2") / "fxclass_bench.elf")
+    traced = trace_segments(image_dir("netduinoplus2") / "fxclass_bench.elf")
+    seg = [count for count, _ in traced]
     n_dense = len(model.layers)
     inference, features, scaling = seg[0], seg[1], seg[2]
     dense, soft_n, soft_max = seg[3:3 + n_dense], seg[3 + n_dense], seg[4 + n_dense]
-    shapes = seg[5 + n_dense:]
+    shapes = seg[5 + n_dense:5 + n_dense + len(FEATURE_SHAPES)]
     if len(shapes) != len(FEATURE_SHAPES):
         raise SystemExit(f"the bench image measured {len(shapes)} feature shapes, FEATURE_SHAPES has {len(FEATURE_SHAPES)}")
     per_class = (soft_max - soft_n) / (MAX_CLASSES - model.n_classes)
@@ -193,6 +271,7 @@ def main(argv=None) -> int:
         "quantized_accuracy": ev.quantized_accuracy,
         "footprint": {board: footprint(board, len(blob)) for board in BOARDS},
         "link": link_figures(),
+        "feature_sets": {"spectral": spectral_figures(traced[5 + n_dense + len(FEATURE_SHAPES):])},
     }
     for board, fp in results["footprint"].items():
         results[f"flash_bytes_without_model_{board}"] = fp["flash_bytes_without_model"]

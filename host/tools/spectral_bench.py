@@ -88,14 +88,14 @@ def accuracy(qm, params: spectral.SpectralParams, test: datasets.WindowSet) -> f
 
 
 def models():
-    """(name, what, params, quantized model, test accuracy) of each bench model."""
+    """(name, training data, params, quantized model, test accuracy) of each bench model."""
     bm_train, bm_test = datasets.basicmotions("train"), datasets.basicmotions("test")
     tone_train, tone_test = tones(20, seed=1460), tones(20, seed=1461)
     out = []
     for name, what, train, test, options in (
-            ("100x6", "BasicMotions (train split), N 32, hop 32, 8 bands", bm_train, bm_test,
+            ("100x6", "BasicMotions, train split", bm_train, bm_test,
              {"fft_len": 32, "hop_len": 32, "n_bands": 8}),
-            ("1460x1", "tones in noise (seed 1460), N 256, hop 128, 16 bands", tone_train, tone_test,
+            ("1460x1", "tones in noise, seed 1460", tone_train, tone_test,
              {"fft_len": 256, "n_bands": 16})):
         params = spectral.fit(train.windows, train.labels, **options)
         fm = head(train, params)
@@ -121,8 +121,8 @@ def render() -> str:
     table = []
     for name, what, params, qm, acc in models():
         prefix = f"spectral_{name}"
-        parts.append(f"\n/* {prefix}: {what}; a linear head, quantized accuracy {100 * acc:.1f} % on its test "
-                     "windows. */\n")
+        parts.append(f"\n/* {prefix}: {what}; N {params.fft_len}, hop {params.hop_len}, {params.n_bands} bands; a "
+                     f"linear head, quantized accuracy {100 * acc:.1f} % on its test windows. */\n")
         section = spectral.encode(params)
         parts.append(array("uint32_t", f"{prefix}_section", words(section), 8))
         parts.append(array("int32_t", f"{prefix}_input",

@@ -1,5 +1,7 @@
-"""Feature set 3, spectral: the bit-exact numpy twin of firmware/core/fx_features_spectral.c, the
-fitting of its parameters (FFT length, hop, log-spaced bands) and its FEATURES section.
+"""Feature set 3, spectral: the numpy twin of fx_features_spectral.c, its fitting and its FEATURES section.
+
+The twin is bit-exact with firmware/core/fx_features_spectral.c; fit chooses the FFT length, the hop
+and log-spaced bands.
 
 Per channel of an int16 window of L samples, with an FFT of N points (a power of two, 16 .. 1024,
 at most L), hop H and B bands (every step below is integer; ">>" floors):
@@ -110,6 +112,16 @@ def segment_starts(p: SpectralParams) -> np.ndarray:
 
 def n_features(p: SpectralParams) -> int:
     return p.n_channels * (p.n_bands + FEATURES_PER_BAND_SET)
+
+
+def working_memory(p: SpectralParams, dsp: bool) -> int:
+    """Bytes of working memory the kernel asks for (FX_SPECTRAL_BUFFER_BYTES, fx_spectral.h): alignment,
+    the power sums, the spectrum, the deviations, and the Cortex-M4 variant's tables and second lane."""
+    def pad4(n: int) -> int:
+        return (n + 3) // 4 * 4
+    N, L = p.fft_len, p.window_len
+    tables = 4 * (N + N // 2 + N // 4 + 1) + pad4(2 * L) if dsp else 0
+    return 4 + 8 * (N // 2 + 1) + 2 * N + pad4(2 * L) + tables
 
 
 def refusal(p: SpectralParams) -> tuple[ModelStatus, str] | None:
