@@ -455,9 +455,9 @@ fx_spectral_segments_m4:
  * void fx_spectral_bands_m4(const uint64_t *power, const uint16_t *edges, uint32_t n_bands, int32_t *features,
  *                           int32_t offset)
  * features[b] = LOG2Q8(sum of power[edges[b] .. edges[b + 1] - 1]) + offset for b < n_bands, as
- * the portable C computes it (bands, fx_features_spectral.c): the bins summed by ADDS and ADC, the leading one brought to bit 31
- * (CLZ; a register shift by 32 gives 0, so no zeros need no case of their own), the table indexed by
- * the 8 bits below it.
+ * the portable C computes it (bands, fx_features_spectral.c): the bins summed by ADDS and ADC, the
+ * leading one brought to bit 31 (CLZ; a register shift by 32 gives 0, so no zeros need no case of
+ * their own), the table indexed by the 8 bits below it.
  */
     .global fx_spectral_bands_m4
     .type fx_spectral_bands_m4, %function

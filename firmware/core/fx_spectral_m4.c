@@ -1,4 +1,4 @@
-/* fx_spectral_m4.c: Cortex-M4 variant of the spectral kernel: its tables for N, channels two lanes a word; empty without FX_DSP. */
+/* fx_spectral_m4.c: Cortex-M4 variant of the spectral kernel, two int16 lanes a word; empty without FX_DSP. */
 #include "fx_spectral_m4.h"
 
 #if FX_DSP
@@ -72,7 +72,7 @@ static int16_t *prepare(const fx_feature_stage *stage, uint32_t *tables, fx_spec
        j = 2 point step and j + step (both within it); the others at T - j and T - j - step, by the
        window's symmetry. */
     job->groups = t;
-    const uint32_t top = half / 8u; /* the bit reverse's top bit, 0 for M = 8 */
+    const uint32_t top = half / 8u; /* the top bit of log2(M / 4) bits */
     uint32_t n = 0;
     for (uint32_t g = 0; g < half / 4u; ++g, t += 8) {
         const uint32_t low = 2u * n * step, high = FX_SPECTRAL_TABLE_LEN / 2u - low;
