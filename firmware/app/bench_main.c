@@ -97,8 +97,9 @@ static fx_status spectral_model(const bench_spectral_model *b, fx_model *m)
     m->input = (fx_input_quant){.offset = b->input, .mult = b->input + n, .shift = b->input + 2u * n, .n = n};
     for (uint8_t k = 0; k < b->n_layers; ++k) {
         const bench_spectral_layer *l = &b->layers[k];
-        m->layers[k] = (fx_dense){l->weights, l->params, l->params + l->out_len, l->params + 2u * l->out_len,
-                                  l->in_len, l->out_len, l->flags};
+        m->layers[k] = (fx_dense){.weights = l->weights, .bias = l->params, .mult = l->params + l->out_len,
+                                  .shift = l->params + 2u * l->out_len, .in_len = l->in_len, .out_len = l->out_len,
+                                  .flags = l->flags};
     }
     m->plan.features = (uint8_t)fx_features_plan(&m->features);
     m->plan.input = (uint8_t)fx_quantize_input_plan(&m->input, &m->layers[0]);
