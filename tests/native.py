@@ -113,12 +113,14 @@ def requant(runner: Path, values, mults, shifts) -> np.ndarray:
 
 
 def quantize(runner: Path, cases: list[tuple[np.ndarray, ...]]):
-    """fx_quantize_input on (features, offset, mult, shift) cases, each planned before a logits layer and
-    before a layer that can read the Cortex-M4 pairs: per case two (variant, status, int8 outputs
-    padded to 4)."""
+    """fx_quantize_input on (features, offset, mult, shift) cases of the standard form, or (features,
+    offset, None, shift) of the compact one, each planned before a logits layer and before a layer that
+    can read the Cortex-M4 pairs: per case two (variant, status, int8 outputs padded to 4)."""
     data = bytearray(struct.pack("<I", len(cases)))
-    for arrays in cases:
-        data += struct.pack("<I", len(arrays[0])) + b"".join(np.asarray(a, dtype="<i4").tobytes() for a in arrays)
+    for features, offset, mult, shift in cases:
+        arrays = (features, offset, shift) if mult is None else (features, offset, mult, shift)
+        data += struct.pack("<II", len(features), mult is None)
+        data += b"".join(np.asarray(a, dtype="<i4").tobytes() for a in arrays)
     out = run(runner, "quantize", bytes(data))
     results, offset = [], 0
     for arrays in cases:

@@ -10,6 +10,7 @@ import pytest
 import blobs
 import native
 from fxclass.model import fxm, reference as ref
+from fxclass.model.features.stats import features_stats
 from fxclass.errors import ModelFormatError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,7 +267,7 @@ def test_features_bit_exact(runners, runner):
         cases.append((x, segments))
     for (x, segments), (variant, status, f) in zip(cases, native.features(runners[runner], cases)):
         assert variant == expected_variant and not status.any()
-        assert np.array_equal(f, ref.features_stats(x, segments)), f"shape {x.shape[1:]}, {segments} segments differs"
+        assert np.array_equal(f, features_stats(x, segments)), f"shape {x.shape[1:]}, {segments} segments differs"
         total += len(x)
     assert total >= 100_000
 
@@ -394,11 +395,20 @@ def test_weight_row_pairs_round_trip_and_out_of_range_pairs_are_refused(runners,
 
 @pytest.mark.parametrize("runner", ["fx_runner", "fx_runner_m4", "fx_runner_m4_portable"])
 def test_format_1_blobs_are_read_and_upgraded_by_the_host_and_refused_by_the_firmware(runners, default_model, runner):
+    """Format 1 is read by the host and refused by the firmware; upgraded, it is format 3 with the same
+    model and model id, which the firmware runs as it runs the shipped format-2 blob, which stays as it
+    is (the firmware reads it)."""
     blob = (ROOT / "models" / "default.fxm").read_bytes()
     old = blobs.format_1(blob)
-    assert fxm.version_of(old) == 1 and old != blob
+    assert fxm.version_of(old) == 1 and fxm.version_of(blob) == 2
     model = fxm.unpack(old)
     assert all(np.array_equal(a.weights, b.weights) for a, b in zip(model.layers, default_model.layers))
-    assert fxm.upgrade(old) == blob and fxm.upgrade(blob) is blob
-    windows = np.zeros((1, default_model.window_len, default_model.n_channels), dtype=np.int16)
-    assert native.model(runners[runner], old, windows, default_model.n_classes)[0] == 3  # FX_ERR_VERSION
+    upgraded = fxm.upgrade(old)
+    assert fxm.version_of(upgraded) == 3 and fxm.upgrade(blob) is blob and fxm.upgrade(upgraded) is upgraded
+    assert fxm.unpack(upgraded).model_id == default_model.model_id
+    windows = np.random.default_rng(9).integers(-3000, 3000, size=(20, default_model.window_len,
+                                                                    default_model.n_channels))
+    assert native.model(runners[runner], old, windows[:1], default_model.n_classes)[0] == 3  # FX_ERR_VERSION
+    (status2, _, cls2, prob2), (status3, _, cls3, prob3) = (
+        native.model(runners[runner], b, windows, default_model.n_classes) for b in (blob, upgraded))
+    assert status2 == status3 == 0 and np.array_equal(cls2, cls3) and np.array_equal(prob2, prob3)

@@ -98,7 +98,7 @@ def test_garbage_truncated_oversized_and_bad_crc_frames_are_counted_and_survived
     bad_crc[-1] ^= 0xFF
     from cobs import cobs
     link.write(cobs.encode(bytes(bad_crc)) + b"\0")
-    link.write(b"\x55" * 5000 + b"\0")  # oversized
+    link.write(b"\x55" * (p.MAX_PAYLOAD + 1000) + b"\0")  # oversized: longer than any frame the firmware takes
     time.sleep(0.5)
     after = device.stats()
     assert after["crc_errors"] == before["crc_errors"] + 1

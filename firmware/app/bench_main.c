@@ -79,20 +79,20 @@ int main(void)
 
     /* The stages again, one by one, on the same window and the activations the run left behind. */
     fx_bench_begin();
-    fx_status stage_status = fx_features_run(&model.features, window, scratch.features, scratch.act,
+    fx_status stage_status = fx_features_run(&model.features, window, scratch.features, scratch.work.feature_buffer,
                                              (fx_variant)plan->features);
     fx_bench_end();
     fx_bench_begin();
-    stage_status |= fx_quantize_input(&model.input, scratch.features, &scratch.act[0], (fx_variant)plan->input);
+    stage_status |= fx_quantize_input(&model.input, scratch.features, &scratch.work.act[0], (fx_variant)plan->input);
     fx_bench_end();
     uint8_t k = 0;
     for (; k < model.n_layers; ++k) {
         fx_bench_begin();
-        stage_status |= fx_dense_run(&model.layers[k], &scratch.act[k & 1u], &scratch.act[(k + 1u) & 1u],
+        stage_status |= fx_dense_run(&model.layers[k], &scratch.work.act[k & 1u], &scratch.work.act[(k + 1u) & 1u],
                                      (fx_variant)plan->dense[k]);
         fx_bench_end();
     }
-    const int32_t *logits = scratch.act[k & 1u].logits;
+    const int32_t *logits = scratch.work.act[k & 1u].logits;
 
     int16_t prob[FX_MAX_CLASSES];
     uint16_t best;

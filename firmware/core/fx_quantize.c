@@ -13,6 +13,16 @@ static void quantize_input(const fx_input_quant *q, const int32_t *features, int
     }
 }
 
+/* The compact form's definition: (feature - offset) * 65536 is below 2^48 in magnitude. */
+static void quantize_compact(const fx_input_quant *q, const int32_t *features, int8_t *out)
+{
+    for (uint16_t i = 0; i < q->n; ++i) {
+        const int64_t scaled = ((int64_t)features[i] - q->compact_offset[i]) * 65536;
+        const int32_t s = q->compact_shift[i];
+        out[i] = (int8_t)fx_clamp64((scaled + ((int64_t)1 << (s - 1))) >> s, -128, 127);
+    }
+}
+
 #if FX_DSP
 /* The same bits on a Cortex-M4 when every shift is at least 33 (FX_VARIANT_DSP), one feature at a
    time, with the arithmetic of fx_quantize_input_pairs_m4: QSUB saturates the centred feature as
@@ -31,10 +41,10 @@ static void quantize_input_m4(const fx_input_quant *q, const int32_t *features, 
 fx_variant fx_quantize_input_plan(const fx_input_quant *q, const fx_dense *first)
 {
 #if FX_DSP
-    if (!fx_shifts_from_33_m4(q->shift, q->n)) {
+    if (q->compact_shift != NULL || !fx_shifts_from_33_m4(q->shift, q->n)) {
         return FX_VARIANT_PORTABLE;
     }
-    if ((q->n & 3u) == 0 && fx_dense_plan(first, 0) == FX_VARIANT_DSP_LAYER) {
+    if ((q->n & 3u) == 0 && fx_dense_whole_layer_m4(first)) {
         return FX_VARIANT_DSP_PAIRS;
     }
     return FX_VARIANT_DSP;
@@ -57,7 +67,11 @@ static FX_NOINLINE fx_status quantize_s8(const fx_input_quant *q, const int32_t 
         break;
 #endif
     case FX_VARIANT_PORTABLE:
-        quantize_input(q, features, out);
+        if (q->compact_shift != NULL) {
+            quantize_compact(q, features, out);
+        } else {
+            quantize_input(q, features, out);
+        }
         break;
     default:
         return FX_ERR_ARG;

@@ -1,4 +1,7 @@
 """Typed errors of the fxclass library; the CLI turns each into a message and an exit code."""
+from __future__ import annotations
+
+from enum import IntEnum
 
 
 class FxError(Exception):
@@ -7,10 +10,28 @@ class FxError(Exception):
     exit_code = 1
 
 
+class ModelStatus(IntEnum):
+    """Why the firmware's blob parser refuses a blob: fx_status (firmware/core/fx_core.h)."""
+
+    MAGIC = 2
+    VERSION = 3
+    SIZE = 4
+    CRC = 5
+    LIMIT = 6
+    LAYOUT = 7
+    SHAPE = 8
+    PARAM = 9
+
+
 class ModelFormatError(FxError):
-    """A .fxm blob or a float model file is malformed."""
+    """A .fxm blob or a float model file is malformed. For a blob that the firmware would refuse
+    too, status is the fx_status its parser returns."""
 
     exit_code = 3
+
+    def __init__(self, message: str, status: ModelStatus | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 class DataError(FxError):

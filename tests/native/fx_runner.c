@@ -171,25 +171,50 @@ static void quantize_case(const fx_input_quant *q, const int32_t *features, cons
     fwrite(values, 1, FX_PAD4(q->n), out);
 }
 
-/* quantize: u32 count; per case u32 n, int32 features, offset, mult, shift [n] -> the case planned before a
-   logits layer, then before a layer of the whole-layer variant's shape (which a Cortex-M4 build feeds
-   with the pairs where the shifts allow): each as quantize_case writes it. */
+/* quantize: u32 count; per case u32 n, u32 form (0 standard, 1 compact), int32 features [n], then the
+   standard form's int32 offset, mult, shift [n] or the compact form's int32 offset, shift [n] (within
+   int16 and [1, 31]) -> the case planned before a logits layer, then before a layer of the whole-layer
+   variant's shape (which a Cortex-M4 build feeds with the pairs where the shifts allow): each as
+   quantize_case writes it. */
 static void run_quantize(reader *r, FILE *out)
 {
     static const int32_t shifts_33[4] = {33, 33, 33, 33};
-    const fx_dense logits_layer = {.shift = shifts_33, .out_len = 4, .flags = FX_DENSE_LOGITS};
-    const fx_dense whole_layer = {.shift = shifts_33, .out_len = 4};
+    const fx_dense logits_layer = {.shift = shifts_33, .in_len = 4, .out_len = 4, .flags = FX_DENSE_LOGITS};
+    const fx_dense whole_layer = {.shift = shifts_33, .in_len = 4, .out_len = 4};
     const uint32_t count = take_u32(r);
     for (uint32_t c = 0; c < count; ++c) {
         const uint32_t n = take_u32(r);
+        const uint32_t compact = take_u32(r);
         int32_t *features = take_copy(r, n * 4u);
-        fx_input_quant q = {take_copy(r, n * 4u), take_copy(r, n * 4u), take_copy(r, n * 4u), (uint16_t)n};
+        fx_input_quant q = {.n = (uint16_t)n};
+        int16_t *compact_offset = NULL;
+        uint8_t *compact_shift = NULL;
+        if (compact) {
+            const int32_t *offset = take(r, n * 4u);
+            compact_offset = malloc(n * 2u);
+            for (uint32_t i = 0; i < n; ++i) {
+                compact_offset[i] = (int16_t)offset[i];
+            }
+            const int32_t *shift = take(r, n * 4u);
+            compact_shift = malloc(n);
+            for (uint32_t i = 0; i < n; ++i) {
+                compact_shift[i] = (uint8_t)shift[i];
+            }
+            q.compact_offset = compact_offset;
+            q.compact_shift = compact_shift;
+        } else {
+            q.offset = take_copy(r, n * 4u);
+            q.mult = take_copy(r, n * 4u);
+            q.shift = take_copy(r, n * 4u);
+        }
         quantize_case(&q, features, &logits_layer, out);
         quantize_case(&q, features, &whole_layer, out);
         free(features);
         free((void *)q.offset);
         free((void *)q.mult);
         free((void *)q.shift);
+        free(compact_offset);
+        free(compact_shift);
     }
 }
 
