@@ -8,6 +8,8 @@
  *   5. fx_softmax_q15 over the model's n_classes logits
  *   6. fx_softmax_q15 over FX_MAX_CLASSES logits (to separate per-class from fixed cost)
  *   7. fx_features_run on each window shape of feature_shapes[], in order
+ *   8. fx_quantize_input of the compact input stage on COMPACT_FEATURES features, in the variant its
+ *      plan gives it
  * Each stage runs the variant of the model's plan, as in fx_model_run: built with FX_PORTABLE, the
  * image measures the portable C. What the whole inference spends besides 2 to 5 is its call glue
  * and checks ("rest").
@@ -51,6 +53,11 @@ static const struct {
     uint8_t channels, segments;
 } feature_shapes[] = {{100, 6, 4}, {128, 3, 12}, {100, 1, 4}, {192, 12, 12}, {24, 6, 12}};
 static int32_t shape_features[FX_MAX_CHANNELS * (FX_MAX_SEGMENTS + 4u)];
+
+/* The compact input stage on as many features as rocket makes at 1008 (12 x 84 kernels). */
+#define COMPACT_FEATURES 1008u
+static int16_t compact_offset[COMPACT_FEATURES];
+static uint8_t compact_shift[COMPACT_FEATURES];
 
 /* A deterministic, sensor-like window: triangle waves of different periods per channel. */
 static void fill_window(uint32_t len, uint32_t channels)
@@ -118,6 +125,19 @@ int main(void)
         stage_status |= fx_features_run(&stage, window, shape_features, NULL, variant);
         fx_bench_end();
     }
+
+    /* Counts of up to a window's length about offsets near their mean, shifts of 14 to 21. */
+    for (uint32_t i = 0; i < COMPACT_FEATURES; ++i) {
+        scratch.features[i] = (int32_t)((i * 2654435761u) >> 21);
+        compact_offset[i] = (int16_t)(1024 - (int32_t)(i % 61u));
+        compact_shift[i] = (uint8_t)(14u + i % 8u);
+    }
+    const fx_input_quant compact = {.n = COMPACT_FEATURES, .compact_offset = compact_offset,
+                                    .compact_shift = compact_shift};
+    const fx_variant compact_variant = fx_quantize_input_plan(&compact, &model.layers[0]);
+    fx_bench_begin();
+    stage_status |= fx_quantize_input(&compact, scratch.features, &scratch.work.act[0], compact_variant);
+    fx_bench_end();
 
     semihosting_exit(status == FX_OK && stage_status == FX_OK && best == result.class_index);
     return 0;

@@ -30,6 +30,7 @@ from fxclass.model.train import FloatModel
 
 # The feature stage on other windows: samples, channels, segments (bench_main.c's feature_shapes).
 FEATURE_SHAPES = ((100, 6, 4), (128, 3, 12), (100, 1, 4), (192, 12, 12), (24, 6, 12))
+COMPACT_FEATURES = 1008  # the compact input stage's features in bench_main.c
 
 
 def count_segments(elf: Path) -> list[int]:
@@ -109,6 +110,9 @@ def markdown(results: dict) -> str:
          "at most 8 on any window (the goal)"),
         ("feature scaling, instructions per feature", f"{results['feature_scaling_instructions_per_feature']:.2f}",
          "at most 14"),
+        ("compact input stage (model format 3), instructions per feature",
+         f"{results['compact_input_instructions_per_feature']:.2f}",
+         "Cortex-M4 variant, 32-bit steps (the portable C's 64-bit arithmetic: 42.8)"),
         ("dense layers, instructions per multiply-accumulate", f"{results['dense_instructions_per_mac']:.3f}",
          "at most 1.35 (CMSIS-NN arm_fully_connected_s8: 2.57 on these layers)"),
         ("softmax, instructions per class + fixed",
@@ -120,7 +124,7 @@ def markdown(results: dict) -> str:
     ]
     for board, fp in results["footprint"].items():
         rows.append((f"{board}: flash without the model / RAM", f"{fp['flash_bytes_without_model']:,} B / {fp['ram_bytes']:,} B",
-                     "at most 16 KiB each"))
+                     "flash at most 32 KiB; RAM, 2 KiB stack included, within the F411's 128 KiB"))
     rows += [
         ("cycles per inference on the target (INFER reply)", f"{link['cycles_per_inference']:,}", f"source: {link['cycle_source']}"),
         ("bytes on the wire per streamed window, both ways / payload",
@@ -164,9 +168,11 @@ def main(argv=None) -> int:
     n_dense = len(model.layers)
     inference, features, scaling = seg[0], seg[1], seg[2]
     dense, soft_n, soft_max = seg[3:3 + n_dense], seg[3 + n_dense], seg[4 + n_dense]
-    shapes = seg[5 + n_dense:]
-    if len(shapes) != len(FEATURE_SHAPES):
-        raise SystemExit(f"the bench image measured {len(shapes)} feature shapes, FEATURE_SHAPES has {len(FEATURE_SHAPES)}")
+    shapes = seg[5 + n_dense:5 + n_dense + len(FEATURE_SHAPES)]
+    if len(seg) != 6 + n_dense + len(FEATURE_SHAPES):
+        raise SystemExit(f"the bench image measured {len(seg)} segments, {6 + n_dense + len(FEATURE_SHAPES)} expected "
+                         "(bench_main.c and FEATURE_SHAPES disagree)")
+    compact = seg[-1]
     per_class = (soft_max - soft_n) / (MAX_CLASSES - model.n_classes)
     stages = {"features": features, "scaling": scaling,
               **{f"dense_{k}": d for k, d in enumerate(dense)}, "softmax": soft_n}
@@ -183,6 +189,7 @@ def main(argv=None) -> int:
         "feature_instructions_per_value_by_shape": {
             f"{n}x{c}/{k}": round(count / (n * c), 2) for (n, c, k), count in zip(FEATURE_SHAPES, shapes)},
         "feature_scaling_instructions_per_feature": round(scaling / model.n_features, 2),
+        "compact_input_instructions_per_feature": round(compact / COMPACT_FEATURES, 2),
         "dense_instructions": dense,
         "dense_instructions_per_mac": round(sum(dense) / model.macs(), 3),
         "softmax_instructions": {str(model.n_classes): soft_n, str(MAX_CLASSES): soft_max},

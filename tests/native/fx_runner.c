@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fx_dense_m4.h"
 #include "fx_frame.h"
 #include "fx_model.h"
 
@@ -40,11 +41,15 @@ static uint32_t take_u32(reader *r)
     return v;
 }
 
-/* Copy n bytes of input into a fresh aligned allocation so kernels see aligned arrays. */
+/* Read n bytes of input into a fresh aligned allocation of their own, so kernels see aligned arrays
+   (and the reader's buffer does not grow to the largest of them). */
 static void *take_copy(reader *r, size_t n)
 {
     void *dst = malloc(n + 4u);
-    memcpy(dst, take(r, n), n);
+    if (dst == NULL || fread(dst, 1, n, r->in) != n) {
+        fprintf(stderr, "fx_runner: truncated input\n");
+        exit(2);
+    }
     return dst;
 }
 
@@ -66,21 +71,30 @@ static void run_softmax(reader *r, FILE *out)
     }
 }
 
-/* One layer: u32 in_len, out_len, flags; blocked int16 row-pair weights (fx_kernels.h); int32 bias, mult,
-   shift [out_len]; u32 count; int8 inputs [count][pad4(in_len)] -> u32 variant (fx_dense_plan's), then
-   per input u32 status and int8 [pad4(out)] or int32 [out_len] logits. */
+/* One layer: u32 in_len, out_len, flags, first; blocked int16 row-pair weights (fx_kernels.h); int32 bias,
+   mult, shift [out_len]; u32 count; int8 inputs [count][pad4(in_len)] -> u32 variant (fx_dense_plan's),
+   then per input u32 status and int8 [pad4(out)] or int32 [out_len] logits. A layer after another
+   takes its inputs as int8; a first layer (first 1) as the input quantization writes them for it,
+   which on a Cortex-M4 is its pairs where the whole-layer variant takes the layer. */
 static void dense_layer(reader *r, FILE *out)
 {
     fx_dense layer = {0};
     layer.in_len = (uint16_t)take_u32(r);
     layer.out_len = (uint16_t)take_u32(r);
     layer.flags = (uint8_t)take_u32(r);
+    const uint32_t first = take_u32(r);
     const size_t n_w = (size_t)FX_PAD4(layer.out_len) * FX_PAD4(layer.in_len);
     layer.weights = take_copy(r, n_w);
     layer.bias = take_copy(r, layer.out_len * 4u);
     layer.mult = take_copy(r, layer.out_len * 4u);
     layer.shift = take_copy(r, layer.out_len * 4u);
-    const fx_variant variant = fx_dense_plan(&layer, 0); /* as fx_model_parse plans a layer after another */
+#if FX_DSP
+    const int pairs = first && fx_dense_whole_layer_m4(&layer);
+#else
+    const int pairs = 0;
+    (void)first;
+#endif
+    const fx_variant variant = fx_dense_plan(&layer, pairs);
     write_u32(out, variant);
     const uint32_t count = take_u32(r);
     const size_t in_pad = FX_PAD4(layer.in_len);
@@ -88,6 +102,17 @@ static void dense_layer(reader *r, FILE *out)
         static fx_activations y;
         /* the inputs in an allocation of their own size, so that the sanitizers see a read past them */
         fx_activations *in = take_copy(r, in_pad);
+        if (pairs) {
+            /* per four inputs x0..x3 the words (x0, x2) and (x1, x3) of int16 lanes, lane 0 low */
+            fx_activations *as_pairs = malloc(in_pad * 2u);
+            for (size_t i = 0; i < in_pad; ++i) {
+                const uint32_t lane = (uint16_t)(int16_t)in->s8[i];
+                uint32_t *word = &as_pairs->pairs[i / 4u * 2u + (i & 1u)];
+                *word = (i & 2u) ? (*word | lane << 16) : lane;
+            }
+            free(in);
+            in = as_pairs;
+        }
         write_u32(out, (uint32_t)fx_dense_run(&layer, in, &y, variant));
         if (layer.flags & FX_DENSE_LOGITS) {
             fwrite(y.logits, 4, layer.out_len, out);
@@ -251,6 +276,19 @@ static void run_model(reader *r, FILE *out)
     free(blob);
 }
 
+/* parse: u32 count; per blob u32 blob_len, blob (padded to 4) -> u32 fx_model_parse status */
+static void run_parse(reader *r, FILE *out)
+{
+    const uint32_t count = take_u32(r);
+    for (uint32_t c = 0; c < count; ++c) {
+        const uint32_t blob_len = take_u32(r);
+        uint8_t *blob = take_copy(r, FX_PAD4(blob_len));
+        fx_model model;
+        write_u32(out, (uint32_t)fx_model_parse(blob, blob_len, &model));
+        free(blob);
+    }
+}
+
 static uint8_t wire[FX_PROTO_MAX_ENCODED + 16];
 static size_t wire_len;
 
@@ -344,7 +382,7 @@ static void run_frames(reader *r, FILE *out)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: fx_runner softmax|dense|features|requant|quantize|model|frames|sensor|scale IN OUT\n");
+        fprintf(stderr, "usage: fx_runner softmax|dense|features|requant|quantize|model|parse|frames|sensor|scale IN OUT\n");
         return 2;
     }
     FILE *in = fopen(argv[2], "rb");
@@ -370,6 +408,8 @@ int main(int argc, char **argv)
         run_quantize(&r, out);
     } else if (strcmp(argv[1], "model") == 0) {
         run_model(&r, out);
+    } else if (strcmp(argv[1], "parse") == 0) {
+        run_parse(&r, out);
     } else if (strcmp(argv[1], "sensor") == 0) {
         run_sensor(&r, out);
     } else if (strcmp(argv[1], "scale") == 0) {
