@@ -215,3 +215,63 @@ def test_models_of_the_largest_windows_and_the_compact_stage_are_bit_exact(runne
             if first.in_len > 128 and plan["input"] != "dsp_pairs":
                 assert plan["dense"][0] == "dsp", what
     assert len(classes) > 1
+
+
+# ---- the plumbing that a feature set with parameters (spectral, rocket) goes through ---------------
+
+class _Scaled:
+    """A feature set with parameters, for the host's plumbing alone (the firmware has no such set
+    number): one int32 gain, features gain x the window's sum per channel."""
+
+    @staticmethod
+    def fit(windows, labels, gain=3):
+        return {"gain": gain, "n_channels": windows.shape[2]}
+
+    @staticmethod
+    def transform(params, windows):
+        return params["gain"] * np.asarray(windows, dtype=np.int64).sum(axis=-2)
+
+    @staticmethod
+    def encode(params):
+        return struct.pack("<i", params["gain"])
+
+    @staticmethod
+    def decode(data, window_len, n_channels):
+        if len(data) != 4:
+            raise ModelFormatError(f"a FEATURES section of {len(data)} bytes, 4 expected", ModelStatus.LAYOUT)
+        (gain,) = struct.unpack("<i", data)
+        if not 1 <= gain <= 100:
+            raise ModelFormatError(f"gain {gain} outside [1, 100]", ModelStatus.PARAM)
+        return {"gain": gain, "n_channels": n_channels}
+
+    @staticmethod
+    def n_features(params):
+        return params["n_channels"]
+
+
+def test_a_set_with_parameters_travels_in_its_features_section(monkeypatch, tmp_path):
+    """train fits the set and keeps its parameters (the float model file holds its FEATURES section),
+    quantize and pack write the section, unpack checks and decodes it, the reference runs with it; a
+    blob without the section, or with one the set's decode refuses, is refused with its status."""
+    from fxclass.model import features, train
+    from fxclass.model.quantize import quantize
+
+    fset = features.FeatureSet(250, "scaled", _Scaled, True, "test set")
+    monkeypatch.setitem(features.SETS, 250, fset)
+    data = blobs.windows(32, 3)
+    fm = train.train(data, (4,), 20, feature_set=250, feature_options={"gain": 7})
+    assert fm.feature_params == {"gain": 7, "n_channels": 3}
+    fm.save(tmp_path / "fm.npz")
+    assert train.FloatModel.load(tmp_path / "fm.npz").feature_params == fm.feature_params
+    blob = fxm.pack(quantize(fm, data.windows))
+    [(tag, _, offset, size)] = blobs.sections(blob)
+    assert (tag, blob[offset:offset + size]) == (fxm.SECTION_FEATURES, struct.pack("<i", 7))
+    model = fxm.unpack(blob)
+    assert model.feature_params == {"gain": 7, "n_channels": 3}
+    assert np.array_equal(ref.Pipeline(model).features(data.windows[:2]), 7 * data.windows[:2].astype(np.int64).sum(1))
+    for bad, status in ((blobs.resectioned(blob, []), ModelStatus.LAYOUT),
+                        (edited(blob, offset, "<i", 101), ModelStatus.PARAM),
+                        (blobs.resectioned(blob, [(1, 0, offset, 8)]), ModelStatus.LAYOUT)):
+        with pytest.raises(ModelFormatError) as err:
+            fxm.unpack(bad)
+        assert err.value.status == status

@@ -138,9 +138,9 @@ def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, l
     windows (with feature_options). hidden=() gives softmax regression."""
     rng = np.random.default_rng(seed)
     fset = features.get(feature_set)
-    params = fset.fit(data.windows, data.labels, **(feature_options or {}))
-    check_feature_count(fset.n_features(params), data.windows.shape[2], feature_set)
-    feats = fset.transform(params, data.windows).astype(np.float64)
+    feature_params = fset.fit(data.windows, data.labels, **(feature_options or {}))
+    check_feature_count(fset.n_features(feature_params), data.windows.shape[2], feature_set)
+    feats = fset.transform(feature_params, data.windows).astype(np.float64)
     mean = feats.mean(axis=0)
     std = feats.std(axis=0)
     std = np.where(std > 1e-9, std, 1.0)
@@ -179,7 +179,7 @@ def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, l
     return FloatModel(weights, biases, mean, std, list(data.class_names), shape,
                       meta={"hidden": list(hidden), "epochs": epochs, "seed": seed}, feature_set=feature_set,
                       units=data.units, counts_per_unit=data.counts_per_unit,
-                      feature_params=params if fset.section else None)
+                      feature_params=feature_params if fset.section else None)
 
 
 def accuracy(pred: np.ndarray, labels: np.ndarray) -> float:
