@@ -44,10 +44,10 @@ static void block_sums_m4(const int16_t *w, const int8_t *in, uint32_t in_blocks
     fx_dense_block_sums_m4((const uint32_t *)(const void *)w, pairs, in_blocks, acc);
 }
 
-/* A row longer than STACK_PAIR_BLOCKS four-input steps: its inputs made into pairs (STACK_PAIR_BLOCKS
-   * 2 words) a chunk at a time and each chunk's sums added, every chunk within the
-   FX_DENSE_M4_MAX_INPUTS that one block sum takes. The row's sums are those of the portable C
-   (below 2016 x 127 x 128 < 2^25 in magnitude). */
+/* A row longer than STACK_PAIR_BLOCKS four-input steps: a chunk of its inputs at a time made into
+   pairs (twice STACK_PAIR_BLOCKS words) and summed, within the FX_DENSE_M4_MAX_INPUTS that one block
+   sum takes, and the chunks' sums added: the portable C's sums, which stay below
+   2016 x 127 x 128 < 2^25 in magnitude. */
 static FX_NOINLINE void block_sums_chunked_m4(const int16_t *w, const int8_t *in, uint32_t in_blocks, uint32_t *pairs,
                                               int32_t acc[4])
 {

@@ -172,7 +172,7 @@ typedef struct {
     const int32_t *bias;    /* [out_len] in accumulator units */
     const int32_t *mult;    /* [out_len] within [1, 2^31 - 1] */
     const int32_t *shift;   /* [out_len] within [1, 62] */
-    uint16_t in_len;        /* [1, FX_MAX_FEATURES or FX_MAX_LAYER_WIDTH] */
+    uint16_t in_len;        /* [1, FX_MAX_FEATURES] for a first layer, [1, FX_MAX_LAYER_WIDTH] after */
     uint16_t out_len;       /* [1, FX_MAX_LAYER_WIDTH]; [1, FX_MAX_CLASSES] with FX_DENSE_LOGITS */
     uint8_t flags;          /* FX_DENSE_RELU and/or FX_DENSE_LOGITS */
 } fx_dense;
@@ -189,8 +189,8 @@ static inline int32_t fx_pair_odd(int16_t pair)
 
 /* The variant that applies to a layer: on a Cortex-M4, FX_VARIANT_DSP_PAIRS where input_pairs says
    that its inputs come as pairs (the input quantization's FX_VARIANT_DSP_PAIRS, planned for this
-   layer), else FX_VARIANT_DSP_LAYER for int8 outputs, out_len a multiple of 4 and every shift at
-   least 33, else FX_VARIANT_DSP; elsewhere the portable C. */
+   layer), else FX_VARIANT_DSP_LAYER for at most FX_MAX_LAYER_WIDTH inputs, int8 outputs, out_len a
+   multiple of 4 and every shift at least 33, else FX_VARIANT_DSP; elsewhere the portable C. */
 fx_variant fx_dense_plan(const fx_dense *layer, int input_pairs);
 /* One layer by variant (fx_dense_plan's for this layer): from in (FX_PAD4(in_len) values; the
    padding is read and multiplied by zero weights) to out (int8 values padded with zeros to
@@ -211,11 +211,11 @@ fx_status fx_dense_run(const fx_dense *layer, const fx_activations *in, fx_activ
  * fx_model_parse checks the parameters once; the stages do not check them on every call.
  */
 typedef struct {
-    const int32_t *offset;        /* [n] feature value that maps to 0 (standard form) */
-    const int32_t *mult;          /* [n] within [1, 2^31 - 1] */
-    const int32_t *shift;         /* [n] within [1, 62] */
-    uint16_t n;                   /* [1, FX_MAX_FEATURES] */
-    const int16_t *compact_offset; /* [n] (compact form) */
+    const int32_t *offset;         /* [n] feature value that maps to 0 (standard form) */
+    const int32_t *mult;           /* [n] within [1, 2^31 - 1] */
+    const int32_t *shift;          /* [n] within [1, 62] */
+    uint16_t n;                    /* [1, FX_MAX_FEATURES] */
+    const int16_t *compact_offset; /* [n] feature value that maps to 0 (compact form) */
     const uint8_t *compact_shift;  /* [n] within [1, 31]; NULL for the standard form */
 } fx_input_quant;
 
