@@ -1,6 +1,6 @@
 """The firmware's limits and format constants that the host copies are those its C headers define.
 
-The copies are in fxm.py, protocol.py and reference.py; every #define of firmware/'s headers is read
+The copies are in limits.py, fxm.py, protocol.py and reference.py; every #define of firmware/'s headers is read
 and evaluated here, as the exp table test (test_core_reference.py) reads fx_softmax.c."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from fxclass.device import protocol as p
 from fxclass.errors import ModelStatus
-from fxclass.model import features, fxm, reference as ref
+from fxclass.model import features, fxm, limits, reference as ref
 
 FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
 HEADERS = sorted(h for h in FIRMWARE.rglob("*.h") if "build" not in h.relative_to(FIRMWARE).parts)
@@ -55,16 +55,16 @@ def value(name: str) -> int:
 
 
 COPIES = [
-    ("FX_MAX_WINDOW_LEN", fxm.MAX_WINDOW_LEN),
-    ("FX_MAX_CHANNELS", fxm.MAX_CHANNELS),
-    ("FX_MAX_WINDOW_VALUES", fxm.MAX_WINDOW_VALUES),
-    ("FX_MAX_FEATURES", fxm.MAX_FEATURES),
-    ("FX_MAX_LAYER_WIDTH", fxm.MAX_LAYER_WIDTH),
-    ("FX_MAX_LAYERS", fxm.MAX_LAYERS),
-    ("FX_MAX_CLASSES", fxm.MAX_CLASSES),
+    ("FX_MAX_WINDOW_LEN", limits.MAX_WINDOW_LEN),
+    ("FX_MAX_CHANNELS", limits.MAX_CHANNELS),
+    ("FX_MAX_WINDOW_VALUES", limits.MAX_WINDOW_VALUES),
+    ("FX_MAX_FEATURES", limits.MAX_FEATURES),
+    ("FX_MAX_LAYER_WIDTH", limits.MAX_LAYER_WIDTH),
+    ("FX_MAX_LAYERS", limits.MAX_LAYERS),
+    ("FX_MAX_CLASSES", limits.MAX_CLASSES),
     ("FX_CLASS_NAME_LEN", fxm.NAME_BYTES),
-    ("FX_MAX_MODEL_BYTES", fxm.MAX_MODEL_BYTES),
-    ("FX_FEATURE_WORK_BYTES", fxm.MAX_FEATURE_WORK_BYTES),
+    ("FX_MAX_MODEL_BYTES", limits.MAX_MODEL_BYTES),
+    ("FX_FEATURE_WORK_BYTES", limits.MAX_FEATURE_WORK_BYTES),
     ("FX_MODEL_MAGIC", int.from_bytes(fxm.MAGIC, "little")),
     ("FX_MODEL_FORMAT_VERSION", fxm.FORMAT_VERSION),
     ("FX_MODEL_FORMAT_VERSION_2", fxm.FORMAT_VERSION_2),

@@ -18,6 +18,9 @@ import numpy as np
 from .. import __version__
 from ..errors import ModelFormatError, ModelStatus
 from . import features
+# The firmware's limits, which the reader and the writer apply; fxm.MAX_* for their users too.
+from .limits import (MAX_CHANNELS, MAX_CLASSES, MAX_FEATURE_WORK_BYTES, MAX_FEATURES, MAX_LAYER_WIDTH,
+                     MAX_LAYERS, MAX_MODEL_BYTES, MAX_WINDOW_LEN, MAX_WINDOW_VALUES)
 from .reference import WEIGHT_MAX, block_weights, pad4, unblock_weights
 from .shape import Shape, Shaped
 
@@ -42,17 +45,6 @@ UNIT_NAMES = {v: k for k, v in UNITS.items()}
 FLAG_RELU = 0x01
 FLAG_LOGITS = 0x02
 
-# Limits of the firmware build (fx_core.h, fx_proto.h; tests/test_limits.py compares); the writer
-# refuses what the firmware would.
-MAX_WINDOW_LEN = 2048
-MAX_CHANNELS = 12
-MAX_WINDOW_VALUES = 3072
-MAX_FEATURES = 2016
-MAX_LAYER_WIDTH = 128
-MAX_LAYERS = 8
-MAX_CLASSES = 32
-MAX_MODEL_BYTES = 32768
-MAX_FEATURE_WORK_BYTES = 32768  # the feature stage's working memory (a feature set's decode checks it)
 
 _HEADER = struct.Struct("<4sHHIIHHHHBBBBHHIIII")
 _SECTIONS = struct.Struct("<IHH")  # format 3's header from byte 48
