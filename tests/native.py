@@ -56,13 +56,15 @@ def softmax(runner: Path, cases: list[np.ndarray]) -> list[tuple[int, int, np.nd
     return results
 
 
-def dense(runner: Path, layers):
+def dense(runner: Path, layers, first: bool = False):
     """fx_dense_run on layers (w, bias, mult, shift, flags, inputs), one run of the C core for them all:
-    per layer (the variant it ran, statuses, outputs[, the int8 outputs' padding])."""
+    per layer (the variant it ran, statuses, outputs[, the int8 outputs' padding]). Each layer is planned
+    as a layer after another, or with first as a model's first, whose inputs on a Cortex-M4 come as the
+    input quantization's pairs where the whole-layer variant takes it."""
     data = bytearray(struct.pack("<I", len(layers)))
     for w, bias, mult, shift, flags, inputs in layers:
         out_len, in_len = w.shape
-        data += struct.pack("<III", in_len, out_len, flags)
+        data += struct.pack("<IIII", in_len, out_len, flags, first)
         data += block_weights(w).astype("<i2").tobytes()
         for arr in (bias, mult, shift):
             data += np.asarray(arr, dtype="<i4").tobytes()
@@ -134,12 +136,14 @@ def requant(runner: Path, values, mults, shifts) -> np.ndarray:
 
 
 def quantize(runner: Path, cases: list[tuple[np.ndarray, ...]]):
-    """fx_quantize_input on (features, offset, mult, shift) cases, each planned before a logits layer and
-    before a layer that can read the Cortex-M4 pairs: per case two (variant, status, int8 outputs
-    padded to 4)."""
+    """fx_quantize_input on (features, offset, mult, shift) cases of the standard form, or (features,
+    offset, None, shift) of the compact one, each planned before a logits layer and before a layer that
+    can read the Cortex-M4 pairs: per case two (variant, status, int8 outputs padded to 4)."""
     data = bytearray(struct.pack("<I", len(cases)))
-    for arrays in cases:
-        data += struct.pack("<I", len(arrays[0])) + b"".join(np.asarray(a, dtype="<i4").tobytes() for a in arrays)
+    for features, offset, mult, shift in cases:
+        arrays = (features, offset, shift) if mult is None else (features, offset, mult, shift)
+        data += struct.pack("<II", len(features), mult is None)
+        data += b"".join(np.asarray(a, dtype="<i4").tobytes() for a in arrays)
     out = run(runner, "quantize", bytes(data))
     results, offset = [], 0
     for arrays in cases:
@@ -187,6 +191,14 @@ def frames(runner: Path, cases: list[tuple[int, int, bytes]]) -> list[tuple[byte
         results.append((wire, out[offset + 4:offset + 4 + m]))
         offset += 4 + m
     return results
+
+
+def parse(runner: Path, blobs: list[bytes]) -> list[int]:
+    """fx_model_parse's status for each blob, in one run of the C core."""
+    data = bytearray(struct.pack("<I", len(blobs)))
+    for blob in blobs:
+        data += struct.pack("<I", len(blob)) + blob + b"\0" * (-len(blob) % 4)
+    return list(struct.unpack(f"<{len(blobs)}I", run(runner, "parse", bytes(data))))
 
 
 def sensor(runner: Path, cases) -> list[tuple[int, np.ndarray]]:

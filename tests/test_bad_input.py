@@ -108,11 +108,11 @@ def test_train_refuses_what_it_cannot_do_with_the_numbers(tmp_path, capsys, args
 def test_train_checks_the_firmware_limits_before_training(tmp_path, capsys):
     header = "label," + ",".join(f"c{i}" for i in range(12))
     rng = np.random.default_rng(2)
-    rows = [header] + [f"{'ab'[i // 200]}," + ",".join(str(v) for v in rng.integers(-99, 99, 12)) for i in range(400)]
+    rows = [header] + [f"{'ab'[i // 800]}," + ",".join(str(v) for v in rng.integers(-99, 99, 12)) for i in range(1600)]
     path = write(tmp_path, "wide.csv", "\n".join(rows) + "\n")
-    code, err = run_cli(["train", "--dataset", "csv", "--csv", path, "--window-len", "32", "--features", "stats16",
+    code, err = run_cli(["train", "--dataset", "csv", "--csv", path, "--window-len", "300", "--features", "stats16",
                          "-o", tmp_path / "m.npz"], capsys)
-    assert code == 3 and "192 features (12 channels x 16), the firmware takes at most 128" in err
+    assert code == 3 and "windows of 300 x 12 = 3600 values, the firmware holds at most 3072" in err
 
 
 def test_train_into_a_missing_folder(tmp_path, capsys):

@@ -47,7 +47,7 @@ def test_build_makes_the_board_image():
     assert (ROOT / "firmware" / "build" / "nucleo_f411re" / "config").read_text().startswith("BAUD=115200 ")
 
 
-def test_build_takes_a_format_1_model_as_format_2(tmp_path, monkeypatch, capsys):
+def test_build_takes_a_format_1_model_as_format_3(tmp_path, monkeypatch, capsys):
     """The make step itself is the test above; here, what reaches it."""
     from fxclass.cli import build as build_cli
     from fxclass.firmware import build as firmware_build
@@ -66,7 +66,8 @@ def test_build_takes_a_format_1_model_as_format_2(tmp_path, monkeypatch, capsys)
     old.write_bytes(blobs.format_1(default))
     r = CliRunner().invoke(cli, ["build", "--model", str(old)])
     assert r.exit_code == 0, r.output
-    assert "model format 1, built in as format 2" in r.output and seen["blob"] == default
+    assert "model format 1, built in as format 3" in r.output and seen["blob"] == fxm.upgrade(old.read_bytes())
+    assert fxm.version_of(seen["blob"]) == 3 and fxm.unpack(seen["blob"]).model_id == fxm.unpack(default).model_id
     old.write_bytes(default[:100])
     assert main(["build", "--model", str(old)]) == 3
     assert "format1.fxm: header says 4116 bytes, blob has 100" in capsys.readouterr().err
@@ -86,7 +87,7 @@ def test_train_quantize_eval_on_synthetic_data(tmp_path):
     assert r.exit_code == 0, r.output
     accuracies = [float(line.split()[-2]) for line in r.output.splitlines() if "accuracy" in line]
     assert len(accuracies) == 2 and abs(accuracies[0] - accuracies[1]) <= 1.0 and accuracies[1] > 80
-    assert "quantized accuracy" in card.read_text() and f"| blob | {blob.stat().st_size} bytes (format 2) |" in card.read_text()
+    assert "quantized accuracy" in card.read_text() and f"| blob | {blob.stat().st_size} bytes (format 3) |" in card.read_text()
 
 
 def test_train_on_a_csv_recording(tmp_path):

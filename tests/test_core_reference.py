@@ -10,6 +10,7 @@ import pytest
 import blobs
 import native
 from fxclass.model import fxm, reference as ref
+from fxclass.model.features.stats import features_stats
 from fxclass.errors import ModelFormatError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,6 +150,43 @@ def test_quantize_input_bit_exact(runners, runner):
         assert ran["portable"] == 2 * len(cases)
 
 
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_quantize_input_compact_and_2016_features_bit_exact(runners, runner):
+    """The compact form (int16 offsets, shifts 1 to 31, 64-bit arithmetic for any int32 feature) on 1 to
+    2016 features, the features near their offsets (rocket's counts) and over the whole int32 range; and
+    the standard form on up to 2016 features, whose pairs variant writes 1008 words. The compact form's
+    Cortex-M4 variant (32-bit steps, SSAT) takes every shift on the DSP build."""
+    rng = np.random.default_rng(15)
+    dsp = native.has_dsp(runners[runner])
+    cases = []
+    for k in range(300):
+        n = int(rng.choice([1, 3, 84, 1008, 1512, 2016])) if k % 3 == 0 else int(rng.integers(1, 2017))
+        offset = rng.integers(-2**15, 2**15, size=n)
+        shift = rng.integers(1, 32, size=n)
+        if k % 2:
+            features = offset + rng.integers(-2048, 2049, size=n)
+        else:
+            features = rng.integers(-2**31, 2**31, size=n, dtype=np.int64)
+            features[:3] = [-2**31, 2**31 - 1, 0][:min(3, n)]
+        cases.append((features, offset, None, shift))
+    for n in (2016, 1512, 129, 512):
+        features = rng.integers(-2**20, 2**20, size=n)
+        cases.append((features, rng.integers(-2**20, 2**20, size=n), rng.integers(2**30, 2**31, size=n),
+                      rng.integers(33, 63, size=n)))
+    for k, (planned, (features, offset, mult, shift)) in enumerate(zip(native.quantize(runners[runner], cases), cases)):
+        n = len(features)
+        if mult is None:
+            expected = ref.quantize_input_compact(features, offset, shift)
+            variants = ("dsp", "dsp") if dsp else ("portable", "portable")
+        else:
+            expected = ref.quantize_input(features, offset, mult, shift)
+            variants = ("dsp", "dsp_pairs" if n % 4 == 0 else "dsp") if dsp else ("portable", "portable")
+        for (variant, status, y), expected_variant in zip(planned, variants):
+            assert variant == expected_variant and status == 0, f"case {k} (n {n})"
+            assert np.array_equal(y[:n], expected), f"case {k} (n {n}, {variant}) differs"
+            assert not y[n:].any()
+
+
 def default_plan(runner: Path) -> dict:
     """The plan of the shipped model (96 features, 96 x 24 ReLU with every shift >= 33, 24 x 4 logits):
     on the Cortex-M4 DSP build the input quantization writes the first layer's pairs."""
@@ -198,6 +236,18 @@ def random_layer(rng, in_len, out_len, logits, shifts_from_33=False):
     return w, bias, mult, shift
 
 
+def dense_result(layer, got):
+    """What native.dense gave for a layer (w, bias, mult, shift, flags, inputs) beside the reference:
+    (variant, statuses, outputs, the reference's outputs); int8 outputs' padding must be zero."""
+    w, bias, mult, shift, flags, x = layer
+    if flags & 2:
+        variant, status, y = got
+        return variant, status, y, ref.dense_logits(w, bias, mult, shift, x)
+    variant, status, y, padding = got
+    assert not padding.any(), "padding outputs must be written as zero"
+    return variant, status, y, ref.dense_s8(w, bias, mult, shift, x, relu=bool(flags & 1))
+
+
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_dense_bit_exact(runners, runner):
     """112 layers of random shape x 1000 inputs, int8 outputs with and without ReLU, and logits (at most
@@ -226,13 +276,7 @@ def test_dense_bit_exact(runners, runner):
         out_len, in_len = w.shape
         whole = flags != 2 and out_len % 4 == 0 and bool(np.all(shift >= 33))
         whole_layer += whole
-        if flags == 2:
-            variant, status, y = got
-            expected = ref.dense_logits(w, bias, mult, shift, x)
-        else:
-            variant, status, y, padding = got
-            expected = ref.dense_s8(w, bias, mult, shift, x, relu=bool(flags & 1))
-            assert not padding.any(), "padding outputs must be written as zero"
+        variant, status, y, expected = dense_result((w, bias, mult, shift, flags, x), got)
         assert variant == (("dsp_layer" if whole else "dsp") if dsp else "portable"), f"layer {k}"
         assert not status.any()
         assert np.array_equal(y, expected), f"layer {k} ({in_len} -> {out_len}, flags {flags}) differs"
@@ -240,9 +284,67 @@ def test_dense_bit_exact(runners, runner):
     assert total >= 100_000 and whole_layer >= 12
 
 
+def extreme_layer(rng, in_len: int, out_len: int, flags: int):
+    """Weights at +-127 with rows of one sign, so that the sums reach their largest magnitudes on the
+    inputs below (also the odd row's in the Cortex-M4's 256 x odd + even row-pair sum), and
+    requantizations that keep them apart (every shift >= 33 for int8 outputs, the whole-layer variant's
+    condition where its shape allows)."""
+    w = rng.choice(np.array([-127, 127], dtype=np.int8), size=(out_len, in_len))
+    w[0::4], w[1::4] = 127, 127          # both rows of a pair positive,
+    w[2::4] = -127                        # of opposite signs,
+    w[3::4] = 127 * np.where(np.arange(in_len) % 2 == 0, 1, -1)  # and alternating
+    bias = rng.integers(-2**20, 2**20, size=out_len).astype(np.int32)
+    mult = rng.integers(2**30, 2**31, size=out_len).astype(np.int32)
+    shift = (rng.integers(8, 30, size=out_len) if flags & 2 else rng.integers(33, 41, size=out_len)).astype(np.int32)
+    x = rng.integers(-128, 128, size=(60, in_len)).astype(np.int8)
+    x[0], x[1] = -128, 127
+    x[2] = np.where(np.arange(in_len) % 2 == 0, -128, 127)
+    x[3] = np.where(w[3] > 0, 127, -128)
+    return w, bias, mult, shift, flags, x
+
+
+# (in_len, out_len, flags): long first layers (2016 x 16 is 32 KiB of weights, a whole model's), the
+# chunk bounds (128 inputs made into pairs on the stack at once, 512 summed by one SMLAD sum) and either
+# side of them.
+LONG_LAYERS = [(2016, 8, 1), (2016, 4, 2), (2016, 16, 2), (2016, 16, 0), (1533, 7, 0), (1000, 20, 2), (513, 12, 1),
+               (512, 16, 1), (511, 8, 0), (257, 4, 1), (129, 8, 1), (128, 8, 1), (127, 4, 2), (1, 4, 1)]
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_dense_rows_of_up_to_2016_inputs_bit_exact(runners, runner):
+    """Layers of up to FX_MAX_FEATURES inputs at the ends of the weights and inputs, after another layer
+    (int8 inputs) and as a model's first (on a Cortex-M4, the input quantization's pairs where the
+    whole-layer variant takes the layer, at most 512 inputs): one SMLAD sum of the Cortex-M4 variants
+    takes at most 512 inputs, 128 of int8 inputs at once; longer rows are summed in chunks, which must
+    give the portable C's outputs."""
+    rng = np.random.default_rng(14)
+    dsp = native.has_dsp(runners[runner])
+    layers = [extreme_layer(rng, i, o, f) for i, o, f in LONG_LAYERS]
+    ran = set()
+    for first in (False, True):
+        for (in_len, out_len, flags), layer, got in zip(LONG_LAYERS, layers, native.dense(runners[runner], layers, first)):
+            whole = flags != 2 and out_len % 4 == 0
+            variant, status, y, expected = dense_result(layer, got)
+            if not dsp:
+                expected_variant = "portable"
+            elif first and whole and in_len <= 512:
+                expected_variant = "dsp_pairs"
+            else:
+                expected_variant = "dsp_layer" if whole and in_len <= 128 else "dsp"
+            assert variant == expected_variant, (in_len, out_len, flags, first)
+            assert not status.any()
+            assert np.array_equal(y, expected), f"{in_len} -> {out_len}, flags {flags}, first {first} differs"
+            ran.add(variant)
+    assert ran == ({"dsp", "dsp_layer", "dsp_pairs"} if dsp else {"portable"})
+    # The sums do come near 2^31 in the Cortex-M4's row-pair sum over a chunk of 512.
+    w, _, _, _, _, x = layers[LONG_LAYERS.index((512, 16, 1))]
+    odd_even = 256 * (x[:, :].astype(np.int64) @ w[1].astype(np.int64)) + x.astype(np.int64) @ w[0].astype(np.int64)
+    assert np.abs(odd_even).max() > 2**30
+
+
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_features_bit_exact(runners, runner):
-    """The stats kernel on windows of 2 to 512 samples, 1 to 12 channels and every segment count: its
+    """The stats kernel on windows of 2 to 2048 samples, 1 to 12 channels and every segment count: its
     Cortex-M4 variant on the DSP build (QEMU's core sets the GE flags it needs), else the portable C."""
     rng = np.random.default_rng(4)
     expected_variant = "dsp" if native.has_dsp(runners[runner]) else "portable"
@@ -251,6 +353,10 @@ def test_features_bit_exact(runners, runner):
     # samples (one-row and odd-length segments) to 80, any channel count, odd ones included.
     shapes = [(4, 1, 4), (512, 12, 12), (256, 9, 4), (100, 6, 12), (12, 3, 12), (2, 2, 1), (3, 2, 2), (16, 4, 16),
               (2, 1, 1), (2, 1, 2), (3, 1, 3), (5, 1, 2), (512, 1, 12), (100, 1, 4)]
+    # The largest windows, 2048 x 1 and 256 x 12, and segments of up to 2048 samples (256 iterations of
+    # the Cortex-M4's loop of four pairs, and odd ones): one channel, channel pairs and an odd count.
+    shapes += [(2048, 1, 12), (2048, 1, 4), (2048, 1, 1), (2047, 1, 1), (256, 12, 12), (256, 12, 4), (2048, 2, 1),
+               (2047, 2, 1), (2045, 2, 3), (1024, 3, 1), (1023, 3, 2), (2048, 1, 16)]
     shapes += [(int(rng.integers(12, 80)), int(rng.integers(1, 13)), (4, 12)[k % 2]) for k in range(120)]
     for _ in range(80):
         length = int(rng.integers(2, 80))
@@ -266,7 +372,7 @@ def test_features_bit_exact(runners, runner):
         cases.append((x, segments))
     for (x, segments), (variant, status, f) in zip(cases, native.features(runners[runner], cases)):
         assert variant == expected_variant and not status.any()
-        assert np.array_equal(f, ref.features_stats(x, segments)), f"shape {x.shape[1:]}, {segments} segments differs"
+        assert np.array_equal(f, features_stats(x, segments)), f"shape {x.shape[1:]}, {segments} segments differs"
         total += len(x)
     assert total >= 100_000
 
@@ -394,11 +500,20 @@ def test_weight_row_pairs_round_trip_and_out_of_range_pairs_are_refused(runners,
 
 @pytest.mark.parametrize("runner", ["fx_runner", "fx_runner_m4", "fx_runner_m4_portable"])
 def test_format_1_blobs_are_read_and_upgraded_by_the_host_and_refused_by_the_firmware(runners, default_model, runner):
+    """Format 1 is read by the host and refused by the firmware; upgraded, it is format 3 with the same
+    model and model id, which the firmware runs as it runs the shipped format-2 blob, which stays as it
+    is (the firmware reads it)."""
     blob = (ROOT / "models" / "default.fxm").read_bytes()
     old = blobs.format_1(blob)
-    assert fxm.version_of(old) == 1 and old != blob
+    assert fxm.version_of(old) == 1 and fxm.version_of(blob) == 2
     model = fxm.unpack(old)
     assert all(np.array_equal(a.weights, b.weights) for a, b in zip(model.layers, default_model.layers))
-    assert fxm.upgrade(old) == blob and fxm.upgrade(blob) is blob
-    windows = np.zeros((1, default_model.window_len, default_model.n_channels), dtype=np.int16)
-    assert native.model(runners[runner], old, windows, default_model.n_classes)[0] == 3  # FX_ERR_VERSION
+    upgraded = fxm.upgrade(old)
+    assert fxm.version_of(upgraded) == 3 and fxm.upgrade(blob) is blob and fxm.upgrade(upgraded) is upgraded
+    assert fxm.unpack(upgraded).model_id == default_model.model_id
+    windows = np.random.default_rng(9).integers(-3000, 3000, size=(20, default_model.window_len,
+                                                                    default_model.n_channels))
+    assert native.model(runners[runner], old, windows[:1], default_model.n_classes)[0] == 3  # FX_ERR_VERSION
+    (status2, _, cls2, prob2), (status3, _, cls3, prob3) = (
+        native.model(runners[runner], b, windows, default_model.n_classes) for b in (blob, upgraded))
+    assert status2 == status3 == 0 and np.array_equal(cls2, cls3) and np.array_equal(prob2, prob3)

@@ -98,7 +98,7 @@ def test_garbage_truncated_oversized_and_bad_crc_frames_are_counted_and_survived
     bad_crc[-1] ^= 0xFF
     from cobs import cobs
     link.write(cobs.encode(bytes(bad_crc)) + b"\0")
-    link.write(b"\x55" * 5000 + b"\0")  # oversized
+    link.write(b"\x55" * (p.MAX_PAYLOAD + 1000) + b"\0")  # oversized: longer than any frame the firmware takes
     time.sleep(0.5)
     after = device.stats()
     assert after["crc_errors"] == before["crc_errors"] + 1
@@ -147,6 +147,61 @@ def test_upload_good_bad_and_interrupted(device, default_model):
         assert device.info.model_id == m.model_id and device.info.model_uploaded
         r = device.infer(window)
         assert np.array_equal(r.prob_q15, Pipeline(m).run(window[None])[1][0])
+
+
+@pytest.fixture(scope="module")
+def large_models():
+    """Models of the largest windows, 2048 x 1 and 256 x 12 (192 features; the second with the compact
+    input stage), and one of 32,716 bytes, near the 32 KiB the firmware takes."""
+    import blobs
+
+    return [blobs.trained(2048, 1, 2, (8,)), blobs.trained(256, 12, 2, (16,), input_stage="compact"),
+            blobs.trained(256, 12, 2, (128, 28), epochs=20)]
+
+
+def test_infer_of_the_largest_windows_and_models_matches_the_reference(device, large_models):
+    """Each uploaded (a model as large as the firmware takes among them), then windows of 2048 x 1 and
+    of 256 x 12 values in one INFER frame each, up to the 6,144 bytes of the largest, and the same
+    windows streamed: classes and probabilities equal to the reference's."""
+    import blobs
+
+    assert len(fxm.pack(large_models[-1])) > 32_000
+    try:
+        for m in large_models:
+            device.upload(fxm.pack(m))
+            info = device.info
+            assert info.model_id == m.model_id and info.shape == m.shape and info.max_payload == 6144
+            assert info.max_model_bytes == 32768 and info.max_window_values == 3072
+            windows = blobs.windows(m.window_len, m.n_channels, n_per_class=2, seed=3).windows
+            windows[0] = 32767
+            windows[1, ::2], windows[1, 1::2] = -32768, 32767
+            ref_class, ref_prob = Pipeline(m).run(windows)
+            for i, window in enumerate(windows):
+                r = device.infer(window)
+                assert r.class_index == ref_class[i] and np.array_equal(r.prob_q15, ref_prob[i]), i
+            streamed = list(device.stream(windows.reshape(-1, m.n_channels)))
+            starts = [k * m.window_len for k in range(len(windows))]
+            hops = {m.shape.window_starts(len(windows) * m.window_len).index(s): k for k, s in enumerate(starts)}
+            for hop, k in hops.items():
+                assert np.array_equal(streamed[hop].prob_q15, ref_prob[k]), (hop, k)
+    finally:
+        device.reset()
+
+
+def test_an_inference_abandons_an_upload_in_progress(device, default_model):
+    """The upload is received into the inference memory: an INFER in the middle of it runs, and the
+    upload's next chunk and its commit are refused as out of sequence (0x03)."""
+    blob = fxm.pack(_retrained_model(default_model))
+    window = datasets.basicmotions("test").windows[0]
+    device.request(p.UPLOAD_BEGIN, struct.pack("<II", len(blob), zlib.crc32(blob)), p.ACK)
+    device.request(p.UPLOAD_CHUNK, struct.pack("<I", 0) + blob[:256], p.ACK)
+    r = device.infer(window)
+    assert np.array_equal(r.prob_q15, Pipeline(default_model).run(window[None])[1][0])
+    for msg, payload in ((p.UPLOAD_CHUNK, struct.pack("<I", 256) + blob[256:512]), (p.UPLOAD_COMMIT, b"")):
+        with pytest.raises(DeviceError) as err:
+            device.request(msg, payload, p.ACK)
+        assert err.value.code == 0x03
+    assert device.request_info().model_id == default_model.model_id
 
 
 def test_reset_reboots_and_announces(device, default_model):

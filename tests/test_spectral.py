@@ -9,10 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import blobs
 import native
 from fxclass.errors import ModelFormatError
+from fxclass.model import fxm
 from fxclass.model.features import spectral
 from fxclass.model.features.spectral import SpectralParams
+from fxclass.model.reference import Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "host" / "tools"))
@@ -149,9 +152,9 @@ REFUSALS = [
     ("edges that do not increase", 100, 6, section(edges=[1, 5, 5, 10, 33]), FX_ERR_PARAM, True),
     ("edges that decrease", 100, 6, section(edges=[1, 6, 5, 10, 33]), FX_ERR_PARAM, True),
     ("a last edge past N/2 + 1", 100, 6, section(edges=[1, 2, 5, 10, 34]), FX_ERR_PARAM, True),
-    ("a window over 2048 samples", 2049, 1, section(), FX_ERR_LIMIT, False),
-    ("no channels", 100, 0, section(), FX_ERR_LIMIT, False),
-    ("13 channels", 100, 13, section(), FX_ERR_LIMIT, False),
+    ("a window over 2048 samples", 2049, 1, section(), FX_ERR_LIMIT, True),
+    ("no channels", 100, 0, section(), FX_ERR_LIMIT, True),
+    ("13 channels", 100, 13, section(), FX_ERR_LIMIT, True),
 ]
 
 
@@ -240,3 +243,60 @@ def test_the_twins_constants_are_the_firmwares():
     assert value("FX_SPECTRAL_MAX_FFT_LEN") == spectral.MAX_FFT_LEN
     assert value("FX_SPECTRAL_MAX_BANDS") == spectral.MAX_BANDS
     assert value("FX_SPECTRAL_MAX_SEGMENTS") == spectral.MAX_SEGMENTS
+
+
+# ---- spectral models: a FEATURES section in a format-3 blob, through fx_model_parse and fx_model_run ----
+
+@pytest.fixture(scope="module")
+def spectral_blobs():
+    """Models of the synthetic activities, trained briefly: at 100 x 6 with Welch's hop and an MLP head
+    (standard input stage), at 256 x 3 with a softmax head (compact stage), and at 1,460 x 1."""
+    from fxclass.model import train
+    from fxclass.model.quantize import quantize
+
+    out = []
+    for (L, C), options, hidden, stage in (((100, 6), {"fft_len": 32, "n_bands": 8}, (16,), "standard"),
+                                           ((256, 3), {"fft_len": 64, "n_bands": 16}, (), "compact"),
+                                           ((1460, 1), {"fft_len": 256, "n_bands": 16}, (8,), "compact")):
+        data = blobs.windows(L, C, n_per_class=8)
+        fm = train.train(data, hidden, 30, hop_len=L // 2, feature_set=spectral.FEATURE_SET, feature_options=options)
+        model = quantize(fm, data.windows, input_stage=stage)
+        rng = np.random.default_rng(L)
+        windows = np.concatenate([data.windows[::4], edge_windows(L, C, rng), sensor_windows(L, C, 8, rng)])
+        out.append((model, fxm.pack(model), windows))
+    return out
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_spectral_models_run_bit_exact(runners, spectral_blobs, runner):
+    """fx_model_parse sets the spectral stage up from the blob's FEATURES section (the feature set's
+    line in fx_features.c), and fx_model_run gives the reference pipeline's classes and probabilities:
+    the spectral kernel's Cortex-M4 variant on the DSP build, else the portable C."""
+    expected = "dsp" if native.has_dsp(runners[runner]) else "portable"
+    for model, blob, windows in spectral_blobs:
+        status, plan, cls, prob = native.model(runners[runner], blob, windows, model.n_classes)
+        assert status == 0 and plan["features"] == expected
+        ref_cls, ref_prob = Pipeline(model).run(windows)
+        assert np.array_equal(cls, ref_cls) and np.array_equal(prob, ref_prob), f"{model.window_len} x {model.n_channels}"
+
+
+def test_parse_refuses_a_bad_spectral_section(runners, spectral_blobs):
+    """A blob whose FEATURES section the set-up refuses is refused by fx_model_parse with the set-up's
+    status, and by the host's reader with the same one; a spectral blob without its section too."""
+    _, blob, _ = spectral_blobs[0]
+    [(tag, _, offset, size)] = [s for s in blobs.sections(blob) if s[0] == fxm.SECTION_FEATURES]
+
+    def edited(at: int, value: int) -> bytes:
+        out = bytearray(blob)
+        struct.pack_into("<H", out, offset + at, value)
+        return blobs.reblob(bytes(out))
+
+    others = [s for s in blobs.sections(blob) if s[0] != fxm.SECTION_FEATURES]
+    bad = [(edited(0, 48), FX_ERR_PARAM), (edited(0, 2048), FX_ERR_LIMIT), (edited(0, 128), FX_ERR_SHAPE),
+           (edited(2, 0), FX_ERR_PARAM), (edited(4, 65), FX_ERR_LIMIT), (edited(6, 1), FX_ERR_PARAM),
+           (edited(8, 0), FX_ERR_PARAM), (blobs.resectioned(blob, others), FX_ERR_LAYOUT)]
+    for (data, status), got in zip(bad, native.parse(runners["fx_runner_san"], [b for b, _ in bad])):
+        assert got == status
+        with pytest.raises(ModelFormatError) as refused:
+            fxm.unpack(data)
+        assert refused.value.status == status

@@ -86,6 +86,11 @@ static inline int32_t fx_smull_high(int32_t a, int32_t b)
     return (int32_t)(((int64_t)a * b) >> 32);
 }
 
+/* x saturated to a signed integer of bits bits, a constant within [1, 32] (SSAT), or to an unsigned
+   one of bits bits, a constant within [0, 31] (USAT). */
+#define FX_SSAT(x, bits) __ssat((x), (bits))
+#define FX_USAT(x, bits) __usat((x), (bits))
+
 /* floor((x + 1) / 2) saturated to int8 (SSAT #8 of x + 1, ASR #1). */
 static inline int32_t fx_ssat8_half(int32_t x)
 {

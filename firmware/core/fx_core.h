@@ -27,13 +27,16 @@ typedef enum {
 /* Limits of this build. A model that exceeds one is refused with FX_ERR_LIMIT. */
 #define FX_MAX_WINDOW_LEN 2048u     /* samples per window */
 #define FX_MAX_CHANNELS 12u         /* channels per sample */
-#define FX_MAX_WINDOW_VALUES 2304u  /* window_len * n_channels, e.g. 256 x 9 */
-#define FX_MAX_FEATURES 2016u       /* inputs of the first dense layer */
+#define FX_MAX_WINDOW_VALUES 3072u  /* window_len * n_channels: 256 x 12, 2048 x 1 */
+#define FX_MAX_FEATURES 2016u       /* inputs of the first dense layer (rocket: 24 x 84 kernels) */
 #define FX_MAX_LAYER_WIDTH 128u     /* outputs of any hidden dense layer */
 #define FX_MAX_LAYERS 8u
 #define FX_MAX_CLASSES 32u
 #define FX_CLASS_NAME_LEN 16u       /* bytes per class name, NUL-padded */
-#define FX_FEATURE_WORK_BYTES 32768u /* working memory of a feature stage (its kernel's buffer_size) */
+#define FX_MAX_MODEL_BYTES 32768u   /* a model blob, as the firmware receives and keeps one */
+/* Working memory of the feature stage (its kernel's buffer_size at most this); a model whose stage
+   needs more is refused. The dense layers' activations use the same memory afterwards. */
+#define FX_FEATURE_WORK_BYTES 32768u
 
 /* Logits handed to the softmax are Q16.16: 65536 means 1.0. */
 #define FX_LOGIT_FRAC_BITS 16

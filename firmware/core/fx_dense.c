@@ -20,18 +20,57 @@ int fx_shifts_from_33_m4(const int32_t *shift, uint16_t n)
     }
     return 1;
 }
+
+int fx_dense_whole_layer_m4(const fx_dense *layer)
+{
+    return layer->in_len <= FX_DENSE_M4_MAX_INPUTS && (layer->out_len & 3u) == 0 &&
+           !(layer->flags & FX_DENSE_LOGITS) && fx_shifts_from_33_m4(layer->shift, layer->out_len);
+}
 #endif
 
-/* acc[r] = sum_i w(row + r, i) * in[i] for the block of four rows whose weights start at w. */
-static void block_sums(const int16_t *w, const int8_t *in, uint32_t in_blocks, const uint32_t *x, int32_t acc[4])
-{
+/* The inputs' pairs that the Cortex-M4 variants make on the stack: a hidden layer's inputs at once,
+   a longer row's (a first layer's) a chunk at a time. */
+#define STACK_PAIR_BLOCKS (FX_MAX_LAYER_WIDTH / 4u)
+
+/* acc[r] = sum_i w(row + r, i) * in[i] for the block of four rows whose weights start at w, from
+   the int8 inputs in or, on a Cortex-M4, their pairs. */
+typedef void block_sums_fn(const int16_t *w, const int8_t *in, uint32_t in_blocks, uint32_t *pairs, int32_t acc[4]);
+
 #if FX_DSP
+/* From the layer's pairs, made once. */
+static void block_sums_m4(const int16_t *w, const int8_t *in, uint32_t in_blocks, uint32_t *pairs, int32_t acc[4])
+{
     (void)in;
-    fx_dense_block_sums_m4((const uint32_t *)(const void *)w, x, in_blocks, acc);
+    fx_dense_block_sums_m4((const uint32_t *)(const void *)w, pairs, in_blocks, acc);
+}
+
+/* A row longer than STACK_PAIR_BLOCKS four-input steps: a chunk of its inputs at a time made into
+   pairs (twice STACK_PAIR_BLOCKS words) and summed, within the FX_DENSE_M4_MAX_INPUTS that one block
+   sum takes, and the chunks' sums added: the portable C's sums, which stay below
+   2016 x 127 x 128 < 2^25 in magnitude. */
+static FX_NOINLINE void block_sums_chunked_m4(const int16_t *w, const int8_t *in, uint32_t in_blocks, uint32_t *pairs,
+                                              int32_t acc[4])
+{
+    for (int r = 0; r < 4; ++r) {
+        acc[r] = 0;
+    }
+    for (uint32_t done = 0; done < in_blocks;) {
+        const uint32_t n = in_blocks - done < STACK_PAIR_BLOCKS ? in_blocks - done : STACK_PAIR_BLOCKS;
+        int32_t part[4];
+        fx_sxtb16_pairs(in + done * 4u, n, pairs);
+        fx_dense_block_sums_m4((const uint32_t *)(const void *)(w + done * 8u), pairs, n, part);
+        for (int r = 0; r < 4; ++r) {
+            acc[r] += part[r];
+        }
+        done += n;
+    }
+}
 #else
-    /* The weights decoded from their row pairs (fx_kernels.h), inputs in the blocks' order. */
+/* The weights decoded from their row pairs (fx_kernels.h), inputs in the blocks' order. */
+static void block_sums(const int16_t *w, const int8_t *in, uint32_t in_blocks, uint32_t *pairs, int32_t acc[4])
+{
     static const uint8_t input_of[4] = {0, 2, 1, 3};
-    (void)x;
+    (void)pairs;
     for (int r = 0; r < 4; ++r) {
         acc[r] = 0;
     }
@@ -45,8 +84,8 @@ static void block_sums(const int16_t *w, const int8_t *in, uint32_t in_blocks, c
         }
         w += 8;
     }
-#endif
 }
+#endif
 
 /* clamp64(fx_requantize(sum, mult, shift), -2^30, 2^30): a Q16.16 logit. */
 static int32_t logit(int32_t sum, int32_t mult, int32_t shift)
@@ -71,29 +110,16 @@ static int32_t logit(int32_t sum, int32_t mult, int32_t shift)
 #endif
 }
 
-/* A layer four rows at a time: the block sums (SMLAD on a Cortex-M4, on the inputs' pairs made
-   once here), then each row requantized in C. The variant for every shape: FX_VARIANT_DSP on a
-   Cortex-M4, FX_VARIANT_PORTABLE elsewhere. With FX_VARIANT_DSP_LAYER, the whole layer in
-   assembly on those pairs instead. */
-static fx_status dense_blocks(const fx_dense *layer, const int8_t *in, fx_activations *out, fx_variant variant)
+/* A layer of in_blocks four-input steps, four rows at a time: each block's sums (sums, given pairs
+   as its memory), then each row requantized in C. Inlined into each caller with its sums. */
+static inline fx_status rows(const fx_dense *layer, const int8_t *in, uint32_t in_blocks, uint32_t *pairs,
+                             fx_activations *out, block_sums_fn *sums)
 {
-    const uint32_t in_blocks = FX_PAD4(layer->in_len) / 4u;
     const int16_t *w = layer->weights;
-    uint32_t *x = NULL;
-#if FX_DSP
-    uint32_t pairs[FX_MAX_LAYER_WIDTH / 2u];
-    fx_sxtb16_pairs(in, in_blocks, pairs);
-    if (variant == FX_VARIANT_DSP_LAYER) {
-        return fx_dense_layer_m4(layer, pairs, out->s8);
-    }
-    x = pairs;
-#else
-    (void)variant;
-#endif
     int32_t acc[4];
     if (layer->flags & FX_DENSE_LOGITS) {
         for (uint16_t row = 0; row < layer->out_len; row += 4) {
-            block_sums(w, in, in_blocks, x, acc);
+            sums(w, in, in_blocks, pairs, acc);
             w += in_blocks * 8u;
             for (uint16_t r = 0; r < 4 && row + r < layer->out_len; ++r) {
                 const uint16_t j = (uint16_t)(row + r);
@@ -105,7 +131,7 @@ static fx_status dense_blocks(const fx_dense *layer, const int8_t *in, fx_activa
     }
     const int32_t lo = (layer->flags & FX_DENSE_RELU) ? 0 : -128;
     for (uint16_t row = 0; row < FX_PAD4(layer->out_len); row += 4) {
-        block_sums(w, in, in_blocks, x, acc);
+        sums(w, in, in_blocks, pairs, acc);
         w += in_blocks * 8u;
         for (uint16_t r = 0; r < 4; ++r) {
             const uint16_t j = (uint16_t)(row + r);
@@ -120,15 +146,37 @@ static fx_status dense_blocks(const fx_dense *layer, const int8_t *in, fx_activa
     return FX_OK;
 }
 
+/* A layer on int8 inputs: the variant for every shape, FX_VARIANT_DSP on a Cortex-M4 (SMLAD block
+   sums on the inputs' pairs), FX_VARIANT_PORTABLE elsewhere; with FX_VARIANT_DSP_LAYER, the whole
+   layer in assembly on those pairs instead. */
+static FX_NOINLINE fx_status dense_blocks(const fx_dense *layer, const int8_t *in, fx_activations *out,
+                                          fx_variant variant)
+{
+    const uint32_t in_blocks = FX_PAD4(layer->in_len) / 4u;
+#if FX_DSP
+    uint32_t pairs[STACK_PAIR_BLOCKS * 2u];
+    if (in_blocks > STACK_PAIR_BLOCKS) {
+        return rows(layer, in, in_blocks, pairs, out, block_sums_chunked_m4); /* fx_dense_plan: FX_VARIANT_DSP */
+    }
+    fx_sxtb16_pairs(in, in_blocks, pairs);
+    if (variant == FX_VARIANT_DSP_LAYER) {
+        return fx_dense_layer_m4(layer, pairs, out->s8);
+    }
+    return rows(layer, in, in_blocks, pairs, out, block_sums_m4);
+#else
+    (void)variant;
+    return rows(layer, in, in_blocks, NULL, out, block_sums);
+#endif
+}
+
 fx_variant fx_dense_plan(const fx_dense *layer, int input_pairs)
 {
 #if FX_DSP
     if (input_pairs) {
         return FX_VARIANT_DSP_PAIRS;
     }
-    if ((layer->out_len & 3u) == 0 && !(layer->flags & FX_DENSE_LOGITS) &&
-        fx_shifts_from_33_m4(layer->shift, layer->out_len)) {
-        return FX_VARIANT_DSP_LAYER;
+    if (layer->in_len <= STACK_PAIR_BLOCKS * 4u && fx_dense_whole_layer_m4(layer)) {
+        return FX_VARIANT_DSP_LAYER; /* on the inputs' pairs that dense_blocks makes on the stack */
     }
     return FX_VARIANT_DSP;
 #else

@@ -68,9 +68,9 @@
  * in wp the weights, in xp the inputs' pairs (both advanced), in steps the four-input steps (> 0);
  * out the block's four rows' sums in sum0-sum3. Clobbers r4-r9, r12 and the flags.
  * Four steps per loop iteration; TBB enters the loop where the steps left over after whole
- * iterations begin. Any pair decodes to weights of at most 128 in magnitude, and a layer has at
- * most 128 inputs of at most 128, so a row's sum stays below 2^21 and c below 2^30: nothing
- * wraps, and (c - a) ASR #8 is the odd row's sum.
+ * iterations begin. The weights are within [-127, 127] (fx_model_parse checks them) and the
+ * steps at most FX_DENSE_M4_MAX_INPUTS / 4, so c stays below 2^31 (fx_dense_m4.h): nothing wraps,
+ * and (c - a) ASR #8 is the odd row's sum.
  */
     sum0    .req r0     /* row 0: the even row of the pair (0, 1) */
     sum1    .req r1     /* 256 x row 1 + row 0, then row 1 */

@@ -43,13 +43,21 @@ FX_ASSERT_FIELD(fx_input_quant, mult, FX_INPUT_QUANT_MULT, 4);
 FX_ASSERT_FIELD(fx_input_quant, shift, FX_INPUT_QUANT_SHIFT, 4);
 FX_ASSERT_FIELD(fx_input_quant, n, FX_INPUT_QUANT_N, 2);
 
+/*
+ * One SMLAD sum of fx_dense_m4.S adds 256 x (a block's odd row's products) + (its even row's) in
+ * int32: with weights within [-127, 127] and int8 inputs, each input adds at most
+ * 128 x (256 x 127 + 127) = 4,177,792 in magnitude, so at most 512 inputs keep it below 2^31
+ * (2,139,029,504). Rows longer than this are summed a chunk at a time (fx_dense.c).
+ */
+#define FX_DENSE_M4_MAX_INPUTS 512u
+
 /* fx_dense_m4.S. The four sums of products of one block of rows (weights at w) over in_blocks
-   four-input steps of the inputs' pairs x, without the biases. */
+   four-input steps (at most FX_DENSE_M4_MAX_INPUTS / 4) of the inputs' pairs x, without the biases. */
 void fx_dense_block_sums_m4(const uint32_t *w, const uint32_t *x, uint32_t in_blocks, int32_t sums[4]);
 
 /*
- * fx_dense_m4.S. The whole layer (FX_VARIANT_DSP_LAYER: int8 outputs, out_len a multiple of 4,
- * every shift >= 33) on its inputs' pairs x; returns FX_OK. Each row is requantized exactly as
+ * fx_dense_m4.S. The whole layer (FX_VARIANT_DSP_LAYER: fx_dense_whole_layer_m4) on its inputs'
+ * pairs x; returns FX_OK. Each row is requantized exactly as
  * fx_requantize: with q = floor(acc * mult / 2^(shift - 1)), which is SMULL's high word
  * >> (shift - 33), the rounded result is floor((q + 1) / 2), and SSAT applies that last ASR #1
  * itself, USAT for ReLU.
@@ -66,6 +74,9 @@ fx_status fx_quantize_input_pairs_m4(const fx_input_quant *q, const int32_t *fea
 
 /* fx_dense.c: whether each of the n shifts is at least 33, as the SMULL requantizations ask. */
 int fx_shifts_from_33_m4(const int32_t *shift, uint16_t n);
+/* fx_dense.c: whether fx_dense_layer_m4 takes the layer: at most FX_DENSE_M4_MAX_INPUTS inputs, int8
+   outputs, out_len a multiple of 4 and every shift at least 33. */
+int fx_dense_whole_layer_m4(const fx_dense *layer);
 
 #endif
 

@@ -1,30 +1,30 @@
 /* fx_features.c: the feature stage: the table of feature sets and the entry that runs one. */
 #include "fx_kernels.h"
 
-static fx_status stats8(fx_feature_stage *stage, uint16_t window_len, uint16_t n_channels)
-{
-    return fx_features_stats_init(stage, window_len, n_channels, 4);
-}
-
-static fx_status stats16(fx_feature_stage *stage, uint16_t window_len, uint16_t n_channels)
-{
-    return fx_features_stats_init(stage, window_len, n_channels, 12);
-}
-
-/* A feature set's number in the blob (fx_model.h) and the set-up of its kernel. */
+/* A feature set's number in the blob (fx_model.h), whether its blob must carry a FEATURES section
+   (those that take none refuse one), and the set-up of its kernel. */
 static const struct {
     uint8_t feature_set;
-    fx_status (*init)(fx_feature_stage *stage, uint16_t window_len, uint16_t n_channels);
+    uint8_t needs_section;
+    fx_feature_init_fn *init;
 } feature_sets[] = {
-    {FX_FEATURE_SET_STATS8, stats8},
-    {FX_FEATURE_SET_STATS16, stats16},
+    {FX_FEATURE_SET_STATS8, 0, fx_features_stats8_init},
+    {FX_FEATURE_SET_STATS16, 0, fx_features_stats16_init},
+    {FX_FEATURE_SET_SPECTRAL, 1, fx_features_spectral_init},
 };
 
-fx_status fx_features_init(fx_feature_stage *stage, uint8_t feature_set, uint16_t window_len, uint16_t n_channels)
+fx_status fx_features_init(fx_feature_stage *stage, uint8_t feature_set, const uint8_t *params,
+                           uint32_t params_bytes, uint16_t window_len, uint16_t n_channels)
 {
     for (size_t k = 0; k < sizeof feature_sets / sizeof feature_sets[0]; ++k) {
         if (feature_sets[k].feature_set == feature_set) {
-            return feature_sets[k].init(stage, window_len, n_channels);
+            if (feature_sets[k].needs_section && params == NULL) {
+                return FX_ERR_LAYOUT;
+            }
+            if (!feature_sets[k].needs_section && params != NULL) {
+                return FX_ERR_PARAM;
+            }
+            return feature_sets[k].init(stage, params, params_bytes, window_len, n_channels);
         }
     }
     return FX_ERR_SHAPE;

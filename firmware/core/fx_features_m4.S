@@ -151,8 +151,8 @@ fx_features_pair_m4:
     PAIR    xa, xb
 .Lpair_4:
     PAIR    xb, xa
-    subs    iters, iters, #1
-    bne     .Lpair_1
+    subs    iters, iters, #1            /* the step counts the iterations after the first */
+    bpl     .Lpair_1
     /* the segment's sums: the lane sums now less those at the last boundary */
     cursor  .req r3
     f1_off  .req r11

@@ -19,12 +19,14 @@
 #define LANE1(w) ((int32_t)(w) >> 16)
 
 /* A segment of rows samples in pass 1 of a pair of channels: its entry code and the iterations of
-   the loop of four pairs, counting the one entered partway. */
+   the loop of four pairs after the first, counting the one entered partway (fx_features_m4.h). */
 static uint16_t segment_step(uint32_t rows)
 {
     const uint32_t pairs = rows / 2u;
-    const uint32_t entry = (pairs == 0 ? FX_STEP_NO_PAIRS : FX_STEP_LOOP + pairs % 4u) + FX_STEP_ODD * (rows & 1u);
-    return FX_STEP(entry, (pairs + 3u) / 4u);
+    if (pairs == 0) {
+        return FX_STEP(FX_STEP_NO_PAIRS + FX_STEP_ODD * (rows & 1u), 0u);
+    }
+    return FX_STEP(FX_STEP_LOOP + pairs % 4u + FX_STEP_ODD * (rows & 1u), (pairs + 3u) / 4u - 1u);
 }
 
 /* Segment k spans [k * len / S, (k + 1) * len / S). */

@@ -23,7 +23,8 @@
 
 /*
  * A segment's step in pass 1 of fx_features_pair_m4: two bytes, its entry code and the iterations
- * of the loop of four pairs of samples, counting the one entered partway. The loop is entered where
+ * of the loop of four pairs of samples after the first, counting the one entered partway (so that a
+ * segment of FX_MAX_WINDOW_LEN samples, 256 iterations, fits the byte). The loop is entered where
  * the pairs left over by the fours begin; an odd sample goes first. The codes index both of the
  * routine's TBB tables, which the assembler checks entry by entry against these numbers.
  */
@@ -81,7 +82,7 @@ _Static_assert(sizeof(uint16_t) == FX_STEP_BYTES && FX_STEP(1, 0) == 1u << (8 * 
 _Static_assert(FX_STEP_NO_PAIRS + FX_STEP_ODD < FX_STEP_END && FX_STEP_END < FX_STEP_CODES &&
                    FX_STEP_LOOP + 3 < FX_STEP_NO_PAIRS,
                "the codes of the steps must stay distinct");
-_Static_assert((FX_STATS_MAX_SEGMENT_LEN / 2u + 3u) / 4u <= 255u, "a segment's iterations fit in a byte");
+_Static_assert((FX_MAX_WINDOW_LEN / 2u + 3u) / 4u - 1u <= 255u, "a segment's iterations fit in a byte");
 
 /* fx_features_m4.S: a pair of channels (fx_features_m4.c explains the arithmetic). */
 void fx_features_pair_m4(const uint8_t *p, uint32_t stride, const fx_pair_job *job);

@@ -23,7 +23,8 @@ static void stats(const fx_feature_stage *stage, const int16_t *window, int32_t 
     const uint32_t n_segments = stage->params.stats.n_segments;
     const uint32_t per_channel = n_segments + 4u;
     (void)buffer;
-    /* |sum| <= 2048 * 32768 = 2^26 and the absolute sums stay below 2^28: no int32 overflow. */
+    /* |sum| <= 2048 * 32768 = 2^26 and the absolute sums stay below 2048 * 65535 < 2^27: no int32
+       overflow at FX_MAX_WINDOW_LEN. */
     for (uint16_t c = 0; c < n_channels; ++c) {
         int32_t *f = features + (size_t)c * per_channel;
         const int16_t *x = window + c;
@@ -80,9 +81,6 @@ fx_status fx_features_stats_init(fx_feature_stage *stage, uint16_t window_len, u
     if (n_segments == 0 || n_segments > FX_MAX_SEGMENTS || window_len < n_segments) {
         return FX_ERR_SHAPE;
     }
-    if ((window_len + n_segments - 1u) / n_segments > FX_STATS_MAX_SEGMENT_LEN) {
-        return FX_ERR_LIMIT;
-    }
     stage->kernel = &stats_kernel;
     stage->window_len = window_len;
     stage->n_channels = n_channels;
@@ -92,4 +90,29 @@ fx_status fx_features_stats_init(fx_feature_stage *stage, uint16_t window_len, u
     fx_features_stats_prepare_m4(stage);
 #endif
     return FX_OK;
+}
+
+/* Sets stats8 and stats16: their segment counts are fixed by the set, so their blobs carry no
+   FEATURES section. */
+static fx_status stats_set(fx_feature_stage *stage, const uint8_t *params, uint16_t window_len, uint16_t n_channels,
+                           uint8_t n_segments)
+{
+    if (params != NULL) {
+        return FX_ERR_PARAM;
+    }
+    return fx_features_stats_init(stage, window_len, n_channels, n_segments);
+}
+
+fx_status fx_features_stats8_init(fx_feature_stage *stage, const uint8_t *params, uint32_t params_bytes,
+                                  uint16_t window_len, uint16_t n_channels)
+{
+    (void)params_bytes;
+    return stats_set(stage, params, window_len, n_channels, 4);
+}
+
+fx_status fx_features_stats16_init(fx_feature_stage *stage, const uint8_t *params, uint32_t params_bytes,
+                                   uint16_t window_len, uint16_t n_channels)
+{
+    (void)params_bytes;
+    return stats_set(stage, params, window_len, n_channels, 12);
 }

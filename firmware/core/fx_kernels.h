@@ -74,16 +74,20 @@ typedef union {
 
 /* ---- features ---------------------------------------------------------------------------------- */
 
+/* A model's feature set, byte 24 of its blob (docs/model-format.md); fx_features.c's table maps each
+   to its kernel's set-up. */
+#define FX_FEATURE_SET_STATS8 1u   /* 4 segments: 8 features per channel */
+#define FX_FEATURE_SET_STATS16 2u  /* 12 segments: 16 features per channel */
+#define FX_FEATURE_SET_SPECTRAL 3u /* band powers of a fixed-point FFT, mean and RMS per channel */
+#define FX_FEATURE_SET_ROCKET 4u   /* integer MiniRocket: PPV counts of fixed kernels */
+
 /*
  * Statistical features (feature sets stats8 and stats16), for each channel c of a window of
  * window_len samples: the sums of n_segments equal segments (segment k spans samples
  * [k*len/S, (k+1)*len/S)), then min, max, sum |x[t] - x[t-1]| and sum |x[t] - floor(sum/len)|, all
  * int32; output features[c * (S + 4) + k].
  */
-#define FX_FEATURE_SET_STATS8 1u  /* 4 segments: 8 features per channel */
-#define FX_FEATURE_SET_STATS16 2u /* 12 segments: 16 features per channel */
 #define FX_MAX_SEGMENTS 16u
-#define FX_STATS_MAX_SEGMENT_LEN 512u /* samples in a segment (fx_features_stats_init checks) */
 typedef struct {
     uint8_t n_segments; /* [1, FX_MAX_SEGMENTS] */
 #if FX_DSP
@@ -101,7 +105,6 @@ typedef struct {
  * output features[c * (n_bands + 2) + k]. docs/model-format.md ("spectral") gives the arithmetic
  * and the FEATURES section that carries the parameters.
  */
-#define FX_FEATURE_SET_SPECTRAL 3u
 #define FX_SPECTRAL_MIN_FFT_LEN 16u
 #define FX_SPECTRAL_MAX_FFT_LEN 1024u
 #define FX_SPECTRAL_MAX_BANDS 64u
@@ -118,12 +121,13 @@ typedef struct {
 typedef struct fx_feature_kernel fx_feature_kernel;
 
 /* A model's feature stage: its kernel, the window's shape and the set's parameters, checked and
-   prepared by fx_features_init. */
+   prepared by fx_features_init. A set's member of params holds what its kernel derives once and
+   pointers into its FEATURES section, which lives in the blob and outlives the stage. */
 typedef struct {
     const fx_feature_kernel *kernel;
     uint16_t window_len;   /* samples, [2, FX_MAX_WINDOW_LEN] */
     uint16_t n_channels;   /* [1, FX_MAX_CHANNELS] */
-    uint16_t n_features;   /* what the set makes of such a window */
+    uint16_t n_features;   /* what the set makes of such a window, [1, FX_MAX_FEATURES] */
     union {
         fx_stats_params stats;
         fx_spectral_params spectral;
@@ -131,9 +135,10 @@ typedef struct {
 } fx_feature_stage;
 
 /*
- * A feature kernel: how much working memory a stage needs, which variant applies on the running
- * core, and its variants. A new feature set is one such kernel (a file) and a line in fx_features.c's
- * table of sets; its parameters go into fx_feature_stage's params.
+ * A feature kernel: how much working memory a stage needs (at most FX_FEATURE_WORK_BYTES), which
+ * variant applies on the running core, and its variants. A new feature set is one such kernel (a
+ * file), its set-up (fx_feature_init_fn) in fx_features.c's table of sets, and its member of
+ * fx_feature_stage's params.
  */
 typedef void fx_feature_fn(const fx_feature_stage *stage, const int16_t *window, int32_t *features, void *buffer);
 struct fx_feature_kernel {
@@ -142,22 +147,36 @@ struct fx_feature_kernel {
     fx_feature_fn *run[2]; /* [FX_VARIANT_PORTABLE], and [FX_VARIANT_DSP] or NULL */
 };
 
-/* Set up the stage of feature set feature_set (FX_FEATURE_SET_*) for windows of window_len x
-   n_channels (within the limits above). FX_ERR_SHAPE for an unknown set or a window too short. */
-fx_status fx_features_init(fx_feature_stage *stage, uint8_t feature_set, uint16_t window_len, uint16_t n_channels);
-/* The statistical kernel with any segment count n_segments within [1, min(window_len, FX_MAX_SEGMENTS)]
-   whose segments have at most FX_STATS_MAX_SEGMENT_LEN samples (else FX_ERR_LIMIT). */
+/*
+ * A feature set's set-up: check every parameter of the set's FEATURES section (params, params_bytes
+ * bytes, 4-aligned, in the blob; NULL and 0 when the blob has none) for windows of window_len x
+ * n_channels (within the limits above), then fill stage: kernel, window shape, n_features and the
+ * set's member of params. FX_ERR_PARAM for a bad value, FX_ERR_LIMIT for a size over a limit,
+ * FX_ERR_SHAPE for a window too short for the set, FX_ERR_LAYOUT for params_bytes that do not
+ * match the set's layout. The stage is undefined after an error.
+ */
+typedef fx_status fx_feature_init_fn(fx_feature_stage *stage, const uint8_t *params, uint32_t params_bytes,
+                                     uint16_t window_len, uint16_t n_channels);
+
+/* Set up the stage of feature set feature_set (FX_FEATURE_SET_*) as the set's fx_feature_init_fn
+   does, with its FEATURES section: FX_ERR_SHAPE for a set this build does not know, FX_ERR_LAYOUT
+   when a set that needs a section has none, FX_ERR_PARAM when a set that takes none has one. */
+fx_status fx_features_init(fx_feature_stage *stage, uint8_t feature_set, const uint8_t *params,
+                           uint32_t params_bytes, uint16_t window_len, uint16_t n_channels);
+/* Sets stats8 and stats16 (fx_features_stats.c): no FEATURES section (FX_ERR_PARAM with one). */
+fx_status fx_features_stats8_init(fx_feature_stage *stage, const uint8_t *params, uint32_t params_bytes,
+                                  uint16_t window_len, uint16_t n_channels);
+fx_status fx_features_stats16_init(fx_feature_stage *stage, const uint8_t *params, uint32_t params_bytes,
+                                   uint16_t window_len, uint16_t n_channels);
+/* The statistical kernel with any segment count n_segments within [1, min(window_len, FX_MAX_SEGMENTS)]:
+   FX_ERR_ARG for a window outside the limits, FX_ERR_SHAPE for a segment count it cannot have. */
 fx_status fx_features_stats_init(fx_feature_stage *stage, uint16_t window_len, uint16_t n_channels,
                                  uint8_t n_segments);
-/*
- * The spectral kernel for windows of window_len x n_channels: its parameters are the blob's FEATURES
- * section, params_bytes bytes at params (4-aligned; the blob must outlive the stage; NULL and 0
- * when the blob has none), laid out as docs/model-format.md says. Every field is checked:
- * FX_ERR_LAYOUT for a section that is missing or whose size disagrees with its band count,
- * FX_ERR_PARAM for a bad value (reserved bits, FFT length not a power of two from 16, hop, band
- * edges), FX_ERR_LIMIT beyond a limit (window, channels, FFT length, bands, segments, features,
- * working memory), FX_ERR_SHAPE for a window shorter than the FFT.
- */
+/* Set spectral (fx_features_spectral.c), whose FEATURES section (docs/model-format.md) it needs:
+   FX_ERR_LAYOUT for a section that is missing or whose size disagrees with its band count,
+   FX_ERR_PARAM for a bad value (reserved bits, an FFT length not a power of two from 16, the hop,
+   the band edges), FX_ERR_LIMIT beyond a limit (window, channels, FFT length, bands, segments),
+   FX_ERR_SHAPE for a window shorter than the FFT. */
 fx_status fx_features_spectral_init(fx_feature_stage *stage, const uint8_t *params, uint32_t params_bytes,
                                     uint16_t window_len, uint16_t n_channels);
 /* The variant that applies to an initialized stage on the running core (the stats kernel's
@@ -168,7 +187,7 @@ fx_variant fx_features_plan(const fx_feature_stage *stage);
 uint32_t fx_features_buffer_size(const fx_feature_stage *stage);
 /* The stage's features (stage->n_features int32) of one window (window_len x n_channels int16,
    time-major: window[t * n_channels + c]), by variant (fx_features_plan's for this stage), with
-   buffer holding fx_features_buffer_size(stage) bytes (NULL when 0). The stage is as
+   buffer holding fx_features_buffer_size(stage) bytes, 4-aligned (NULL when 0). The stage is as
    fx_features_init left it and is not checked again; FX_ERR_ARG for a NULL pointer or a variant
    this build or kernel lacks. */
 fx_status fx_features_run(const fx_feature_stage *stage, const int16_t *window, int32_t *features, void *buffer,
@@ -198,7 +217,7 @@ typedef struct {
     const int32_t *bias;    /* [out_len] in accumulator units */
     const int32_t *mult;    /* [out_len] within [1, 2^31 - 1] */
     const int32_t *shift;   /* [out_len] within [1, 62] */
-    uint16_t in_len;        /* [1, FX_MAX_FEATURES or FX_MAX_LAYER_WIDTH] */
+    uint16_t in_len;        /* [1, FX_MAX_FEATURES] for a first layer, [1, FX_MAX_LAYER_WIDTH] after */
     uint16_t out_len;       /* [1, FX_MAX_LAYER_WIDTH]; [1, FX_MAX_CLASSES] with FX_DENSE_LOGITS */
     uint8_t flags;          /* FX_DENSE_RELU and/or FX_DENSE_LOGITS */
 } fx_dense;
@@ -215,8 +234,8 @@ static inline int32_t fx_pair_odd(int16_t pair)
 
 /* The variant that applies to a layer: on a Cortex-M4, FX_VARIANT_DSP_PAIRS where input_pairs says
    that its inputs come as pairs (the input quantization's FX_VARIANT_DSP_PAIRS, planned for this
-   layer), else FX_VARIANT_DSP_LAYER for int8 outputs, out_len a multiple of 4 and every shift at
-   least 33, else FX_VARIANT_DSP; elsewhere the portable C. */
+   layer), else FX_VARIANT_DSP_LAYER for at most FX_MAX_LAYER_WIDTH inputs, int8 outputs, out_len a
+   multiple of 4 and every shift at least 33, else FX_VARIANT_DSP; elsewhere the portable C. */
 fx_variant fx_dense_plan(const fx_dense *layer, int input_pairs);
 /* One layer by variant (fx_dense_plan's for this layer): from in (FX_PAD4(in_len) values; the
    padding is read and multiplied by zero weights) to out (int8 values padded with zeros to
@@ -227,19 +246,28 @@ fx_status fx_dense_run(const fx_dense *layer, const fx_activations *in, fx_activ
 
 /* ---- input quantization ------------------------------------------------------------------------- */
 
-/* Per-feature input quantization: q = sat_s8(requantize(feature - offset, mult, shift)).
-   As the dense layers' do, mult and shift must lie in fx_requantize's ranges; fx_model_parse
-   checks them once, the stages do not check them on every call. */
+/*
+ * Per-feature input quantization, one of two forms (docs/model-format.md):
+ * - standard: q = sat_s8(requantize(sat_s32(feature - offset), mult, shift)). As the dense layers'
+ *   do, mult and shift must lie in fx_requantize's ranges.
+ * - compact (compact_shift not NULL): q = sat_s8(((feature - compact_offset) * 65536 + 2^(s-1)) >> s)
+ *   with s = compact_shift[i] within [1, 31], computed exactly in 64 bits for any int32 feature:
+ *   a power-of-two step per feature, 3 bytes of parameters where the standard form takes 12.
+ * fx_model_parse checks the parameters once; the stages do not check them on every call.
+ */
 typedef struct {
-    const int32_t *offset;  /* [n] feature value that maps to 0 */
-    const int32_t *mult;    /* [n] within [1, 2^31 - 1] */
-    const int32_t *shift;   /* [n] within [1, 62] */
-    uint16_t n;             /* [1, FX_MAX_FEATURES] */
+    const int32_t *offset;         /* [n] feature value that maps to 0 (standard form) */
+    const int32_t *mult;           /* [n] within [1, 2^31 - 1] */
+    const int32_t *shift;          /* [n] within [1, 62] */
+    uint16_t n;                    /* [1, FX_MAX_FEATURES] */
+    const int16_t *compact_offset; /* [n] feature value that maps to 0 (compact form) */
+    const uint8_t *compact_shift;  /* [n] within [1, 31]; NULL for the standard form */
 } fx_input_quant;
 
-/* The variant that applies: on a Cortex-M4 FX_VARIANT_DSP_PAIRS where every shift is at least 33,
-   n is a multiple of 4 and the first layer (first) can read the pairs (fx_dense_plan gives it
-   FX_VARIANT_DSP_LAYER), FX_VARIANT_DSP where every shift is at least 33, else the portable C. */
+/* The variant that applies: for the standard form on a Cortex-M4, FX_VARIANT_DSP_PAIRS where every
+   shift is at least 33, n is a multiple of 4 and the first layer (first) takes the whole-layer
+   variant on the pairs (fx_dense_whole_layer_m4), FX_VARIANT_DSP where every shift is at least 33;
+   else, and for the compact form, the portable C. */
 fx_variant fx_quantize_input_plan(const fx_input_quant *q, const fx_dense *first);
 /* Quantize q->n int32 features into out, by variant (fx_quantize_input_plan's for q): int8 values
    padded with zeros to FX_PAD4(n), or the first layer's pairs. FX_ERR_ARG for a NULL pointer or a

@@ -5,10 +5,11 @@
 
 #include "fx_bytes.h"
 
-/* An array of count elements of size bytes at offset lies inside the payload (before the CRC). */
-static int span_ok(uint32_t offset, uint32_t count, uint32_t size, uint32_t payload_end)
+/* An array of count elements of size bytes at offset lies inside the payload (before the CRC),
+   after the header. */
+static int span_ok(uint32_t offset, uint32_t count, uint32_t size, uint32_t header_bytes, uint32_t payload_end)
 {
-    if ((offset & 3u) != 0 || offset < FX_MODEL_HEADER_BYTES || offset > payload_end) {
+    if ((offset & 3u) != 0 || offset < header_bytes || offset > payload_end) {
         return 0;
     }
     return (uint64_t)count * size <= (uint64_t)(payload_end - offset);
@@ -36,7 +37,8 @@ static int weights_ok(const int16_t *pairs, uint32_t n)
     return 1;
 }
 
-static fx_status parse_layer(const uint8_t *blob, const uint8_t *rec, uint32_t payload_end, fx_dense *layer)
+static fx_status parse_layer(const uint8_t *blob, const uint8_t *rec, uint32_t header_bytes, uint32_t payload_end,
+                             fx_dense *layer)
 {
     layer->in_len = fx_rd16(rec);
     layer->out_len = fx_rd16(rec + 2);
@@ -53,8 +55,10 @@ static fx_status parse_layer(const uint8_t *blob, const uint8_t *rec, uint32_t p
         return FX_ERR_PARAM;
     }
     const uint32_t n_pairs = FX_PAD4(layer->out_len) * FX_PAD4(layer->in_len) / 2u;
-    if (!span_ok(w_off, n_pairs, 2, payload_end) || !span_ok(b_off, layer->out_len, 4, payload_end) ||
-        !span_ok(m_off, layer->out_len, 4, payload_end) || !span_ok(s_off, layer->out_len, 4, payload_end)) {
+    if (!span_ok(w_off, n_pairs, 2, header_bytes, payload_end) ||
+        !span_ok(b_off, layer->out_len, 4, header_bytes, payload_end) ||
+        !span_ok(m_off, layer->out_len, 4, header_bytes, payload_end) ||
+        !span_ok(s_off, layer->out_len, 4, header_bytes, payload_end)) {
         return FX_ERR_LAYOUT;
     }
     layer->weights = (const int16_t *)(const void *)(blob + w_off);
@@ -67,6 +71,89 @@ static fx_status parse_layer(const uint8_t *blob, const uint8_t *rec, uint32_t p
     return FX_OK;
 }
 
+/* The sections of a format-3 blob that this build takes, found in its section table. */
+typedef struct {
+    const uint8_t *features;      /* FX_MODEL_SECTION_FEATURES, or NULL */
+    uint32_t features_bytes;
+    const uint8_t *input_compact; /* FX_MODEL_SECTION_INPUT_COMPACT, or NULL */
+    uint32_t input_compact_bytes;
+} sections;
+
+/* The section table: FX_ERR_LAYOUT for a table or a section outside the payload, misaligned or
+   empty; FX_ERR_PARAM for a reserved field that is not 0 and for a tag that is unknown, reserved
+   (DECISION) or there twice. */
+static fx_status parse_sections(const uint8_t *blob, uint32_t payload_end, sections *found)
+{
+    const uint32_t table = fx_rd32(blob + 48);
+    const uint16_t n = fx_rd16(blob + 52);
+    memset(found, 0, sizeof *found);
+    if (fx_rd16(blob + 54) != 0) {
+        return FX_ERR_PARAM;
+    }
+    if (table == 0) {
+        return n == 0 ? FX_OK : FX_ERR_LAYOUT;
+    }
+    if (!span_ok(table, n, FX_MODEL_SECTION_BYTES, FX_MODEL_HEADER_BYTES, payload_end)) {
+        return FX_ERR_LAYOUT;
+    }
+    for (uint16_t k = 0; k < n; ++k) {
+        const uint8_t *rec = blob + table + (uint32_t)k * FX_MODEL_SECTION_BYTES;
+        const uint16_t tag = fx_rd16(rec);
+        const uint32_t offset = fx_rd32(rec + 4);
+        const uint32_t bytes = fx_rd32(rec + 8);
+        const uint8_t **slot = tag == FX_MODEL_SECTION_FEATURES        ? &found->features
+                               : tag == FX_MODEL_SECTION_INPUT_COMPACT ? &found->input_compact
+                                                                       : NULL;
+        if (fx_rd16(rec + 2) != 0 || slot == NULL || *slot != NULL) {
+            return FX_ERR_PARAM;
+        }
+        if (bytes == 0 || !span_ok(offset, bytes, 1, FX_MODEL_HEADER_BYTES, payload_end)) {
+            return FX_ERR_LAYOUT;
+        }
+        *slot = blob + offset;
+        if (tag == FX_MODEL_SECTION_FEATURES) {
+            found->features_bytes = bytes;
+        } else {
+            found->input_compact_bytes = bytes;
+        }
+    }
+    return FX_OK;
+}
+
+/* The input quantization: the header's standard arrays, or (format 3) the INPUT_COMPACT section,
+   never both (FX_ERR_LAYOUT). */
+static fx_status parse_input(const uint8_t *blob, const sections *found, uint32_t header_bytes, uint32_t payload_end,
+                             fx_input_quant *input)
+{
+    const uint32_t iq_off = fx_rd32(blob + 32);
+    const uint32_t n = input->n;
+    if (found->input_compact != NULL) {
+        if (iq_off != 0 || found->input_compact_bytes != FX_PAD4(3u * n)) {
+            return FX_ERR_LAYOUT;
+        }
+        input->compact_offset = (const int16_t *)(const void *)found->input_compact;
+        input->compact_shift = found->input_compact + 2u * n;
+        for (uint32_t i = 0; i < n; ++i) {
+            if (input->compact_shift[i] < 1 || input->compact_shift[i] > 31) {
+                return FX_ERR_PARAM;
+            }
+        }
+        for (uint32_t i = 3u * n; i < found->input_compact_bytes; ++i) {
+            if (found->input_compact[i] != 0) {
+                return FX_ERR_PARAM;
+            }
+        }
+        return FX_OK;
+    }
+    if (!span_ok(iq_off, 3u * n, 4, header_bytes, payload_end)) {
+        return FX_ERR_LAYOUT;
+    }
+    input->offset = (const int32_t *)(const void *)(blob + iq_off);
+    input->mult = input->offset + n;
+    input->shift = input->mult + n;
+    return params_ok(input->mult, input->shift, n) ? FX_OK : FX_ERR_PARAM;
+}
+
 fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model)
 {
     if (blob == NULL || model == NULL) {
@@ -75,16 +162,19 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
     if (((uintptr_t)blob & 3u) != 0) {
         return FX_ERR_ALIGN;
     }
-    if (blob_len < FX_MODEL_HEADER_BYTES + 4u) {
+    if (blob_len < FX_MODEL_HEADER_BYTES_2 + 4u) {
         return FX_ERR_SIZE;
     }
     if (fx_rd32(blob) != FX_MODEL_MAGIC) {
         return FX_ERR_MAGIC;
     }
-    if (fx_rd16(blob + 4) != FX_MODEL_FORMAT_VERSION || fx_rd16(blob + 6) != FX_MODEL_HEADER_BYTES) {
+    const uint16_t version = fx_rd16(blob + 4);
+    const uint32_t header_bytes = fx_rd16(blob + 6);
+    if (!(version == FX_MODEL_FORMAT_VERSION && header_bytes == FX_MODEL_HEADER_BYTES) &&
+        !(version == FX_MODEL_FORMAT_VERSION_2 && header_bytes == FX_MODEL_HEADER_BYTES_2)) {
         return FX_ERR_VERSION;
     }
-    if (fx_rd32(blob + 8) != blob_len) {
+    if (blob_len < header_bytes + 4u || fx_rd32(blob + 8) != blob_len) {
         return FX_ERR_SIZE;
     }
     const uint32_t payload_end = blob_len - 4u;
@@ -112,36 +202,41 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
         m.n_features == 0 || m.n_features > FX_MAX_FEATURES) {
         return FX_ERR_LIMIT;
     }
-    if (m.hop_len == 0 || m.hop_len > m.window_len || m.sample_rate_hz == 0 ||
-        fx_features_init(&m.features, m.feature_set, m.window_len, m.n_channels) != FX_OK ||
-        m.n_features != m.features.n_features) {
+    if (m.hop_len == 0 || m.hop_len > m.window_len || m.sample_rate_hz == 0) {
         return FX_ERR_SHAPE;
     }
-    if (fx_features_buffer_size(&m.features) > sizeof ((fx_scratch *)0)->act) {
+    sections found = {NULL, 0, NULL, 0};
+    fx_status status = version == FX_MODEL_FORMAT_VERSION ? parse_sections(blob, payload_end, &found) : FX_OK;
+    if (status != FX_OK) {
+        return status;
+    }
+    status = fx_features_init(&m.features, m.feature_set, found.features, found.features_bytes, m.window_len,
+                              m.n_channels);
+    if (status != FX_OK) {
+        return status;
+    }
+    if (m.n_features != m.features.n_features) {
+        return FX_ERR_SHAPE;
+    }
+    if (fx_features_buffer_size(&m.features) > FX_FEATURE_WORK_BYTES) {
         return FX_ERR_LIMIT;
     }
 
-    const uint32_t iq_off = fx_rd32(blob + 32);
-    if (!span_ok(iq_off, 3u * m.n_features, 4, payload_end)) {
-        return FX_ERR_LAYOUT;
-    }
-    m.input.offset = (const int32_t *)(const void *)(blob + iq_off);
-    m.input.mult = m.input.offset + m.n_features;
-    m.input.shift = m.input.mult + m.n_features;
     m.input.n = m.n_features;
-    if (!params_ok(m.input.mult, m.input.shift, m.n_features)) {
-        return FX_ERR_PARAM;
+    status = parse_input(blob, &found, header_bytes, payload_end, &m.input);
+    if (status != FX_OK) {
+        return status;
     }
 
     const uint32_t layers_off = fx_rd32(blob + 36);
-    if (!span_ok(layers_off, m.n_layers, FX_MODEL_LAYER_BYTES, payload_end)) {
+    if (!span_ok(layers_off, m.n_layers, FX_MODEL_LAYER_BYTES, header_bytes, payload_end)) {
         return FX_ERR_LAYOUT;
     }
     uint16_t expected_in = m.n_features;
     for (uint8_t k = 0; k < m.n_layers; ++k) {
         fx_dense *layer = &m.layers[k];
-        const fx_status status =
-            parse_layer(blob, blob + layers_off + (uint32_t)k * FX_MODEL_LAYER_BYTES, payload_end, layer);
+        status = parse_layer(blob, blob + layers_off + (uint32_t)k * FX_MODEL_LAYER_BYTES, header_bytes, payload_end,
+                             layer);
         if (status != FX_OK) {
             return status;
         }
@@ -161,7 +256,7 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
     }
 
     const uint32_t names_off = fx_rd32(blob + 40);
-    if (!span_ok(names_off, m.n_classes, FX_CLASS_NAME_LEN, payload_end)) {
+    if (!span_ok(names_off, m.n_classes, FX_CLASS_NAME_LEN, header_bytes, payload_end)) {
         return FX_ERR_LAYOUT;
     }
     m.class_names = (const char *)(blob + names_off);
@@ -173,7 +268,7 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
 
     const uint32_t scale_off = fx_rd32(blob + 44);
     if (scale_off != 0) {
-        if (!span_ok(scale_off, m.n_channels, FX_MODEL_SCALE_BYTES, payload_end)) {
+        if (!span_ok(scale_off, m.n_channels, FX_MODEL_SCALE_BYTES, header_bytes, payload_end)) {
             return FX_ERR_LAYOUT;
         }
         m.input_scale = blob + scale_off;
@@ -211,13 +306,13 @@ fx_status fx_model_run(const fx_model *model, const int16_t *window, fx_scratch 
         return FX_ERR_ARG;
     }
     const fx_plan *plan = &model->plan;
-    fx_status status = fx_features_run(&model->features, window, scratch->features, scratch->act,
+    fx_status status = fx_features_run(&model->features, window, scratch->features, scratch->work.feature_buffer,
                                        (fx_variant)plan->features);
     if (status != FX_OK) {
         return status;
     }
-    fx_activations *in = &scratch->act[0];
-    fx_activations *out = &scratch->act[1];
+    fx_activations *in = &scratch->work.act[0];
+    fx_activations *out = &scratch->work.act[1];
     status = fx_quantize_input(&model->input, scratch->features, in, (fx_variant)plan->input);
     for (uint8_t k = 0; status == FX_OK && k < model->n_layers; ++k) {
         status = fx_dense_run(&model->layers[k], in, out, (fx_variant)plan->dense[k]);

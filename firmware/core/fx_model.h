@@ -1,4 +1,4 @@
-/* fx_model.h: the .fxm model blob (format 2), its validating parser and the inference pipeline. */
+/* fx_model.h: the .fxm model blob (formats 2 and 3), its validating parser and the inference pipeline. */
 #ifndef FX_MODEL_H
 #define FX_MODEL_H
 
@@ -11,12 +11,19 @@ extern "C" {
 
 /*
  * Blob layout, little-endian, every array 4-byte aligned (docs/model-format.md):
- *   0  u32 magic "FXMB"        4  u16 format_version      6  u16 header_bytes (48)
+ *   0  u32 magic "FXMB"        4  u16 format_version      6  u16 header_bytes (48, format 3: 56)
  *   8  u32 total_bytes        12  u32 model_id           16  u16 window_len
  *  18  u16 n_channels         20  u16 hop_len            22  u16 sample_rate_hz
  *  24  u8  feature_set        25  u8  n_layers           26  u8  n_classes    27 u8 reserved
- *  28  u16 n_features         30  u16 reserved           32  u32 input_quant_offset
+ *  28  u16 n_features         30  u16 reserved           32  u32 input_quant_offset (format 3: 0
+ *                                                            with an INPUT_COMPACT section)
  *  36  u32 layers_offset      40  u32 names_offset       44  u32 input_scale_offset (0: none)
+ * format 3 only:
+ *  48  u32 sections_offset (0: none)                     52  u16 n_sections   54 u16 reserved (0)
+ * sections: n_sections records of 12 bytes: u16 tag, u16 reserved (0), u32 offset (4-aligned),
+ *   u32 bytes (> 0), inside the payload; each tag at most once, an unknown one refused:
+ *   FEATURES (the feature set's parameters, as its set-up reads them), DECISION (reserved),
+ *   INPUT_COMPACT (int16 offset[n_features], uint8 shift[n_features], zero padding to 4)
  * input quant: int32 offset[n_features], mult[n_features], shift[n_features]
  * layers: n_layers records of 32 bytes: u16 in_len, u16 out_len, u8 flags, 3 reserved bytes,
  *   u32 weights_offset, bias_offset, mult_offset, shift_offset, 8 reserved bytes; the weights are
@@ -27,9 +34,15 @@ extern "C" {
  * last 4 bytes: CRC-32 of everything before them.
  */
 #define FX_MODEL_MAGIC 0x424D5846u /* "FXMB" */
-#define FX_MODEL_FORMAT_VERSION 2u
-#define FX_MODEL_HEADER_BYTES 48u
+#define FX_MODEL_FORMAT_VERSION 3u     /* the newest format this build reads, */
+#define FX_MODEL_FORMAT_VERSION_2 2u   /* and the one before it, which has no sections */
+#define FX_MODEL_HEADER_BYTES 56u
+#define FX_MODEL_HEADER_BYTES_2 48u
 #define FX_MODEL_LAYER_BYTES 32u
+#define FX_MODEL_SECTION_BYTES 12u
+#define FX_MODEL_SECTION_FEATURES 1u
+#define FX_MODEL_SECTION_DECISION 2u       /* reserved for decision settings: refused until they exist */
+#define FX_MODEL_SECTION_INPUT_COMPACT 3u
 
 /* The variant each stage of a model runs (fx_variant), chosen once by fx_model_parse from what the
    build has, what the running core does right and what the model's parameters allow. */
@@ -66,12 +79,16 @@ fx_unit fx_model_unit(const fx_model *model, uint16_t channel);
 /* Model counts per unit of channel c, Q16.16 (0 when the model declares no scale). */
 uint32_t fx_model_counts_per_unit_q16(const fx_model *model, uint16_t channel);
 
-/* Caller-owned working memory for one inference. The activations serve the feature stage as its
-   working buffer (fx_features_buffer_size) before the input quantization writes act[0]; layer k
-   reads act[k % 2] and writes act[(k + 1) % 2], the last one its logits. */
+/* Caller-owned working memory for one inference: the features, and the feature stage's working
+   memory (its buffer, fx_features_buffer_size bytes, at most FX_FEATURE_WORK_BYTES), which the
+   dense layers' activations take over once the input quantization has read the features: it writes
+   act[0]; layer k reads act[k % 2] and writes act[(k + 1) % 2], the last one its logits. */
 typedef struct {
     int32_t features[FX_MAX_FEATURES];
-    fx_activations act[2];
+    union {
+        uint32_t feature_buffer[FX_FEATURE_WORK_BYTES / 4u];
+        fx_activations act[2];
+    } work;
 } fx_scratch;
 
 typedef struct {

@@ -17,12 +17,11 @@ extern "C" {
    before it; on the wire it is COBS-encoded and ends with one 0x00 byte. */
 #define FX_FRAME_HEADER_BYTES 6u
 #define FX_FRAME_OVERHEAD_BYTES (FX_FRAME_HEADER_BYTES + 4u)
-#define FX_PROTO_MAX_PAYLOAD 1600u
+/* The largest window in one INFER: FX_MAX_WINDOW_VALUES int16 values. */
+#define FX_PROTO_MAX_PAYLOAD 6144u
 #define FX_PROTO_MAX_BODY (FX_PROTO_MAX_PAYLOAD + FX_FRAME_OVERHEAD_BYTES)
 /* COBS adds one byte per 254 plus one. */
 #define FX_PROTO_MAX_ENCODED (FX_PROTO_MAX_BODY + FX_PROTO_MAX_BODY / 254u + 1u)
-/* An upload is received into the stream window's memory, so a model may be as large as it. */
-#define FX_MAX_MODEL_BYTES (FX_MAX_WINDOW_VALUES * 2u)
 #define FX_STREAM_RESULTS_PER_REPLY 4u
 
 typedef enum {

@@ -124,7 +124,9 @@ static void on_infer(fx_server *s, uint16_t seq, const uint8_t *payload, uint16_
         return;
     }
     /* Samples are little-endian int16 on the wire and in memory; the payload is 2-aligned
-       (fx_frame), so the window is read in place, leaving a stream in progress undisturbed. */
+       (fx_frame), so the window is read in place, leaving a stream in progress undisturbed. The
+       inference's memory is the upload's: an upload in progress is abandoned. */
+    s->upload.receiving = 0;
     fx_pipeline_output out;
     uint8_t record[RESULT_FIXED_BYTES + 2u * FX_MAX_CLASSES];
     fx_pipeline_classify(&s->pipeline, (const int16_t *)(const void *)payload, &out);
@@ -209,7 +211,7 @@ void fx_server_mode_answer(fx_server *s, uint8_t code, const fx_sensor_setup *se
             send_error(s, FX_MSG_MODE, seq, code);
             return;
         }
-        /* LIVE takes the window: a stream or an upload in progress ends. */
+        /* LIVE takes the window and the inference memory: a stream or an upload in progress ends. */
         s->streaming = 0;
         s->upload.receiving = 0;
         s->raw_samples = 0;
@@ -285,6 +287,12 @@ void fx_server_sensor_event(fx_server *s, uint8_t answering)
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
+/* The memory an upload is received into: the inferences' (fx_server.h). */
+static uint8_t *upload_buffer(fx_server *s)
+{
+    return (uint8_t *)s->pipeline.scratch.work.feature_buffer;
+}
+
 /* Requests that carry no payload; one that comes with one is refused (docs/protocol.md). */
 static int takes_no_payload(uint8_t type)
 {
@@ -307,8 +315,8 @@ static void dispatch(fx_server *s, const fx_frame *f)
         on_infer(s, f->seq, f->payload, f->len);
         break;
     case FX_MSG_STREAM_START:
-        s->mode = 0;                /* the stream takes the window memory back from LIVE */
-        s->upload.receiving = 0;    /* and from an unfinished upload */
+        s->mode = 0;                /* the stream takes the window back from LIVE */
+        s->upload.receiving = 0;    /* and the inference memory from an unfinished upload */
         s->streaming = 1;
         (void)fx_pipeline_start(&s->pipeline, NULL);
         send_ack(s, f->type, f->seq);
@@ -319,16 +327,16 @@ static void dispatch(fx_server *s, const fx_frame *f)
     case FX_MSG_UPLOAD_BEGIN:
         code = fx_upload_begin(&s->upload, f->payload, f->len);
         if (code == 0) {
-            s->mode = 0; /* the upload takes over the window's memory from a stream or LIVE */
+            s->mode = 0; /* the upload takes over the inference memory from a stream or LIVE */
             s->streaming = 0;
         }
         reply(s, f, code);
         break;
     case FX_MSG_UPLOAD_CHUNK:
-        reply(s, f, fx_upload_chunk(&s->upload, (uint8_t *)s->window.upload, f->payload, f->len));
+        reply(s, f, fx_upload_chunk(&s->upload, upload_buffer(s), f->payload, f->len));
         break;
     case FX_MSG_UPLOAD_COMMIT:
-        code = fx_upload_commit(&s->upload, (const uint8_t *)s->window.upload, s->model_slot, &s->model);
+        code = fx_upload_commit(&s->upload, upload_buffer(s), s->model_slot, &s->model);
         if (code == 0) {
             s->model_uploaded = 1;
         }
@@ -381,7 +389,7 @@ fx_status fx_server_init(fx_server *s, const fx_port *port, const uint8_t *built
 {
     memset(s, 0, sizeof *s);
     s->port = *port;
-    fx_pipeline_init(&s->pipeline, &s->model, s->window.samples, s->port.cycles, s->port.ctx);
+    fx_pipeline_init(&s->pipeline, &s->model, s->window, s->port.cycles, s->port.ctx);
     return fx_model_parse(builtin, builtin_len, &s->model);
 }
 

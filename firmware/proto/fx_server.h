@@ -14,8 +14,9 @@ extern "C" {
  * The server never drives the sensor; the application does, so that the calls run one way, from
  * app/ down. A MODE request ends LIVE and RECORD and waits: fx_server_feed stops after it, the
  * application stops its sensor, starts it for LIVE or RECORD, and answers with
- * fx_server_mode_answer before it feeds the rest. A stream or an upload that takes the window
- * ends LIVE and RECORD too (mode back to 0), and the application stops the sensor when it sees that.
+ * fx_server_mode_answer before it feeds the rest. A stream, which takes the window, and an upload,
+ * which takes the inference memory, end LIVE and RECORD too (mode back to 0), and the application
+ * stops the sensor when it sees that.
  */
 typedef struct {
     /* Small fields first, large buffers last, so that the code reaches most fields in one load. */
@@ -36,13 +37,14 @@ typedef struct {
     fx_frame_writer tx;
     fx_frame_reader rx;
     uint32_t model_slot[FX_MAX_MODEL_BYTES / 4u]; /* the uploaded model in use */
-    /* The pipeline's window; during an upload, the blob being received. The model in use is
-       never overwritten before a new one has been validated whole. */
-    union {
-        int16_t samples[FX_MAX_WINDOW_VALUES];
-        uint32_t upload[FX_MAX_MODEL_BYTES / 4u];
-    } window;
+    int16_t window[FX_MAX_WINDOW_VALUES];          /* the pipeline's sliding window */
 } fx_server;
+
+/* An upload is received into the working memory of the pipeline's inferences (fx_scratch's work),
+   so whatever runs an inference (INFER, STREAM_START, LIVE) abandons an upload in progress, and an
+   upload ends a stream and LIVE. The model in use is never overwritten before a new one has been
+   validated whole. */
+_Static_assert(sizeof(((fx_scratch *)0)->work) >= FX_MAX_MODEL_BYTES, "an upload must fit the inference memory");
 
 /* Parse the built-in model and get ready; returns its parse status (FX_OK expected). */
 fx_status fx_server_init(fx_server *s, const fx_port *port, const uint8_t *builtin, uint32_t builtin_len);

@@ -1,10 +1,10 @@
-"""Builds the spectral bench models from fixed seeds and writes firmware/app/bench_spectral.h, the models
+"""Builds the spectral bench models from fixed seeds and writes firmware/app/bench_spectral.h, the blobs
 that firmware/app/bench_main.c measures for `make bench` (feature_sets.spectral in bench/results.json).
 
 python host/tools/spectral_bench.py [--check]
 
-Two models, each a spectral stage (fit on its training windows) and a linear head (least squares on
-the standardized features, quantized by fxclass's quantizer):
+Two models, each fxclass's softmax regression over spectral features fitted on its training
+windows, quantized with the compact input stage and written as a format-3 blob:
 - 100x6: BasicMotions' train split (100 x 6 at 10 Hz), FFT of 32 points every 32 samples (four
   segments), 8 log-spaced bands: 60 features, 4 classes;
 - 1460x1: seeded tones in noise (1,460 x 1, four frequency bands to tell apart), FFT of 256 points,
@@ -13,39 +13,25 @@ the standardized features, quantized by fxclass's quantizer):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from fxclass.data import datasets
-from fxclass.model import reference as ref
 import generated
+from fxclass.data import datasets
+from fxclass.model import fxm
 from fxclass.model.features import spectral
 from fxclass.model.quantize import quantize
-from fxclass.model.shape import Shape
-from fxclass.model.train import FloatModel
+from fxclass.model.reference import Pipeline
+from fxclass.model.train import train
 
 VERSION = 1  # the header's format: bench_main.c checks FX_BENCH_SPECTRAL_FORMAT against its own
 REPO = Path(__file__).resolve().parents[2]
 OUTPUT = REPO / "firmware" / "app" / "bench_spectral.h"
-RIDGE = 1e-2  # of the head's least squares, on standardized features
-# The features are standardized with a floor on their spread: 256 counts, one octave of a band's Q8
-# log2. A near-constant feature (the mean of a gyroscope channel) would otherwise take an input
-# multiplier above 1/4, a shift below 33, which sends the whole input stage to its portable C.
-STD_FLOOR = 256.0
-
-
-@dataclass
-class SpectralFloatModel(FloatModel):
-    """A float head over spectral features: what the quantizer reads (standardize) for a set that
-    fxclass's trainer does not know yet."""
-
-    spectral_params: spectral.SpectralParams | None = None
-
-    def standardize(self, windows: np.ndarray) -> np.ndarray:
-        feats = spectral.transform(self.spectral_params, windows).astype(np.float64)
-        return (feats - self.feature_mean) / self.feature_std
+# The models: name, training data, its options; trained as softmax regressions with these settings.
+MODELS = (("100x6", "BasicMotions, train split", {"fft_len": 32, "hop_len": 32, "n_bands": 8}),
+          ("1460x1", "tones in noise, seed 1460", {"fft_len": 256, "n_bands": 16}))
+TRAINING = {"hidden": (), "epochs": 400, "lr": 0.01, "l2": 1e-2, "seed": 0}
 
 
 def tones(n_per_class: int, seed: int, window_len: int = 1460) -> datasets.WindowSet:
@@ -64,78 +50,37 @@ def tones(n_per_class: int, seed: int, window_len: int = 1460) -> datasets.Windo
     return datasets.WindowSet(np.stack(windows)[order], np.array(labels)[order], names, 1000, ["x"])
 
 
-def head(train: datasets.WindowSet, params: spectral.SpectralParams) -> SpectralFloatModel:
-    """Softmax-regression weights by ridge least squares on one-hot targets: deterministic, no epochs."""
-    feats = spectral.transform(params, train.windows).astype(np.float64)
-    mean = feats.mean(axis=0)
-    std = np.maximum(feats.std(axis=0), STD_FLOOR)
-    z = np.hstack([(feats - mean) / std, np.ones((len(feats), 1))])
-    onehot = np.eye(len(train.class_names))[train.labels]
-    w = np.linalg.solve(z.T @ z + RIDGE * len(z) * np.eye(z.shape[1]), z.T @ onehot).T
-    L, C = train.windows.shape[1:]
-    return SpectralFloatModel([w[:, :-1]], [w[:, -1]], mean, std, list(train.class_names),
-                              Shape(L, C, L // 2, train.sample_rate_hz), spectral_params=params)
-
-
-def accuracy(qm, params: spectral.SpectralParams, test: datasets.WindowSet) -> float:
-    """The integer pipeline (the reference's stages on the twin's features) on the test windows."""
-    x = ref.quantize_input(spectral.transform(params, test.windows), qm.input_offset, qm.input_mult, qm.input_shift)
-    for layer in qm.layers[:-1]:
-        x = ref.dense_s8(layer.weights, layer.bias, layer.mult, layer.shift, x, layer.relu)
-    last = qm.layers[-1]
-    _, best = ref.softmax_q15(ref.dense_logits(last.weights, last.bias, last.mult, last.shift, x))
-    return float(np.mean(best == test.labels))
+def splits(name: str) -> tuple[datasets.WindowSet, datasets.WindowSet]:
+    if name == "100x6":
+        return datasets.basicmotions("train"), datasets.basicmotions("test")
+    return tones(20, seed=1460), tones(20, seed=1461)
 
 
 def models():
-    """(name, training data, params, quantized model, test accuracy) of each bench model."""
-    bm_train, bm_test = datasets.basicmotions("train"), datasets.basicmotions("test")
-    tone_train, tone_test = tones(20, seed=1460), tones(20, seed=1461)
+    """(name, training data, quantized model, its blob, quantized accuracy on the test windows) of each."""
     out = []
-    for name, what, train, test, options in (
-            ("100x6", "BasicMotions, train split", bm_train, bm_test,
-             {"fft_len": 32, "hop_len": 32, "n_bands": 8}),
-            ("1460x1", "tones in noise, seed 1460", tone_train, tone_test,
-             {"fft_len": 256, "n_bands": 16})):
-        params = spectral.fit(train.windows, train.labels, **options)
-        fm = head(train, params)
-        qm = quantize(fm, train.windows, model_id=0)
-        assert qm.input_shift.min() >= 33, f"{name}: an input shift below 33"
-        out.append((name, what, params, qm, accuracy(qm, params, test)))
+    for name, what, options in MODELS:
+        train_set, test_set = splits(name)
+        fm = train(train_set, feature_set=spectral.FEATURE_SET, feature_options=options, **TRAINING)
+        qm = quantize(fm, train_set.windows, input_stage="compact")
+        best, _ = Pipeline(qm).run(test_set.windows)
+        out.append((name, what, qm, fxm.pack(qm), float(np.mean(best == test_set.labels))))
     return out
-
-
-def words(data: bytes) -> list[int]:
-    return list(np.frombuffer(data, dtype="<u4"))
-
-
-def array(ctype: str, name: str, values, per_row: int = 12) -> str:
-    values = [int(v) for v in values]
-    rows = "\n".join("    " + " ".join(f"{v}," for v in values[i:i + per_row]) for i in range(0, len(values), per_row))
-    return f"static const {ctype} {name}[{len(values)}] = {{\n{rows}\n}};\n"
 
 
 def render() -> str:
     parts = [f"/* bench_spectral.h: generated by host/tools/spectral_bench.py version {VERSION} from fixed seeds; "
              "do not edit. */\n", f"#define FX_BENCH_SPECTRAL_FORMAT {VERSION}\n"]
     table = []
-    for name, what, params, qm, acc in models():
-        prefix = f"spectral_{name}"
-        parts.append(f"\n/* {prefix}: {what}; N {params.fft_len}, hop {params.hop_len}, {params.n_bands} bands; a "
-                     f"linear head, quantized accuracy {100 * acc:.1f} % on its test windows. */\n")
-        section = spectral.encode(params)
-        parts.append(array("uint32_t", f"{prefix}_section", words(section), 8))
-        parts.append(array("int32_t", f"{prefix}_input",
-                           np.concatenate([qm.input_offset, qm.input_mult, qm.input_shift]), 8))
-        layers = []
-        for k, layer in enumerate(qm.layers):
-            parts.append(array("int16_t", f"{prefix}_weights{k}", ref.block_weights(layer.weights)))
-            parts.append(array("int32_t", f"{prefix}_layer{k}", np.concatenate([layer.bias, layer.mult, layer.shift]), 8))
-            flags = (1 if layer.relu else 0) | (2 if layer.logits else 0)
-            layers.append(f"{{{prefix}_weights{k}, {prefix}_layer{k}, {layer.in_len}, {layer.out_len}, {flags}}}")
-        table.append(f"    {{\"{name}\", {params.window_len}, {params.n_channels}, {qm.n_classes}, {prefix}_section, "
-                     f"{len(section)}, {prefix}_input, {len(qm.layers)}, {{{', '.join(layers)}}}}},")
-    parts.append("\nstatic const bench_spectral_model bench_spectral_models[] = {\n" + "\n".join(table) + "\n};\n")
+    for name, what, qm, blob, acc in models():
+        p = qm.feature_params
+        words = np.frombuffer(blob + b"\0" * (-len(blob) % 4), dtype="<u4")
+        rows = "\n".join("    " + " ".join(f"0x{int(v):08x}u," for v in words[i:i + 8]) for i in range(0, len(words), 8))
+        parts.append(f"\n/* spectral_{name}: {what}; N {p.fft_len}, hop {p.hop_len}, {p.n_bands} bands; softmax "
+                     f"regression, quantized accuracy {100 * acc:.1f} % on its test windows. */\n"
+                     f"static const uint32_t spectral_{name}[{len(words)}] = {{\n{rows}\n}};\n")
+        table.append(f"    {{spectral_{name}, {len(blob)}u}},")
+    parts.append("\nstatic const bench_blob bench_spectral_models[] = {\n" + "\n".join(table) + "\n};\n")
     return "".join(parts)
 
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fx_dense_m4.h"
 #include "fx_frame.h"
 #include "fx_model.h"
 
@@ -40,11 +41,15 @@ static uint32_t take_u32(reader *r)
     return v;
 }
 
-/* Copy n bytes of input into a fresh aligned allocation so kernels see aligned arrays. */
+/* Read n bytes of input into a fresh aligned allocation of their own, so kernels see aligned arrays
+   (and the reader's buffer does not grow to the largest of them). */
 static void *take_copy(reader *r, size_t n)
 {
     void *dst = malloc(n + 4u);
-    memcpy(dst, take(r, n), n);
+    if (dst == NULL || fread(dst, 1, n, r->in) != n) {
+        fprintf(stderr, "fx_runner: truncated input\n");
+        exit(2);
+    }
     return dst;
 }
 
@@ -66,21 +71,30 @@ static void run_softmax(reader *r, FILE *out)
     }
 }
 
-/* One layer: u32 in_len, out_len, flags; blocked int16 row-pair weights (fx_kernels.h); int32 bias, mult,
-   shift [out_len]; u32 count; int8 inputs [count][pad4(in_len)] -> u32 variant (fx_dense_plan's), then
-   per input u32 status and int8 [pad4(out)] or int32 [out_len] logits. */
+/* One layer: u32 in_len, out_len, flags, first; blocked int16 row-pair weights (fx_kernels.h); int32 bias,
+   mult, shift [out_len]; u32 count; int8 inputs [count][pad4(in_len)] -> u32 variant (fx_dense_plan's),
+   then per input u32 status and int8 [pad4(out)] or int32 [out_len] logits. A layer after another
+   takes its inputs as int8; a first layer (first 1) as the input quantization writes them for it,
+   which on a Cortex-M4 is its pairs where the whole-layer variant takes the layer. */
 static void dense_layer(reader *r, FILE *out)
 {
     fx_dense layer = {0};
     layer.in_len = (uint16_t)take_u32(r);
     layer.out_len = (uint16_t)take_u32(r);
     layer.flags = (uint8_t)take_u32(r);
+    const uint32_t first = take_u32(r);
     const size_t n_w = (size_t)FX_PAD4(layer.out_len) * FX_PAD4(layer.in_len);
     layer.weights = take_copy(r, n_w);
     layer.bias = take_copy(r, layer.out_len * 4u);
     layer.mult = take_copy(r, layer.out_len * 4u);
     layer.shift = take_copy(r, layer.out_len * 4u);
-    const fx_variant variant = fx_dense_plan(&layer, 0); /* as fx_model_parse plans a layer after another */
+#if FX_DSP
+    const int pairs = first && fx_dense_whole_layer_m4(&layer);
+#else
+    const int pairs = 0;
+    (void)first;
+#endif
+    const fx_variant variant = fx_dense_plan(&layer, pairs);
     write_u32(out, variant);
     const uint32_t count = take_u32(r);
     const size_t in_pad = FX_PAD4(layer.in_len);
@@ -88,6 +102,17 @@ static void dense_layer(reader *r, FILE *out)
         static fx_activations y;
         /* the inputs in an allocation of their own size, so that the sanitizers see a read past them */
         fx_activations *in = take_copy(r, in_pad);
+        if (pairs) {
+            /* per four inputs x0..x3 the words (x0, x2) and (x1, x3) of int16 lanes, lane 0 low */
+            fx_activations *as_pairs = malloc(in_pad * 2u);
+            for (size_t i = 0; i < in_pad; ++i) {
+                const uint32_t lane = (uint16_t)(int16_t)in->s8[i];
+                uint32_t *word = &as_pairs->pairs[i / 4u * 2u + (i & 1u)];
+                *word = (i & 2u) ? (*word | lane << 16) : lane;
+            }
+            free(in);
+            in = as_pairs;
+        }
         write_u32(out, (uint32_t)fx_dense_run(&layer, in, &y, variant));
         if (layer.flags & FX_DENSE_LOGITS) {
             fwrite(y.logits, 4, layer.out_len, out);
@@ -218,25 +243,50 @@ static void quantize_case(const fx_input_quant *q, const int32_t *features, cons
     fwrite(values, 1, FX_PAD4(q->n), out);
 }
 
-/* quantize: u32 count; per case u32 n, int32 features, offset, mult, shift [n] -> the case planned before a
-   logits layer, then before a layer of the whole-layer variant's shape (which a Cortex-M4 build feeds
-   with the pairs where the shifts allow): each as quantize_case writes it. */
+/* quantize: u32 count; per case u32 n, u32 form (0 standard, 1 compact), int32 features [n], then the
+   standard form's int32 offset, mult, shift [n] or the compact form's int32 offset, shift [n] (within
+   int16 and [1, 31]) -> the case planned before a logits layer, then before a layer of the whole-layer
+   variant's shape (which a Cortex-M4 build feeds with the pairs where the shifts allow): each as
+   quantize_case writes it. */
 static void run_quantize(reader *r, FILE *out)
 {
     static const int32_t shifts_33[4] = {33, 33, 33, 33};
-    const fx_dense logits_layer = {.shift = shifts_33, .out_len = 4, .flags = FX_DENSE_LOGITS};
-    const fx_dense whole_layer = {.shift = shifts_33, .out_len = 4};
+    const fx_dense logits_layer = {.shift = shifts_33, .in_len = 4, .out_len = 4, .flags = FX_DENSE_LOGITS};
+    const fx_dense whole_layer = {.shift = shifts_33, .in_len = 4, .out_len = 4};
     const uint32_t count = take_u32(r);
     for (uint32_t c = 0; c < count; ++c) {
         const uint32_t n = take_u32(r);
+        const uint32_t compact = take_u32(r);
         int32_t *features = take_copy(r, n * 4u);
-        fx_input_quant q = {take_copy(r, n * 4u), take_copy(r, n * 4u), take_copy(r, n * 4u), (uint16_t)n};
+        fx_input_quant q = {.n = (uint16_t)n};
+        int16_t *compact_offset = NULL;
+        uint8_t *compact_shift = NULL;
+        if (compact) {
+            const int32_t *offset = take(r, n * 4u);
+            compact_offset = malloc(n * 2u);
+            for (uint32_t i = 0; i < n; ++i) {
+                compact_offset[i] = (int16_t)offset[i];
+            }
+            const int32_t *shift = take(r, n * 4u);
+            compact_shift = malloc(n);
+            for (uint32_t i = 0; i < n; ++i) {
+                compact_shift[i] = (uint8_t)shift[i];
+            }
+            q.compact_offset = compact_offset;
+            q.compact_shift = compact_shift;
+        } else {
+            q.offset = take_copy(r, n * 4u);
+            q.mult = take_copy(r, n * 4u);
+            q.shift = take_copy(r, n * 4u);
+        }
         quantize_case(&q, features, &logits_layer, out);
         quantize_case(&q, features, &whole_layer, out);
         free(features);
         free((void *)q.offset);
         free((void *)q.mult);
         free((void *)q.shift);
+        free(compact_offset);
+        free(compact_shift);
     }
 }
 
@@ -271,6 +321,19 @@ static void run_model(reader *r, FILE *out)
         }
     }
     free(blob);
+}
+
+/* parse: u32 count; per blob u32 blob_len, blob (padded to 4) -> u32 fx_model_parse status */
+static void run_parse(reader *r, FILE *out)
+{
+    const uint32_t count = take_u32(r);
+    for (uint32_t c = 0; c < count; ++c) {
+        const uint32_t blob_len = take_u32(r);
+        uint8_t *blob = take_copy(r, FX_PAD4(blob_len));
+        fx_model model;
+        write_u32(out, (uint32_t)fx_model_parse(blob, blob_len, &model));
+        free(blob);
+    }
 }
 
 static uint8_t wire[FX_PROTO_MAX_ENCODED + 16];
@@ -366,7 +429,8 @@ static void run_frames(reader *r, FILE *out)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: fx_runner softmax|dense|features|spectral|requant|quantize|model|frames|sensor|scale IN OUT\n");
+        fprintf(stderr, "usage: fx_runner softmax|dense|features|spectral|requant|quantize|model|parse|frames|sensor|scale "
+                        "IN OUT\n");
         return 2;
     }
     FILE *in = fopen(argv[2], "rb");
@@ -394,6 +458,8 @@ int main(int argc, char **argv)
         run_quantize(&r, out);
     } else if (strcmp(argv[1], "model") == 0) {
         run_model(&r, out);
+    } else if (strcmp(argv[1], "parse") == 0) {
+        run_parse(&r, out);
     } else if (strcmp(argv[1], "sensor") == 0) {
         run_sensor(&r, out);
     } else if (strcmp(argv[1], "scale") == 0) {

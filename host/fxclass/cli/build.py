@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from ..firmware.build import BOARDS, build, built_in_model
+from ..model.fxm import FORMAT_VERSION
 
 
 @click.command("build")
@@ -16,7 +17,7 @@ def command(board, model, baud):
     if model is not None:
         built_in, upgraded = built_in_model(board, model)
         if upgraded:
-            click.echo(f"{model}: model format 1, built in as format 2")
+            click.echo(f"{model}: model format 1, built in as format {FORMAT_VERSION}")
         model = built_in
     out = build(board, model, baud)
     elf = out / "fxclass.elf"

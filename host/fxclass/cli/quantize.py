@@ -39,7 +39,7 @@ def command(float_model, dataset, csv_path, test_csv, window_len, hop_len, seed,
                                "at least two classes?)") from None
     blob = fxm.pack(qm)
     if len(blob) > fxm.MAX_MODEL_BYTES:
-        raise ModelFormatError(f"the model takes {len(blob)} bytes, the firmware's upload buffer holds "
+        raise ModelFormatError(f"the model takes {len(blob)} bytes, the firmware's model buffer holds "
                                f"{fxm.MAX_MODEL_BYTES}: train with fewer hidden units or features")
     Path(output).write_bytes(blob)
     click.echo(f"model 0x{qm.model_id:08x}: {qm.macs()} MACs, {len(blob)} bytes, calibrated at the "

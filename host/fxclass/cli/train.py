@@ -10,7 +10,7 @@ from tqdm import tqdm
 from ..errors import DataError
 from ..model import train as training
 from ..model.fxm import check_firmware_limits
-from ..model.reference import FEATURE_SET_NAMES
+from ..model.features import BY_NAME as FEATURE_SETS
 from .data_options import dataset_options, load_split, scale_options
 
 
@@ -35,7 +35,7 @@ def _widths(kind: str, hidden: str) -> tuple[int, ...]:
 @click.option("--hidden", default="32", show_default=True, help="MLP hidden widths, comma-separated.")
 @click.option("--epochs", default=400, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--lr", default=0.01, show_default=True, type=click.FloatRange(1e-9, 10))
-@click.option("--features", default="stats8", show_default=True, type=click.Choice(sorted(FEATURE_SET_NAMES)),
+@click.option("--features", default="stats8", show_default=True, type=click.Choice(sorted(FEATURE_SETS)),
               help="stats8: 4 segment sums + 4 statistics per channel; stats16: 12 + 4.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Float model file (.npz).")
 def command(dataset, csv_path, test_csv, window_len, hop_len, seed, counts_per_unit, sample_rate_hz, kind, hidden,
@@ -49,7 +49,7 @@ def command(dataset, csv_path, test_csv, window_len, hop_len, seed, counts_per_u
                                "csv and synthetic")
     window_len = window_len or 128
     hop_len = hop_len or max(1, window_len // 2)
-    feature_set = FEATURE_SET_NAMES[features]
+    feature_set = FEATURE_SETS[features].number
     train_ws = load_split("train", dataset, csv_path, window_len, hop_len, seed, test_csv,
                           counts_per_unit=counts_per_unit, sample_rate_hz=sample_rate_hz)
     check_firmware_limits(train_ws.windows.shape[1], train_ws.windows.shape[2], feature_set, widths,

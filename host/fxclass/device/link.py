@@ -184,10 +184,14 @@ class Device:
                               f"({info.window_len}, {info.n_channels})")
         return window.astype("<i2").tobytes()
 
+    def _max_payload(self) -> int:
+        """The largest frame payload that both the device and this host take."""
+        return min(self.info.max_payload, p.MAX_PAYLOAD)
+
     def infer(self, window: np.ndarray) -> p.Result:
         """Classify one window (window_len, n_channels) int16."""
         payload = self._window_bytes(window)
-        if len(payload) > self.info.max_payload:
+        if len(payload) > self._max_payload():
             # Too large for one frame: load it through a fresh stream, whose first hop is the window.
             results = list(self.stream(window))
             return results[0]
@@ -200,7 +204,7 @@ class Device:
         if samples.ndim != 2 or samples.shape[1] != info.n_channels:
             raise DeviceError(f"recording shaped {samples.shape}, the device takes {info.n_channels} channels")
         self.request(p.STREAM_START, b"", p.ACK)
-        per_frame = chunk_samples or max(1, info.max_payload // (2 * info.n_channels))
+        per_frame = chunk_samples or max(1, self._max_payload() // (2 * info.n_channels))
         for start in range(0, len(samples), per_frame):
             seq = self.send(p.STREAM_DATA, samples[start:start + per_frame].astype("<i2").tobytes())
             while True:
@@ -210,8 +214,10 @@ class Device:
                 if last:
                     break
 
-    def upload(self, blob: bytes, chunk: int = 512, progress=None) -> None:
-        """Send a model blob; it replaces the running model only if the firmware accepts it whole."""
+    def upload(self, blob: bytes, chunk: int | None = None, progress=None) -> None:
+        """Send a model blob, in chunks of chunk bytes (as many as a frame of the device takes, by
+        default); it replaces the running model only if the firmware accepts it whole."""
+        chunk = chunk or self._max_payload() - 4
         self.request(p.UPLOAD_BEGIN, struct.pack("<II", len(blob), zlib.crc32(blob)), p.ACK)
         for offset in range(0, len(blob), chunk):
             part = blob[offset:offset + chunk]

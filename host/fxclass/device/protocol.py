@@ -15,7 +15,7 @@ from ..model.shape import Shape, Shaped
 PROTOCOL_VERSION = 1
 HEADER = struct.Struct("<BBHH")
 OVERHEAD = HEADER.size + 4
-MAX_PAYLOAD = 1600
+MAX_PAYLOAD = 6144  # the largest INFER: a window of 3072 int16 values
 
 INFO, INFER, STREAM_START, STREAM_DATA = 0x01, 0x02, 0x03, 0x04
 UPLOAD_BEGIN, UPLOAD_CHUNK, UPLOAD_COMMIT, STATS, RESET, MODE = 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A
@@ -27,7 +27,7 @@ MODE_HOST, MODE_LIVE, MODE_RECORD = 0x00, 0x01, 0x02
 ERROR_NAMES = {
     0x01: "unknown message type",
     0x02: "payload has the wrong length for this model",
-    0x03: "upload out of sequence (chunk or commit without begin, or wrong offset)",
+    0x03: "upload out of sequence (chunk or commit without begin, wrong offset, or abandoned for an inference)",
     0x04: "model too large for the firmware's upload buffer",
     0x05: "uploaded model does not match the CRC announced at begin",
     0x06: "stream data before STREAM_START",

@@ -23,7 +23,7 @@ def firmware_elf(board: str = "netduinoplus2", root: Path = REPO) -> Path:
 
 def built_in_model(board: str, path: str | Path) -> tuple[Path, bool]:
     """The file to build in as the model at path, checked first so that a bad one is named: path itself,
-    or for a format-1 blob its format-2 rewrite in the board's build folder; and whether it was rewritten."""
+    or for a format-1 blob its format-3 rewrite in the board's build folder; and whether it was rewritten."""
     _, blob = fxm.read(path)
     if blob == Path(path).read_bytes():
         return Path(path), False

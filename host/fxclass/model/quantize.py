@@ -9,6 +9,8 @@ from .fxm import Layer, Model, pack
 from .reference import LOGIT_FRAC_BITS, Pipeline
 from .train import FloatModel
 
+INPUT_STAGES = ("standard", "compact")
+
 
 def multiplier(real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Real multipliers > 0 -> (mult in [2^30, 2^31), shift in [1, 62]) with real ~ mult / 2^shift."""
@@ -30,17 +32,37 @@ def _scale(values: np.ndarray, percentile: float) -> float:
     return float(max(v, 1e-6)) / 127.0
 
 
-def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0, model_id: int | None = None) -> Model:
-    """Calibrate activation ranges on calibration windows and build the integer model."""
+def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0, model_id: int | None = None,
+             input_stage: str = "standard") -> Model:
+    """Calibrate activation ranges on calibration windows and build the integer model.
+
+    The first layer sees q = (f - offset) / (std * in_scale), where the float model saw
+    z = (f - mean) / std; offset is mean rounded (to int16 in the compact stage), and the first layer's
+    biases take the difference, W (offset - mean) / std, so that rounding the offset costs nothing.
+    input_stage "standard" requantizes each feature by its own multiplier; "compact" by a power of
+    two, 2^(16 - shift) (3 bytes per feature instead of 12), the ratio of that step to the exact one
+    (within [0.71, 1.41]) going into the first layer's weight columns."""
+    if input_stage not in INPUT_STAGES:
+        raise ValueError(f"input stage {input_stage!r}: one of {', '.join(INPUT_STAGES)}")
     acts = fm.activations(calibration)
     in_scale = _scale(acts[0], percentile)
-    # q = round((f - mean) / (std * in_scale)): offset is the mean, the multiplier 1/(std*in_scale).
-    offset = np.round(fm.feature_mean).astype(np.int32)
-    in_mult, in_shift = multiplier(1.0 / (fm.feature_std * in_scale))
+    compact = input_stage == "compact"
+    if compact:
+        offset = np.clip(np.round(fm.feature_mean), -2**15, 2**15 - 1).astype(np.int32)
+        in_shift = np.clip(np.round(16 + np.log2(fm.feature_std * in_scale)), 1, 31).astype(np.int32)
+        in_mult = None
+        ratio = fm.feature_std * in_scale * 2.0 ** (16 - in_shift)
+    else:
+        offset = np.round(fm.feature_mean).astype(np.int32)
+        in_mult, in_shift = multiplier(1.0 / (fm.feature_std * in_scale))
+        ratio = np.ones_like(fm.feature_std)
     layers = []
     s_in = in_scale
     for k, (w, b) in enumerate(zip(fm.weights, fm.biases)):
         last = k == len(fm.weights) - 1
+        if k == 0:
+            b = b + w @ ((offset - fm.feature_mean) / fm.feature_std)
+            w = w / ratio[None, :]
         # A row of (near) zero weights would need a multiplier below 2^-32; give it a scale
         # floor tied to the layer, where its quantized weights are zero or tiny anyway.
         row_max = np.abs(w).max(axis=1)
@@ -54,8 +76,8 @@ def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0,
         mult, shift = multiplier(s_in * w_scale / s_out)
         layers.append(Layer(wq, bias, mult, shift, relu=not last, logits=last))
         s_in = s_out
-    m = Model(fm.shape, list(fm.class_names), offset,
-              in_mult, in_shift, layers, feature_set=fm.feature_set, units=fm.units, counts_per_unit=fm.counts_per_unit)
+    m = Model(fm.shape, list(fm.class_names), offset, in_mult, in_shift, layers, feature_set=fm.feature_set,
+              units=fm.units, counts_per_unit=fm.counts_per_unit, feature_params=fm.feature_params)
     if model_id is None:
         # A stable id derived from the content: the CRC-32 of the blob written with id 0 (its
         # last four bytes; the CRC over a blob including its own CRC is a constant).
@@ -73,14 +95,15 @@ def agreement(fm: FloatModel, qm: Model, windows: np.ndarray) -> float:
     return float(np.mean(quant == fm.predict(windows)))
 
 
-def quantize_best(fm: FloatModel, calibration: np.ndarray, percentiles=PERCENTILES) -> tuple[Model, float, float]:
+def quantize_best(fm: FloatModel, calibration: np.ndarray, percentiles=PERCENTILES,
+                  input_stage: str = "standard") -> tuple[Model, float, float]:
     """Calibrate with each activation-range percentile and keep the one whose integer model agrees
     best with the float model on the calibration windows (heavy-tailed features clip better below
     100); ties go to the higher percentile. Returns the model, the percentile and its agreement."""
     best = None
     for pct in percentiles:
         try:
-            qm = quantize(fm, calibration, pct)
+            qm = quantize(fm, calibration, pct, input_stage=input_stage)
         except ValueError:
             continue
         score = agreement(fm, qm, calibration)
@@ -91,4 +114,4 @@ def quantize_best(fm: FloatModel, calibration: np.ndarray, percentiles=PERCENTIL
     return best
 
 
-__all__ = ["agreement", "multiplier", "quantize", "quantize_best"]
+__all__ = ["INPUT_STAGES", "agreement", "multiplier", "quantize", "quantize_best"]

@@ -1,7 +1,8 @@
 """Bit-exact numpy reference of the firmware's fixed-point pipeline (firmware/core).
 
-Every function here mirrors one C kernel; the tests run both on the same inputs and require
-identical outputs. All arithmetic is integer (int64 intermediates); nothing here uses float.
+Every function here mirrors one C kernel; the feature sets' kernels are mirrored in features/. The
+tests run both on the same inputs and require identical outputs. All arithmetic is integer (int64
+intermediates); nothing here uses float.
 """
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import math
 
 import numpy as np
 
+from . import features
+
 LOGIT_FRAC_BITS = 16
 LOG2E_Q31 = 3098164009
-FEATURE_SEGMENTS = {1: 4, 2: 12}  # feature set id -> segments (stats8, stats16)
-FEATURE_SET_NAMES = {"stats8": 1, "stats16": 2}
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
@@ -40,32 +41,18 @@ def wrap_int32(x) -> np.ndarray:
     return ((np.asarray(x, dtype=np.int64) + 2**31) % 2**32 - 2**31).astype(np.int64)
 
 
-def features_per_channel(feature_set: int) -> int:
-    return FEATURE_SEGMENTS[feature_set] + 4
-
-
-def features_stats(window: np.ndarray, n_segments: int = 4) -> np.ndarray:
-    """fx_features_stats for windows shaped (..., window_len, C) -> (..., C * (n_segments + 4))."""
-    x = np.asarray(window, dtype=np.int64)
-    n = x.shape[-2]
-    bounds = [k * n // n_segments for k in range(n_segments + 1)]
-    segments = [x[..., bounds[k]:bounds[k + 1], :].sum(axis=-2) for k in range(n_segments)]
-    total = x.sum(axis=-2)
-    mean = np.floor_divide(total, n)
-    feats = segments + [
-        x.min(axis=-2),
-        x.max(axis=-2),
-        np.abs(np.diff(x, axis=-2)).sum(axis=-2),
-        np.abs(x - mean[..., None, :]).sum(axis=-2),
-    ]
-    # (..., F, C) -> (..., C, F) -> (..., C*F): channel-major as in C.
-    stacked = np.stack(feats, axis=-1)
-    return stacked.reshape(*stacked.shape[:-2], -1)
-
-
 def quantize_input(features, offset, mult, shift) -> np.ndarray:
+    """The input quantization's standard form: sat_s8(requantize(sat_s32(f - offset), mult, shift))."""
     centred = np.clip(np.asarray(features, dtype=np.int64) - offset, INT32_MIN, INT32_MAX)
     return np.clip(requantize(centred, mult, shift), -128, 127).astype(np.int8)
+
+
+def quantize_input_compact(features, offset, shift) -> np.ndarray:
+    """Its compact form: sat_s8(((f - offset) * 65536 + 2^(shift-1)) >> shift), offset int16, shift
+    in [1, 31]; below 2^48 in magnitude before the shift."""
+    shift = np.asarray(shift, dtype=np.int64)
+    scaled = (np.asarray(features, dtype=np.int64) - np.asarray(offset, dtype=np.int64)) * 65536
+    return np.clip((scaled + (np.int64(1) << (shift - 1))) >> shift, -128, 127).astype(np.int8)
 
 
 # The order of a block's four inputs within a row pair: the words (x0, x2) and (x1, x3), as the
@@ -146,11 +133,21 @@ class Pipeline:
 
     def __init__(self, model):
         self.model = model
+        self.feature_set = features.get(model.feature_set)
+        self.feature_params = features.params_of(model.feature_set, model.feature_params, model.window_len,
+                                                 model.n_channels)
+
+    def features(self, windows: np.ndarray) -> np.ndarray:
+        """The feature stage's int32 features of int16 windows (..., window_len, n_channels)."""
+        return self.feature_set.transform(self.feature_params, windows)
 
     def logits(self, windows: np.ndarray) -> np.ndarray:
         m = self.model
-        feats = features_stats(windows, FEATURE_SEGMENTS[m.feature_set])
-        x = quantize_input(feats, m.input_offset, m.input_mult, m.input_shift)
+        feats = self.features(windows)
+        if m.input_compact:
+            x = quantize_input_compact(feats, m.input_offset, m.input_shift)
+        else:
+            x = quantize_input(feats, m.input_offset, m.input_mult, m.input_shift)
         for layer in m.layers[:-1]:
             x = dense_s8(layer.weights, layer.bias, layer.mult, layer.shift, x, layer.relu)
         last = m.layers[-1]

@@ -1,16 +1,18 @@
-"""Float models in numpy: softmax regression and a small MLP over the statistical features."""
+"""Float models in numpy: softmax regression and a small MLP over a feature set's features."""
 from __future__ import annotations
 
 import json
 import zipfile
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..data.datasets import WindowSet
 from ..errors import ModelFormatError
-from .reference import FEATURE_SEGMENTS, features_stats
+from . import features
+from .fxm import check_feature_count
 from .shape import Shape, Shaped
 
 
@@ -28,10 +30,15 @@ class FloatModel(Shaped):
     feature_set: int = 1
     units: list[str] | None = None
     counts_per_unit: list[float] | None = None
+    feature_params: Any = None  # the feature set's fitted parameters; None for a set that has none
+
+    def features(self, windows: np.ndarray) -> np.ndarray:
+        """The feature set's integer features of windows, as the firmware computes them."""
+        params = features.params_of(self.feature_set, self.feature_params, self.window_len, self.n_channels)
+        return features.get(self.feature_set).transform(params, windows)
 
     def standardize(self, windows: np.ndarray) -> np.ndarray:
-        feats = features_stats(windows, FEATURE_SEGMENTS[self.feature_set]).astype(np.float64)
-        return (feats - self.feature_mean) / self.feature_std
+        return (self.features(windows).astype(np.float64) - self.feature_mean) / self.feature_std
 
     def activations(self, windows: np.ndarray) -> list[np.ndarray]:
         """Inputs of every layer followed by the logits."""
@@ -50,6 +57,10 @@ class FloatModel(Shaped):
     def save(self, path: str | Path) -> None:
         arrays = {f"w{k}": w for k, w in enumerate(self.weights)}
         arrays.update({f"b{k}": b for k, b in enumerate(self.biases)})
+        if self.feature_params is not None:
+            # As the model blob keeps them: the feature set's FEATURES section.
+            section = features.get(self.feature_set).encode(self.feature_params)
+            arrays["feature_params"] = np.frombuffer(section, dtype=np.uint8)
         np.savez(path, feature_mean=self.feature_mean, feature_std=self.feature_std,
                  class_names=np.array(self.class_names),
                  shape=np.array(astuple(self.shape)),
@@ -75,6 +86,9 @@ class FloatModel(Shaped):
                          feature_set=int(z["feature_set"]) if "feature_set" in z.files else 1,
                          units=[str(u) for u in z["units"]] if "units" in z.files else None,
                          counts_per_unit=[float(c) for c in z["counts_per_unit"]] if "units" in z.files else None)
+                if "feature_params" in z.files:
+                    fm.feature_params = features.get(fm.feature_set).decode(
+                        z["feature_params"].astype(np.uint8).tobytes(), fm.window_len, fm.n_channels)
         except FileNotFoundError:
             raise ModelFormatError(f"cannot read float model {path}: no such file") from None
         except Exception as exc:  # numpy and zipfile raise many kinds for a damaged archive
@@ -87,11 +101,18 @@ class FloatModel(Shaped):
         def bad(why: str):
             raise ModelFormatError(f"{path} is not a usable float model: {why} (write float models with "
                                    "`fxclass train`)")
-        if self.feature_set not in FEATURE_SEGMENTS:
+        if self.feature_set not in features.SETS:
             bad(f"unknown feature set {self.feature_set}")
-        n_features = self.n_channels * (FEATURE_SEGMENTS[self.feature_set] + 4)
         if self.window_len < 1 or self.n_channels < 1 or self.hop_len < 1 or self.sample_rate_hz < 1:
             bad(f"window {self.window_len} x {self.n_channels}, hop {self.hop_len}, {self.sample_rate_hz} Hz")
+        fset = features.get(self.feature_set)
+        if fset.section and self.feature_params is None:
+            bad(f"no parameters of its feature set {fset.name}")
+        try:
+            n_features = fset.n_features(features.params_of(self.feature_set, self.feature_params, self.window_len,
+                                                            self.n_channels))
+        except ModelFormatError as exc:
+            bad(str(exc))
         if not self.class_names:
             bad("no classes")
         if self.feature_mean.shape != (n_features,) or self.feature_std.shape != (n_features,):
@@ -112,10 +133,14 @@ class FloatModel(Shaped):
 
 def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, lr: float = 0.01,
           l2: float = 1e-3, seed: int = 0, hop_len: int | None = None, progress=None,
-          feature_set: int = 1) -> FloatModel:
-    """Full-batch Adam on cross-entropy. hidden=() gives softmax regression."""
+          feature_set: int = 1, feature_options: dict | None = None) -> FloatModel:
+    """Full-batch Adam on cross-entropy over the features of feature_set, fitted first on the training
+    windows (with feature_options). hidden=() gives softmax regression."""
     rng = np.random.default_rng(seed)
-    feats = features_stats(data.windows, FEATURE_SEGMENTS[feature_set]).astype(np.float64)
+    fset = features.get(feature_set)
+    feature_params = fset.fit(data.windows, data.labels, **(feature_options or {}))
+    check_feature_count(fset.n_features(feature_params), data.windows.shape[2], feature_set)
+    feats = fset.transform(feature_params, data.windows).astype(np.float64)
     mean = feats.mean(axis=0)
     std = feats.std(axis=0)
     std = np.where(std > 1e-9, std, 1.0)
@@ -153,7 +178,8 @@ def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, l
     shape = Shape(window_len, n_channels, hop_len or max(1, window_len // 2), data.sample_rate_hz)
     return FloatModel(weights, biases, mean, std, list(data.class_names), shape,
                       meta={"hidden": list(hidden), "epochs": epochs, "seed": seed}, feature_set=feature_set,
-                      units=data.units, counts_per_unit=data.counts_per_unit)
+                      units=data.units, counts_per_unit=data.counts_per_unit,
+                      feature_params=feature_params if fset.section else None)
 
 
 def accuracy(pred: np.ndarray, labels: np.ndarray) -> float:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import ModelFormatError, ModelStatus
+from ..limits import MAX_CHANNELS, MAX_WINDOW_LEN
 
 FEATURE_SET = 3
 NAME = "spectral"
@@ -126,9 +127,10 @@ def working_memory(p: SpectralParams, dsp: bool) -> int:
 
 def refusal(p: SpectralParams) -> tuple[ModelStatus, str] | None:
     """Why fx_features_spectral_init would refuse p, the first reason in the order it checks them,
-    with its status; None when it takes p. (The window's own limits are the blob header's, which the
-    reader checks before.)"""
+    with its status; None when it takes p."""
     N, L, B = p.fft_len, p.window_len, p.n_bands
+    if L > MAX_WINDOW_LEN or not 1 <= p.n_channels <= MAX_CHANNELS:
+        return ModelStatus.LIMIT, f"windows of {L} x {p.n_channels}: at most {MAX_WINDOW_LEN} x {MAX_CHANNELS}"
     if not 1 <= B:
         return ModelStatus.PARAM, "no bands"
     if B > MAX_BANDS:
@@ -204,6 +206,9 @@ def decode(data: bytes, window_len: int, n_channels: int) -> SpectralParams:
     """The parameters in a FEATURES section, checked as fx_features_spectral_init checks them, in its
     order: a ModelFormatError with the status it returns."""
     what = "spectral FEATURES section"
+    if window_len > MAX_WINDOW_LEN or not 1 <= n_channels <= MAX_CHANNELS:
+        raise ModelFormatError(f"{what} for windows of {window_len} x {n_channels}: at most {MAX_WINDOW_LEN} x "
+                               f"{MAX_CHANNELS}", ModelStatus.LIMIT)
     if len(data) < HEADER_BYTES:
         raise ModelFormatError(f"{what} of {len(data)} bytes: at least {HEADER_BYTES}", ModelStatus.LAYOUT)
     N, hop, B, reserved = _HEADER.unpack_from(data)
