@@ -248,7 +248,7 @@ class FxclassDevice:
     def start_sensor_mode(self, *modes: str):
         flags = {"LIVE": p.MODE_LIVE, "RECORD": p.MODE_RECORD}
         self.setup = self.dev.set_mode(sum(flags[m] for m in modes))
-        self.raw, self.live = [], []
+        self.raw, self.live, self.events = [], [], []
         return self.setup.sensor_rate_millihertz
 
     @keyword("Collect Sensor Frames")
@@ -259,6 +259,8 @@ class FxclassDevice:
                 self.raw.append(frame)
             elif isinstance(frame, p.LiveResult):
                 self.live.append(frame)
+            elif isinstance(frame, p.Event):
+                self.events.append(frame)
             elif not frame.answering:
                 raise AssertionError(f"the sensor stopped answering: {frame}")
             if len(self.live) >= int(hops) and sum(len(b.samples) for b in self.raw) >= int(samples):
