@@ -1,5 +1,7 @@
-"""Open-set recognition: calibrating the DECISION section's thresholds and radii on training windows, and
-measuring what "unknown" costs and catches on windows of known and of never-seen classes."""
+"""Open-set recognition: the DECISION section's thresholds and radii calibrated, "unknown" measured.
+
+Calibration uses the training windows; the measure is what "unknown" costs on windows of known
+classes and catches among windows of classes the model never saw."""
 from __future__ import annotations
 
 from dataclasses import dataclass
