@@ -78,3 +78,22 @@ def test_a_model_without_decision_section_decides_each_hop(device, default_model
     assert [r.decided for r in results] == classes
     assert [e.hop for e in events] == [0] + [h for h in range(1, len(classes)) if classes[h] != classes[h - 1]]
     assert all(isinstance(e, p.Event) for e in events)
+
+
+def test_live_calls_a_gesture_never_seen_unknown_and_decides_once_per_gesture(native_binary, tmp_path):
+    """What renode/sensor.robot checks in Renode, natively with the simulated LSM6DSO and the same keywords:
+    30 s each of standing, badminton (which the model was trained without) and running."""
+    from test_sensor import SPEEDUP, FxclassDevice
+
+    lib = FxclassDevice()
+    gestures = "Standing,Badminton,Running"
+    recording = lib.write_imu_recording(tmp_path, windows=3, rate_hz=12.5, gestures=gestures)
+    with Emulator(elf=native_binary, native=True, imu_recording=recording, imu_speedup=SPEEDUP) as emu:
+        lib.connect(emu.url)
+        lib.upload_without("Badminton")
+        lib.start_sensor_mode("LIVE", "RECORD")
+        lib.collect(hops=19)
+        lib.live_decisions_match_reference()
+        events = lib.decisions_follow(gestures, 3, "Badminton")
+        lib.disconnect()
+    assert [name for _, name in events][-3:] == ["Standing", "unknown", "Running"]
