@@ -39,7 +39,7 @@ LIVE Calls A Movement The Model Never Saw Unknown And Changes Its Decision Once 
     ...                it was trained without. Every hop's result and decision, and every EVENT, equal the
     ...                reference; the unseen gesture is decided unknown, the others as themselves, with one
     ...                change of decision per gesture.
-    [Timeout]    8 minutes
+    [Timeout]    15 minutes
     [Setup]    Start Firmware    shield=${True}
     Upload A BasicMotions Model Trained Without    Badminton
     # Running twice: the recording goes on past the hops checked, so the part never runs out of it.
