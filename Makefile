@@ -140,7 +140,7 @@ model: setup ## retrain and requantize the shipped default model (models/), with
 test-robot: setup firmwares ## the Robot suites over QEMU and, where Renode is found, in Renode for each Nucleo
 	$(PY) tests/run_robot.py --output build/robot
 
-bench: setup firmwares ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
+bench: setup firmwares $(HOST_BUILD)/fxclass_native ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
 	$(PY) host/tools/bench_report.py --output bench/results.json
 
 SOAK ?= 5000

@@ -7,7 +7,7 @@ import traceback
 import click
 
 from .. import __version__
-from ..errors import FxError
+from ..errors import FxError, file_error
 from . import (bench, build, eval as eval_cmd, flash, info, live, ports, quantize, record, run, sim, train, upload,
                validate)
 
@@ -41,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
+    except OSError as exc:  # a file no writer of the library wrapped: a full disk, a missing folder, /proc
+        if debug:
+            traceback.print_exc()
+        error = file_error(exc.filename or "a file", exc, "use")
+        click.echo(f"error: {error}", err=True)
+        return error.exit_code
     except Exception as exc:  # a bug, not bad input: say so in one line, the traceback on request
         if debug:
             traceback.print_exc()

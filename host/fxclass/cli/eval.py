@@ -5,9 +5,11 @@ from pathlib import Path
 
 import click
 
+from ..errors import file_error
 from ..model import fxm
 from ..model.evaluate import evaluate, format_confusion, model_card
 from ..model.train import FloatModel
+from .params import output_file
 from .data_options import dataset_options, load_split, model_windows
 
 
@@ -15,7 +17,7 @@ from .data_options import dataset_options, load_split, model_windows
 @click.argument("float_model", type=click.Path(exists=True, dir_okay=False))
 @click.argument("model", type=click.Path(exists=True, dir_okay=False))
 @dataset_options
-@click.option("--card", type=click.Path(dir_okay=False), help="Write a model card (Markdown) with these figures.")
+@click.option("--card", type=click.Path(dir_okay=False), callback=output_file(), help="Write a model card (Markdown) with these figures.")
 def command(float_model, model, dataset, csv_path, test_csv, window_len, hop_len, seed, card):
     """Compare FLOAT_MODEL (.npz) and MODEL (.fxm, through the bit-exact reference)."""
     fm = FloatModel.load(float_model)
@@ -23,7 +25,7 @@ def command(float_model, model, dataset, csv_path, test_csv, window_len, hop_len
     qm = fxm.unpack(blob)
     window_len, hop_len = model_windows(window_len, hop_len, qm.window_len, qm.hop_len, dataset)
     test = load_split("test", dataset, csv_path, window_len, hop_len, seed, test_csv, class_names=qm.class_names,
-                      counts_per_unit=fm.counts_per_unit)
+                      counts_per_unit=fm.counts_per_unit, units=fm.units)
     ev = evaluate(fm, qm, test)
     click.echo(f"{ev.n_windows} test windows")
     click.echo(f"float accuracy      {100 * ev.float_accuracy:.1f} %")
@@ -35,5 +37,8 @@ def command(float_model, model, dataset, csv_path, test_csv, window_len, hop_len
                    err=True)
     click.echo(format_confusion(ev.quantized_confusion, ev.class_names))
     if card:
-        Path(card).write_text(model_card(ev, qm, fm, dataset, len(blob), fxm.version_of(blob)))
+        try:
+            Path(card).write_text(model_card(ev, qm, fm, dataset, len(blob), fxm.version_of(blob)))
+        except OSError as exc:
+            raise file_error(card, exc) from None
         click.echo(f"model card -> {card}")

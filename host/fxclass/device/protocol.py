@@ -41,7 +41,8 @@ ERROR_NAMES = {
 MODEL_STATUS = {
     1: "bad argument", 2: "bad magic", 3: "unsupported format version", 4: "size mismatch",
     5: "CRC mismatch", 6: "exceeds firmware limits", 7: "array outside the blob", 8: "layer shapes do not chain",
-    9: "requantization parameter out of range", 10: "misaligned blob",
+    9: "a parameter out of range (a weight outside [-127, 127], a multiplier or shift, a feature set's parameter)",
+    10: "misaligned blob",
 }
 STATS_FIELDS = ("frames_ok", "crc_errors", "framing_errors", "oversize_frames", "error_replies",
                 "rx_overruns", "inferences", "uptime_ms", "sensor_samples", "sensor_lost", "sensor_errors",

@@ -130,8 +130,9 @@ class Emulator:
 
     def start(self, timeout: float = 30.0) -> "Emulator":
         if not self.elf.exists():
-            make = "make native" if self.native else f"make firmware BOARD={self.board}"
-            raise ToolError(f"firmware image {self.elf} not found: run `{make}`")
+            how = ("`make native` in the checkout" if self.native else
+                   f"`fxclass build --board {self.board}` (or `make firmware BOARD={self.board}` in the checkout)")
+            raise ToolError(f"firmware image {self.elf} not found: build it with {how}")
         self._prepare_imu()
         cmd = self.command()
         env = native_port.environment(self.port, self._imu_file, self.imu_speedup) if self.native else None
@@ -140,8 +141,13 @@ class Emulator:
         fd, log = tempfile.mkstemp(prefix="fxclass-emulator-", suffix=".log")
         self._log = Path(log)
         with os.fdopen(fd, "w") as out:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.renode else subprocess.DEVNULL,
-                                         stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent)
+            try:
+                self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.renode else subprocess.DEVNULL,
+                                             stdout=out, stderr=subprocess.STDOUT, env=env,
+                                             preexec_fn=_die_with_parent)
+            except OSError as exc:
+                self.stop()
+                raise ToolError(f"cannot start {self.program} ({cmd[0]}): {exc.strerror or exc}") from None
         deadline = time.monotonic() + timeout
         while not port_listening(self.port):
             if self.proc.poll() is not None:
