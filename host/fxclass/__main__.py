@@ -1,5 +1,7 @@
-"""python -m fxclass, and the `fxclass` command's entry: the CLI, with a Ctrl-C that comes while its
-modules load (numpy, click: a second or more on a busy machine) an exit like any other, not a traceback."""
+"""python -m fxclass and the `fxclass` command: the CLI, entered before its modules load.
+
+A Ctrl-C while they load (numpy, click: a second or more on a busy machine) is an exit like any
+other, not a traceback."""
 import sys
 
 

@@ -1,7 +1,9 @@
 """The fxclass command line: one module per command, each a thin layer over the library."""
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import traceback
 
 import click
@@ -23,9 +25,17 @@ for module in (ports, build, flash, sim, info, upload, run, validate, bench, rec
     cli.add_command(module.command)
 
 
+def _terminated(signum, frame):
+    """SIGTERM (`kill`, a CI runner's cancel): leave as Ctrl-C does, through every finally, which stops
+    the emulators this command started."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         cli.main(args=args, prog_name="fxclass", standalone_mode=False)
     except FxError as exc:

@@ -22,7 +22,7 @@ class Target:
 
     port: str | None
     baud: int
-    timeout: float
+    timeout: float | None  # None: the default of the backend (BOARD_TIMEOUT_S, Emulator.reply_timeout)
     sim: bool = False
     renode: bool = False
     native: bool = False
@@ -36,6 +36,8 @@ class Target:
 
 
 MIN_BAUD, MAX_BAUD = 300, 10_000_000
+BOARD_TIMEOUT_S = 3.0  # a reply from a board, by default
+BOOT_TIMEOUT_S = 10.0  # the firmware's announcement or first INFO reply, at least
 
 
 def _baud_from_env() -> int:
@@ -76,8 +78,10 @@ def device_options(func):
                           "ST-LINK port)."),
         click.option("--baud", type=click.IntRange(MIN_BAUD, MAX_BAUD), default=None,
                      show_default=f"${ENV_BAUD} or {DEFAULT_BAUD}", help="Baud rate of a serial port."),
-        click.option("--timeout", default=3.0, show_default=True, type=FiniteFloatRange(0.1, 3600),
-                     help="Seconds to wait for each reply."),
+        click.option("--timeout", default=None, type=FiniteFloatRange(0.1, 3600),
+                     show_default="3 for a board; native 3, QEMU 5, Renode 10, of the emulator's running time",
+                     help="Seconds to wait for each reply (an emulator's: they stretch while a busy machine "
+                          "starves it; a reply on its way is waited for, an emulator that exits fails at once)."),
         click.option("--sim", is_flag=True, help="Boot the firmware in an emulator for this command (QEMU unless "
                                                   "--renode or --native)."),
         click.option("--renode", is_flag=True, help="Boot it in Renode: a Nucleo with the X-NUCLEO-IKS01A3's "
@@ -102,15 +106,15 @@ def device_options(func):
 def open_device(target: Target, elf: str | None = None):
     """A connected Device, on an emulator started for the occasion when the target is one."""
     with contextlib.ExitStack() as stack:
-        port = target.port
+        port, clock, timeout = target.port, None, target.timeout or BOARD_TIMEOUT_S
         if target.sim:
             board = target.board or "netduinoplus2"
             emu = stack.enter_context(Emulator(board, elf, target.renode, native=target.native,
                                                renode_path=target.renode_path, imu_recording=target.imu_recording))
             target.emulator = emu
-            port = emu.url
-        boot = max(2.0, 2 * target.timeout) if not target.renode else max(30.0, 2 * target.timeout)
-        dev = stack.enter_context(Device.open(port, target.baud, timeout=target.timeout, boot_timeout=boot))
+            port, clock, timeout = emu.url, emu.clock, target.timeout or emu.reply_timeout
+        boot = max(BOOT_TIMEOUT_S, 2 * timeout)
+        dev = stack.enter_context(Device.open(port, target.baud, timeout=timeout, boot_timeout=boot, clock=clock))
         yield dev
 
 

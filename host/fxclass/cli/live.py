@@ -43,7 +43,7 @@ def command(target, seconds, output, plot, quiet, model_path):
             click.echo(table.header())
         wanted = None if seconds is None else int(round(seconds * info.sample_rate_hz))
         try:
-            for live in session.live_results(wanted, max(10.0, 2 * target.timeout + info.shape.hop_seconds)):
+            for live in session.live_results(wanted, max(10.0, 2 * dev.timeout + info.shape.hop_seconds)):
                 rec = session.record(live)
                 records.append(rec)
                 if writer:

@@ -39,7 +39,7 @@ def command(target, label, seconds, output, recording_id):
                    f"{', '.join(sorted(set(c.unit for c in setup.channels)))} -> {output} (recording {recording_id})")
         try:
             with tqdm(total=wanted, unit="sample", disable=None, leave=False) as bar:
-                for block in session.model_blocks(model, wanted, max(5.0, 2 * target.timeout)):
+                for block in session.model_blocks(model, wanted, max(5.0, 2 * dev.timeout)):
                     writer.write(label, block)
                     bar.update(len(block))
         except KeyboardInterrupt:

@@ -79,11 +79,11 @@ def command(target, dataset, split, csv_path, limit, output, plot, quiet, model_
         except KeyboardInterrupt:
             click.echo(f"interrupted after {len(records)} results" + (f" (kept in {output})" if output else ""),
                        err=True)
-            _summary(records, names, output, plot)
+            _summary(records, names, output, plot, partial=True)
             raise SystemExit(130) from None
         except LinkError as exc:
             click.echo(f"error: {exc}; {len(records)} results were kept", err=True)
-            _summary(records, names, output, plot)
+            _summary(records, names, output, plot, partial=True)
             raise SystemExit(exc.exit_code) from None
         finally:
             if writer:
@@ -91,11 +91,12 @@ def command(target, dataset, split, csv_path, limit, output, plot, quiet, model_
         _summary(records, names, output, plot)
 
 
-def _summary(records, names, output, plot):
+def _summary(records, names, output, plot, partial=False):
     click.echo(f"{len(records)} results" + (f", written to {output}" if output else ""))
     scored = score(records, names)
     if scored:
-        click.echo(f"accuracy: {100 * scored.accuracy:.1f} % ({scored.correct}/{scored.labelled})")
+        click.echo(f"accuracy{' of the results received before the run stopped (incomplete)' if partial else ''}: "
+                   f"{100 * scored.accuracy:.1f} % ({scored.correct}/{scored.labelled})")
         click.echo(format_confusion(scored.confusion, names))
     if plot and records:
         plot_results(records, names, plot)

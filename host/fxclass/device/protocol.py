@@ -246,6 +246,11 @@ class FrameReader:
         self.texts: list[str] = []
         self.bad_frames = 0
 
+    @property
+    def pending(self) -> int:
+        """Bytes of a frame or line begun and not yet ended."""
+        return len(self._buf)
+
     def feed(self, data: bytes) -> None:
         self._buf.extend(data)
         while True:
