@@ -291,7 +291,8 @@ def fit(windows: np.ndarray, labels=None, *, n_features: int = 504, n_kernels: i
     """Parameters for int16 windows (n, L, C), as MiniRocket fits them: n_kernels of the 84 (all, or a
     seeded random subset), n_features // n_kernels features per kernel spread over its dilations; for
     one channel a block per dilation with that many biases, for several a block per feature of a
-    dilation, each with a random channel combination (blocks that agree merge); biases the floors of the
+    dilation (at most 64 blocks in all: beyond, a block takes several biases), each with a random channel
+    combination (blocks that agree merge); biases the floors of the
     quantiles (golden-ratio low-discrepancy sequence) of the padded convolution of one random training
     window per block and kernel. Unsupervised: labels are not used."""
     windows = np.asarray(windows)
@@ -306,16 +307,15 @@ def fit(windows: np.ndarray, labels=None, *, n_features: int = 504, n_kernels: i
     kernels = tuple(range(N_KERNELS)) if K == N_KERNELS else tuple(sorted(int(k) for k in rng.choice(N_KERNELS, K,
                                                                                                     replace=False)))
     per_kernel = max(1, min(int(n_features), MAX_FEATURES) // K)
-    values, counts = dilations(L, per_kernel, max_dilations)
+    values, counts = dilations(L, per_kernel, min(max_dilations, MAX_BLOCKS))
+    per_dilation = MAX_BLOCKS // len(values)  # combinations of a dilation, within the firmware's blocks
     plan: dict[tuple[int, int], list] = {}  # (dilation, mask) -> [n_biases, phase], in the order made
     for index, (d, count) in enumerate(zip(values, counts)):
-        masks = [1] * int(count) if C == 1 else [_combination(rng, C) for _ in range(int(count))]
-        for mask in masks:
+        n_masks = 1 if C == 1 else min(int(count), per_dilation)
+        for m in range(n_masks):
+            mask = 1 if C == 1 else _combination(rng, C)
             entry = plan.setdefault((int(d), mask), [0, index % 2])
-            entry[0] += 1
-    if len(plan) > MAX_BLOCKS:
-        raise ModelFormatError(f"rocket: {len(plan)} blocks of a dilation and channel combination, the firmware takes "
-                               f"at most {MAX_BLOCKS}: ask for fewer features per kernel", ModelStatus.LIMIT)
+            entry[0] += int(count) // n_masks + (m < int(count) % n_masks)
     blocks, biases = [], []
     quantile_index = 0
     for (d, mask), (nb, phase) in plan.items():
