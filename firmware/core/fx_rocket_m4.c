@@ -64,7 +64,7 @@ static const uint32_t *words_at(const work *w, uint32_t i)
 }
 
 /* S9 over the words of samples [0, 2 words): the nine taps of U summed by SADD16, divided by 3. */
-static void nine_tap_sums(const work *w, uint32_t pad, uint32_t dilation, uint32_t words)
+static FX_NOINLINE void nine_tap_sums(const work *w, uint32_t pad, uint32_t dilation, uint32_t words)
 {
     const uint32_t *taps[FX_ROCKET_TAPS];
     for (uint32_t j = 0; j < FX_ROCKET_TAPS; ++j) {
