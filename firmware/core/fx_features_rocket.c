@@ -31,29 +31,45 @@ const uint16_t fx_rocket_triples[FX_ROCKET_KERNELS] = {
 
 /* ---- the steps both variants share --------------------------------------------------------------- */
 
+/* v clamped to +-FX_ROCKET_Y_MAX, times scale, stored at y[i] and (odd not NULL) odd[i - 1]. */
+static inline void put(int32_t v, int32_t scale, int16_t *y, int16_t *odd, uint32_t i)
+{
+    v = (v < -FX_ROCKET_Y_MAX ? -FX_ROCKET_Y_MAX : v > FX_ROCKET_Y_MAX ? FX_ROCKET_Y_MAX : v) * scale;
+    y[i] = (int16_t)v;
+    if (odd != NULL) {
+        odd[i - 1u] = (int16_t)v;
+    }
+}
+
 void fx_rocket_signal(const fx_feature_stage *stage, const fx_rocket_block *b, const int16_t *window, int32_t scale,
                       int16_t *y, int16_t *odd)
 {
+    const uint32_t pad = fx_rocket_pad(stage), L = stage->window_len, stride = stage->n_channels;
+    const int32_t offset = b->offset;
+    const uint32_t shift = b->shift;
+    /* The sums are within 2^20 of 0 (12 x 2^15 plus an offset of at most 12 x 2^15) and the shift
+       floors them, as numpy's >> does. */
+    if ((b->mask & (b->mask - 1u)) == 0) {
+        const int16_t *x = window + (31u - fx_clz32(b->mask));
+        for (uint32_t t = 0; t < L; ++t, x += stride) {
+            put((*x - offset) >> shift, scale, y, odd, pad + t);
+        }
+        return;
+    }
     uint8_t channels[FX_MAX_CHANNELS];
     uint32_t n = 0;
-    for (uint32_t c = 0; c < stage->n_channels; ++c) {
+    for (uint32_t c = 0; c < stride; ++c) {
         if (b->mask >> c & 1u) {
             channels[n++] = (uint8_t)c;
         }
     }
-    const uint32_t pad = fx_rocket_pad(stage);
     const int16_t *x = window;
-    for (uint32_t t = 0; t < stage->window_len; ++t, x += stage->n_channels) {
+    for (uint32_t t = 0; t < L; ++t, x += stride) {
         int32_t sum = 0;
         for (uint32_t k = 0; k < n; ++k) {
             sum += x[channels[k]];
         }
-        /* within 2^20 of 0 (12 x 2^15 plus the offset's 12 x 2^15): the shift floors, as numpy's >> */
-        const int32_t v = fx_clamp64((sum - b->offset) >> b->shift, -FX_ROCKET_Y_MAX, FX_ROCKET_Y_MAX) * scale;
-        y[pad + t] = (int16_t)v;
-        if (odd != NULL) {
-            odd[pad + t - 1u] = (int16_t)v;
-        }
+        put((sum - offset) >> shift, scale, y, odd, pad + t);
     }
 }
 
