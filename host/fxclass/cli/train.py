@@ -5,6 +5,7 @@ import click
 import numpy as np
 from tqdm import tqdm
 
+from ..data import datasets
 from ..errors import DataError, ModelFormatError, UsageError, file_error
 from ..model import train as training
 from ..model.fxm import MAX_MODEL_BYTES, check_firmware_limits
@@ -54,10 +55,13 @@ def _fitting(data, widths: tuple[int, ...], feature_set: int, hop_len: int, give
 @click.option("--lr", default=0.01, show_default=True, type=FiniteFloatRange(1e-9, 10))
 @click.option("--features", default="stats8", show_default=True, type=click.Choice(sorted(FEATURE_SETS)),
               help="stats8: 4 segment sums + 4 statistics per channel; stats16: 12 + 4.")
+@click.option("--leave-out", multiple=True, metavar="CLASS",
+              help="Train without the windows of CLASS (repeatable): `eval` then counts how many of them come out "
+                   "unknown (README: Steady decisions and unknown).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), callback=output_file(),
               help="Float model file (.npz).")
 def command(dataset, csv_path, test_csv, window_len, hop_len, seed, counts_per_unit, units, sample_rate_hz, kind,
-            hidden, epochs, lr, features, output):
+            hidden, epochs, lr, features, leave_out, output):
     """Train on the train split (or --csv) and report train and test accuracy."""
     widths = _widths(kind, hidden or DEFAULT_HIDDEN)
     if dataset == "basicmotions" and (window_len or hop_len):
@@ -72,6 +76,8 @@ def command(dataset, csv_path, test_csv, window_len, hop_len, seed, counts_per_u
         raise UsageError(str(exc)) from None
     train_ws = load_split("train", dataset, csv_path, window_len, hop_len, seed, test_csv,
                           counts_per_unit=counts_per_unit, sample_rate_hz=sample_rate_hz, units=units)
+    if leave_out:
+        train_ws = datasets.leave_out(train_ws, list(leave_out))
     check_firmware_limits(train_ws.windows.shape[1], train_ws.windows.shape[2], feature_set, widths,
                           len(train_ws.class_names), train_ws.class_names)
     window_hop = hop_len if dataset != "basicmotions" else train_ws.windows.shape[1] // 2
@@ -82,12 +88,16 @@ def command(dataset, csv_path, test_csv, window_len, hop_len, seed, counts_per_u
         raise DataError(f"all {len(train_ws)} training windows are of one class ({name}): a classifier needs windows "
                         "of at least two classes")
     test_ws = load_split("test", dataset, csv_path, window_len, hop_len, seed, test_csv,
-                         class_names=train_ws.class_names, counts_per_unit=train_ws.counts_per_unit,
-                         sample_rate_hz=sample_rate_hz, units=train_ws.units)
+                         class_names=None if leave_out else train_ws.class_names,
+                         counts_per_unit=train_ws.counts_per_unit, sample_rate_hz=sample_rate_hz, units=train_ws.units)
+    if leave_out:
+        test_ws = datasets.split_known(test_ws, train_ws.class_names)[0]
     with tqdm(total=epochs, unit="epoch", disable=None, leave=False) as bar:
         fm = training.train(train_ws, widths, epochs, lr, seed=seed, hop_len=window_hop,
                             progress=lambda step: bar.update(1), feature_set=feature_set)
     fm.meta["dataset"] = dataset
+    if leave_out:
+        fm.meta["left out"] = ", ".join(leave_out)
     try:
         fm.save(output)
     except OSError as exc:
