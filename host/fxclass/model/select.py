@@ -104,7 +104,7 @@ class Selection:
                           f"{c.candidate.head_text()}",
                 "cv_accuracy": f"{100 * c.mean:.1f} +- {100 * c.sd:.1f} %",
                 "rule": self.reason,
-                "folds": f"{self.n_folds} x {self.repeats}, seed {self.seed}",
+                "folds": f"{self.n_folds}-fold x {self.repeats}, seed {self.seed}",
                 "instr_budget": self.instr_budget,
                 "candidates": len(self.rows),
                 "fitting": sum(r.fits for r in self.rows)}
