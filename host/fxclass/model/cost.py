@@ -1,6 +1,6 @@
-"""Estimated Cortex-M4 instructions of one inference, before a model is built: the cost model of
-`fxclass train --features auto --instr-budget`.
+"""Estimated Cortex-M4 instructions of one inference, before a model is built (`--instr-budget`).
 
+The cost model of `fxclass train --features auto --instr-budget`.
 The feature stage's estimate is its set's (features.FeatureSet.instructions, each set's module
 calibrated on its kernel); the other stages' constants are fitted here to `make bench`'s figures
 (bench/results.json): the input scaling 8.2 instructions per feature (standard stage,

@@ -1,5 +1,4 @@
-"""`fxclass train --features auto`: the feature set, its options and the head chosen by cross-validation
-on the training data alone, among the candidates that fit the board.
+"""`fxclass train --features auto`: feature set, options and head chosen by cross-validation on train.
 
 Every registered feature set (features.SETS) is a candidate with each of the fit options its module
 offers (search_options) and each head size. A candidate fits when the firmware takes its blob
