@@ -13,6 +13,15 @@ A set's module (stats.py for stats8 and stats16, spectral.py, rocket.py; one mod
                                                      refuses
     n_features(params) -> int
 
+and, for `fxclass train --features auto` (model/select.py), optionally
+
+    search_options(window_len, n_channels) -> [dict]  the fit options cross-validation compares
+                                                      (default: [{}], the set's defaults)
+    instructions(params) -> float                    estimated Cortex-M4 instructions of the feature
+                                                     stage, calibrated on `make bench` (default: none
+                                                     known, and an instruction budget excludes the set)
+    working_memory(params, dsp) -> int               bytes of the stage's working memory (default 0)
+
 and SETS below maps the set's number in the blob (FX_FEATURE_SET_* in firmware/core/fx_kernels.h) to
 it, with the options that the number fixes (stats8's four segments).
 """
@@ -50,6 +59,21 @@ class FeatureSet:
 
     def n_features(self, params) -> int:
         return self.module.n_features(params)
+
+    def search_options(self, window_len: int, n_channels: int) -> list[dict]:
+        """The fit options that `--features auto` compares for this set (its module's search_options)."""
+        options = getattr(self.module, "search_options", None)
+        return options(window_len, n_channels) if options else [{}]
+
+    def instructions(self, params) -> float | None:
+        """Estimated Cortex-M4 instructions of the feature stage; None when the set has no cost model."""
+        cost = getattr(self.module, "instructions", None)
+        return float(cost(params)) if cost else None
+
+    def working_memory(self, params) -> int:
+        """Bytes of working memory the stage asks of the firmware, the larger of its variants'."""
+        memory = getattr(self.module, "working_memory", None)
+        return int(memory(params, dsp=True)) if memory else 0
 
     def default_params(self, window_len: int, n_channels: int):
         """The parameters of a set without a FEATURES section, which its number and the window fix."""
