@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from robot.api import logger
 from robot.api.deco import keyword, library
 
 from fxclass.data import datasets
@@ -200,6 +201,22 @@ class FxclassDevice:
         self.model = fxm.unpack(blob)
         self.dev.upload(blob)
         return f"0x{self.dev.info.model_id:08x}"
+
+    @keyword("Upload The Bench Model Of")
+    def upload_bench_model(self, feature_set: str) -> str:
+        """Uploads the 100 x 6 bench model of a feature set with a FEATURES section (spectral, rocket:
+        tests/fuzz_seeds/model/v3_<set>_100x6.fxm, which host/tools/<set>_bench.py writes), which the
+        following keywords compare with the reference. Logs the variant its feature stage runs: rocket's
+        Cortex-M4 variant reads no GE flag and runs on every core; spectral's selects on them, and
+        falls back to its portable C where a probe finds them wrong (Renode 1.15.3)."""
+        path = Path(__file__).resolve().parents[1] / "tests" / "fuzz_seeds" / "model" / f"v3_{feature_set}_100x6.fxm"
+        model_id = self.upload(str(path))
+        if self.model.feature_set != {"spectral": 3, "rocket": 4}[feature_set]:
+            raise AssertionError(f"{path.name} holds feature set {self.model.feature_set}, not {feature_set}")
+        logger.info(f"{feature_set} model {model_id}: its feature stage runs the Cortex-M4 variant"
+                    + (" on every core" if feature_set == "rocket" else " where SSUB16 sets the GE flags, the "
+                       "portable C where not (Renode 1.15.3)"))
+        return model_id
 
     @keyword("Upload Model With Raised Bias")
     def upload_variant(self, model_id: str = "0xC0FFEE"):

@@ -112,13 +112,23 @@ def spectral(runner: Path, stages):
     """fx_features_spectral_init and fx_features_run on (section bytes or None, windows shaped (n, length,
     channels)) stages, one run of the C core for them all: per stage (set-up status, the variant it
     ran, buffer_size, statuses, features)."""
+    return section_stages(runner, "spectral", stages)
+
+
+def rocket(runner: Path, stages):
+    """As spectral, with fx_features_rocket_init."""
+    return section_stages(runner, "rocket", stages)
+
+
+def section_stages(runner: Path, kernel: str, stages):
+    """The runner's kernel (spectral or rocket) on stages: see spectral."""
     data = bytearray(struct.pack("<I", len(stages)))
     for section, windows in stages:
         n, length, ch = windows.shape
         section = section or b""
         data += struct.pack("<III", length, ch, len(section)) + section + b"\0" * (-len(section) % 4)
         data += struct.pack("<I", n) + windows.astype("<i2").tobytes()
-    out = run(runner, "spectral", bytes(data))
+    out = run(runner, kernel, bytes(data))
     results, offset = [], 0
     for _, windows in stages:
         init, variant, n_features, buffer_size = struct.unpack_from("<IIII", out, offset)

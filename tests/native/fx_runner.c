@@ -168,14 +168,14 @@ static void run_features(reader *r, FILE *out)
     }
 }
 
-/* ---- spectral ------------------------------------------------------------------------------------ */
+/* ---- feature sets with a FEATURES section: spectral, rocket ---------------------------------------- */
 
-/* One spectral stage set up from its FEATURES section (absent when params_bytes is 0): u32 window_len,
-   n_channels, params_bytes, the section padded to 4, u32 count, int16 windows -> u32 status of the set-up,
+/* One stage set up by init (fx_features_spectral_init, fx_features_rocket_init) from its FEATURES section
+   (absent when params_bytes is 0): u32 window_len, n_channels, params_bytes, the section padded to 4, u32 count, int16 windows -> u32 status of the set-up,
    u32 variant (fx_features_plan's), u32 n_features, u32 buffer_size, then per window u32 status and int32
    features[n_features]. The working memory is 4-aligned but not 8-aligned, and exactly buffer_size long,
    so that the sanitizers see a write past it. */
-static void spectral_stage(reader *r, FILE *out)
+static void section_stage(reader *r, FILE *out, fx_feature_init_fn *init)
 {
     const uint32_t len = take_u32(r);
     const uint32_t ch = take_u32(r);
@@ -183,12 +183,11 @@ static void spectral_stage(reader *r, FILE *out)
     uint8_t *params = take_copy(r, FX_PAD4(params_bytes));
     const uint32_t count = take_u32(r);
     fx_feature_stage stage;
-    const fx_status init = fx_features_spectral_init(&stage, params_bytes ? params : NULL, params_bytes,
-                                                     (uint16_t)len, (uint16_t)ch);
-    const fx_variant variant = init == FX_OK ? fx_features_plan(&stage) : FX_VARIANT_PORTABLE;
-    const uint32_t n_features = init == FX_OK ? stage.n_features : 0u;
-    const uint32_t buffer_size = init == FX_OK ? fx_features_buffer_size(&stage) : 0u;
-    write_u32(out, (uint32_t)init);
+    const fx_status status = init(&stage, params_bytes ? params : NULL, params_bytes, (uint16_t)len, (uint16_t)ch);
+    const fx_variant variant = status == FX_OK ? fx_features_plan(&stage) : FX_VARIANT_PORTABLE;
+    const uint32_t n_features = status == FX_OK ? stage.n_features : 0u;
+    const uint32_t buffer_size = status == FX_OK ? fx_features_buffer_size(&stage) : 0u;
+    write_u32(out, (uint32_t)status);
     write_u32(out, variant);
     write_u32(out, n_features);
     write_u32(out, buffer_size);
@@ -197,7 +196,7 @@ static void spectral_stage(reader *r, FILE *out)
     int32_t *features = malloc(n_features * 4u + 4u);
     for (uint32_t c = 0; c < count; ++c) {
         int16_t *window = take_copy(r, (size_t)len * ch * 2u);
-        write_u32(out, init == FX_OK ? (uint32_t)fx_features_run(&stage, window, features, buffer, variant) : (uint32_t)init);
+        write_u32(out, status == FX_OK ? (uint32_t)fx_features_run(&stage, window, features, buffer, variant) : (uint32_t)status);
         fwrite(features, 4, n_features, out);
         free(window);
     }
@@ -206,12 +205,12 @@ static void spectral_stage(reader *r, FILE *out)
     free(params);
 }
 
-/* spectral: u32 stages, then each as spectral_stage reads and writes it. */
-static void run_spectral(reader *r, FILE *out)
+/* spectral and rocket: u32 stages, then each as section_stage reads and writes it. */
+static void run_sections(reader *r, FILE *out, fx_feature_init_fn *init)
 {
     const uint32_t stages = take_u32(r);
     for (uint32_t k = 0; k < stages; ++k) {
-        spectral_stage(r, out);
+        section_stage(r, out, init);
     }
 }
 
@@ -525,8 +524,8 @@ static void run_frames(reader *r, FILE *out)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: fx_runner softmax|dense|features|spectral|requant|quantize|model|parse|frames|sensor|scale|"
-                        "decide|pipeline "
+        fprintf(stderr, "usage: fx_runner softmax|dense|features|spectral|rocket|requant|quantize|model|parse|frames|sensor|"
+                        "scale|decide|pipeline "
                         "IN OUT\n");
         return 2;
     }
@@ -546,7 +545,9 @@ int main(int argc, char **argv)
     } else if (strcmp(argv[1], "features") == 0) {
         run_features(&r, out);
     } else if (strcmp(argv[1], "spectral") == 0) {
-        run_spectral(&r, out);
+        run_sections(&r, out, fx_features_spectral_init);
+    } else if (strcmp(argv[1], "rocket") == 0) {
+        run_sections(&r, out, fx_features_rocket_init);
     } else if (strcmp(argv[1], "requant") == 0) {
         run_requant(&r, out);
     } else if (strcmp(argv[1], "frames") == 0) {
