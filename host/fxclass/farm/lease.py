@@ -75,11 +75,53 @@ class LeasedLink(Link):
             raise self._lost(exc) from exc
 
 
-class LeasedBoard:
-    """A context manager: the lease taken, the board powered (Renode) and its console forwarded."""
+def client_config():
+    """The Jumpstarter client config that asks the controller: from the environment ($JMP_ENDPOINT,
+    $JMP_TOKEN...), else $JMP_CLIENT_CONFIG's alias, else the one `jmp config client use` chose."""
+    from jumpstarter.config.client import ClientConfigV1Alpha1
+    from jumpstarter.config.user import UserConfigV1Alpha1
 
-    def __init__(self, selector: str | None = None, wait_s: float = WAIT_FOR_BOARD_S):
+    config = ClientConfigV1Alpha1.try_from_env()
+    if config is not None:
+        return config
+    try:
+        alias = os.environ.get("JMP_CLIENT_CONFIG")
+        if alias:
+            return ClientConfigV1Alpha1.load(alias)
+        current = UserConfigV1Alpha1.load_or_create().config.current_client
+        if current is None:
+            raise FileNotFoundError("no client config chosen")
+        return current
+    except Exception as exc:
+        raise LeaseError(f"no Jumpstarter client config to ask a controller for a lease ({exc}): log in with "
+                         f"`jmp login`, or set ${local.ENV_FARM} to a local farm (`make farm-local`); README: Board "
+                         "farm") from None
+
+
+def matching_exporters(selector: str) -> list[tuple[str, dict[str, str]]]:
+    """(name, labels) of each exporter of the farm whose labels match selector."""
+    if not jumpstarter_installed():
+        raise LeaseError(INSTALL_HINT)
+    if os.environ.get(local.ENV_FARM):
+        return [(e.name, e.labels) for e in local.read_inventory(os.environ[local.ENV_FARM])
+                if local.labels_match(e.labels, selector)]
+    try:
+        found = client_config().list_exporters(filter=selector)
+    except LeaseError:
+        raise
+    except Exception as exc:
+        raise LeaseError(f"the controller did not list the exporters matching {selector!r}: {exc}") from exc
+    return [(e.name, dict(e.labels)) for e in found.exporters]
+
+
+class LeasedBoard:
+    """A context manager: the lease taken, the board powered (Renode) and its console forwarded.
+
+    exporter_name narrows the selector to one exporter (the farm tests lease each board in turn)."""
+
+    def __init__(self, selector: str | None = None, wait_s: float = WAIT_FOR_BOARD_S, exporter_name: str | None = None):
         self.selector = selector
+        self.exporter_name = exporter_name
         self.wait_s = wait_s
         self.name = "the leased board"
         self.labels: dict[str, str] = {}
@@ -127,7 +169,7 @@ class LeasedBoard:
         from anyio.from_thread import start_blocking_portal
         from jumpstarter.client import client_from_path
 
-        held = local.claim(inventory, self.selector, self.wait_s)
+        held = local.claim(inventory, self.selector, self.wait_s, self.exporter_name)
         self._stack.callback(held.release)
         self.name, self.labels = held.exporter.name, held.exporter.labels
         portal = self._stack.enter_context(start_blocking_portal())
@@ -137,18 +179,8 @@ class LeasedBoard:
             client_from_path(held.exporter.address, portal, inner, allow=[], unsafe=True, insecure=True)))
 
     def _lease_from_controller(self) -> None:
-        from jumpstarter.config.client import ClientConfigV1Alpha1
-
-        config = ClientConfigV1Alpha1.try_from_env()
-        if config is None:
-            alias = os.environ.get("JMP_CLIENT_CONFIG")
-            try:
-                config = ClientConfigV1Alpha1.load(alias or "default")
-            except (OSError, ValueError) as exc:
-                raise LeaseError(f"no Jumpstarter client config to ask a controller for {self.selector!r} ({exc}): "
-                                 f"log in with `jmp login`, or set ${local.ENV_FARM} to a local farm "
-                                 "(`make farm-local`); README: Board farm") from None
-        lease = self._stack.enter_context(config.lease(selector=self.selector))
+        lease = self._stack.enter_context(client_config().lease(selector=self.selector,
+                                                                exporter_name=self.exporter_name))
         self.name = lease.exporter_name
         self.labels = dict(lease.exporter_labels)
         self._client = self._stack.enter_context(lease.connect())

@@ -101,11 +101,11 @@ class Claim:
         self._file.close()  # closing the file drops the lock
 
 
-def claim(inventory: str | Path, selector: str, timeout_s: float) -> Claim:
-    """The first free exporter of the local farm whose labels match selector, waiting up to timeout_s
-    for one while all that match are leased."""
+def claim(inventory: str | Path, selector: str, timeout_s: float, name: str | None = None) -> Claim:
+    """The first free exporter of the local farm whose labels match selector (and named name, when
+    given), waiting up to timeout_s for one while all that match are leased."""
     inventory = Path(inventory)
-    matching = [e for e in read_inventory(inventory) if labels_match(e.labels, selector)]
+    matching = [e for e in read_inventory(inventory) if labels_match(e.labels, selector) and name in (None, e.name)]
     if not matching:
         known = "; ".join(f"{e.name}: " + ",".join(f"{k}={v}" for k, v in e.labels.items())
                           for e in read_inventory(inventory))
