@@ -57,22 +57,37 @@ class LeasedLink(Link):
         super().__init__(url, baud)
         self.board = board
 
-    def _lost(self, exc: LinkError) -> LinkError:
-        if self.board.alive():
-            return exc
-        return LeaseError(f"the lease of {self.board.name} was lost: its exporter no longer answers ({exc})")
-
     def write(self, data: bytes) -> None:
         try:
             super().write(data)
         except LinkError as exc:
-            raise self._lost(exc) from exc
+            raise self.board.lost(exc) from exc
 
     def poll(self) -> None:
         try:
             super().poll()
         except LinkError as exc:
-            raise self._lost(exc) from exc
+            raise self.board.lost(exc) from exc
+
+
+class LeasedDevice(Device):
+    """The protocol over a leased board: no reply, or no sensor frame, while the exporter is gone is
+    the lease lost (the port forward may hold the local socket open after the exporter died)."""
+
+    def __init__(self, link: LeasedLink, timeout: float):
+        super().__init__(link, timeout)
+        self.board = link.board
+
+    def wait_reply(self, seq: int, expect: int, timeout: float | None = None):
+        try:
+            return super().wait_reply(seq, expect, timeout)
+        except LinkError as exc:
+            raise self.board.lost(exc) from exc
+
+    def sensor_frames(self, timeout: float | None = None):
+        yield from super().sensor_frames(timeout)
+        if not self.board.alive():
+            raise self.board.lost(LinkError(f"nothing from {self.link.url} for {timeout:.0f} s"))
 
 
 def client_config():
@@ -246,6 +261,12 @@ class LeasedBoard:
             raise LeaseError(f"the flasher of {self.name} failed: {exc}") from exc
         return str(image / name)
 
+    def lost(self, exc: LinkError) -> LinkError:
+        """exc as it stands while the exporter answers, else the lease lost."""
+        if isinstance(exc, LeaseError) or self.alive():
+            return exc
+        return LeaseError(f"the lease of {self.name} was lost: its exporter no longer answers ({exc})")
+
     def alive(self) -> bool:
         """Whether the exporter still answers (its status, within a few seconds)."""
         import anyio
@@ -275,7 +296,7 @@ class LeasedBoard:
             self.board_client.monitor_cmd(command)
 
     def open_device(self, baud: int, timeout: float, boot_timeout: float) -> Device:
-        dev = Device(LeasedLink(self.url, baud, self), timeout)
+        dev = LeasedDevice(LeasedLink(self.url, baud, self), timeout)
         try:
             dev.connect(boot_timeout)
         except Exception:
