@@ -36,7 +36,8 @@ def _widths(kind: str, hidden: str) -> tuple[int, ...]:
 @click.option("--epochs", default=400, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--lr", default=0.01, show_default=True, type=click.FloatRange(1e-9, 10))
 @click.option("--features", default="stats8", show_default=True, type=click.Choice(sorted(FEATURE_SETS)),
-              help="stats8: 4 segment sums + 4 statistics per channel; stats16: 12 + 4.")
+              help="stats8: 4 segment sums + 4 statistics per channel; stats16: 12 + 4; rocket: MiniRocket's "
+                   "kernels, for waveform shape (docs/model-format.md).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Float model file (.npz).")
 def command(dataset, csv_path, test_csv, window_len, hop_len, seed, counts_per_unit, sample_rate_hz, kind, hidden,
             epochs, lr, features, output):
