@@ -93,7 +93,9 @@ static void send_stats(fx_server *s, uint16_t seq)
 
 /* ---- results ---------------------------------------------------------------------------- */
 
-/* A result record: u32 index, u8 class, u8 n_classes, u16 reserved, u32 cycles, int16 prob[n]. */
+/* A result record: u32 index, u8 class, u8 n_classes, u8 decision (a class, FX_DECISION_UNKNOWN, or
+   FX_DECISION_NONE before the first decision and for INFER), u8 flags (FX_RESULT_*), u32 cycles,
+   int16 prob[n]. */
 #define RESULT_FIXED_BYTES 12u
 
 static uint16_t result_bytes(const fx_model *m)
@@ -108,11 +110,38 @@ static void put_result(fx_server *s, uint32_t index, const fx_pipeline_output *o
     fx_wr32(record, index);
     record[4] = (uint8_t)result->class_index;
     record[5] = (uint8_t)result->n_classes;
-    fx_wr16(record + 6, 0);
+    record[6] = out->decision.decided;
+    record[7] = (uint8_t)((result->outside ? FX_RESULT_OUTSIDE : 0u) | (out->decision.changed ? FX_RESULT_CHANGED : 0u));
     fx_wr32(record + 8, out->cycles);
     for (uint16_t c = 0; c < result->n_classes; ++c) {
         fx_wr16(record + RESULT_FIXED_BYTES + 2u * c, (uint16_t)result->prob_q15[c]);
     }
+}
+
+/* The EVENT of a hop that changed the decision, sent before the hop's own result record. */
+static void send_event(fx_server *s, uint16_t seq, const fx_pipeline_output *out, uint8_t previous)
+{
+    uint8_t payload[12];
+    fx_wr32(payload, out->hop_index);
+    fx_wr32(payload + 4, out->samples);
+    payload[8] = out->decision.decided;
+    payload[9] = previous;
+    fx_wr16(payload + 10, (uint16_t)out->decision.prob_q15);
+    send(s, FX_MSG_EVENT, seq, payload, sizeof payload);
+}
+
+/* Push one sample into the pipeline: 1 with *out filled when it completes a window, whose EVENT, if
+   it changed the decision, is then already sent with seq. */
+static int push_sample(fx_server *s, uint16_t seq, const int16_t *sample, fx_pipeline_output *out)
+{
+    const uint8_t previous = s->pipeline.decider.decided;
+    if (!fx_pipeline_push(&s->pipeline, sample, out)) {
+        return 0;
+    }
+    if (out->decision.changed) {
+        send_event(s, seq, out, previous);
+    }
+    return 1;
 }
 
 static void on_infer(fx_server *s, uint16_t seq, const uint8_t *payload, uint16_t len)
@@ -163,7 +192,7 @@ static void on_stream_data(fx_server *s, uint16_t seq, const uint8_t *payload, u
     const uint32_t n = len / (2u * ch);
     for (uint32_t t = 0; t < n; ++t) {
         fx_pipeline_output out;
-        if (fx_pipeline_push(&s->pipeline, (const int16_t *)(const void *)(payload + (size_t)t * ch * 2u), &out)) {
+        if (push_sample(s, seq, (const int16_t *)(const void *)(payload + (size_t)t * ch * 2u), &out)) {
             if (count == FX_STREAM_RESULTS_PER_REPLY) {
                 stream_flush(s, seq, count, 0);
                 count = 0;
@@ -262,7 +291,7 @@ void fx_server_sensor_samples(fx_server *s, const int16_t *samples, uint32_t cou
     if (s->mode & FX_MODE_LIVE) {
         for (uint32_t i = 0; i < count; ++i) {
             fx_pipeline_output out;
-            if (fx_pipeline_push(&s->pipeline, samples + (size_t)i * ch, &out)) {
+            if (push_sample(s, s->mode_seq, samples + (size_t)i * ch, &out)) {
                 uint8_t record[4u + RESULT_FIXED_BYTES + 2u * FX_MAX_CLASSES];
                 fx_wr32(record, out.samples);
                 put_result(s, out.hop_index, &out, record + 4);

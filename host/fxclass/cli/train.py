@@ -45,9 +45,12 @@ def _widths(kind: str, hidden: str) -> tuple[int, ...]:
               help="With --features auto: at most this many estimated Cortex-M4 instructions per inference.")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 50),
               help="With --features auto: cross-validation folds.")
+@click.option("--leave-out", multiple=True, metavar="CLASS",
+              help="Train without the windows of CLASS (repeatable): `eval` then counts how many of them come out "
+                   "unknown (README: Steady decisions and unknown).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Float model file (.npz).")
 def command(dataset, csv_path, test_csv, window_len, hop_len, seed, counts_per_unit, sample_rate_hz, kind, hidden,
-            epochs, lr, features, instr_budget, folds, output):
+            epochs, lr, features, instr_budget, folds, leave_out, output):
     """Train on the train split (or --csv) and report train and test accuracy."""
     widths = _widths(kind, hidden)
     if not Path(output).resolve().parent.is_dir():
@@ -62,6 +65,8 @@ def command(dataset, csv_path, test_csv, window_len, hop_len, seed, counts_per_u
     feature_set = None if auto else FEATURE_SETS[features].number
     train_ws = load_split("train", dataset, csv_path, window_len, hop_len, seed, test_csv,
                           counts_per_unit=counts_per_unit, sample_rate_hz=sample_rate_hz)
+    if leave_out:
+        train_ws = datasets.leave_out(train_ws, list(leave_out))
     check_firmware_limits(train_ws.windows.shape[1], train_ws.windows.shape[2], feature_set, () if auto else widths,
                           len(train_ws.class_names), train_ws.class_names)
     present = sorted(set(train_ws.labels.tolist()))
@@ -70,8 +75,10 @@ def command(dataset, csv_path, test_csv, window_len, hop_len, seed, counts_per_u
         raise DataError(f"all {len(train_ws)} training windows are of one class ({name}): a classifier needs windows "
                         "of at least two classes")
     test_ws = load_split("test", dataset, csv_path, window_len, hop_len, seed, test_csv,
-                         class_names=train_ws.class_names, counts_per_unit=train_ws.counts_per_unit,
-                         sample_rate_hz=sample_rate_hz)
+                         class_names=None if leave_out else train_ws.class_names,
+                         counts_per_unit=train_ws.counts_per_unit, sample_rate_hz=sample_rate_hz)
+    if leave_out:
+        test_ws = datasets.split_known(test_ws, train_ws.class_names)[0]
     window_hop = hop_len if dataset not in datasets.WHOLE_WINDOW_DATASETS else train_ws.windows.shape[1] // 2
     if auto:
         fm, selection = selecting.train_auto(train_ws, n_folds=folds, seed=seed, epochs=epochs, lr=lr,
@@ -85,6 +92,8 @@ def command(dataset, csv_path, test_csv, window_len, hop_len, seed, counts_per_u
             fm = training.train(train_ws, widths, epochs, lr, seed=seed, hop_len=window_hop,
                                 progress=lambda step: bar.update(1), feature_set=feature_set)
     fm.meta["dataset"] = dataset
+    if leave_out:
+        fm.meta["left out"] = ", ".join(leave_out)
     fm.save(output)
     scale = ""
     if fm.units:

@@ -219,6 +219,28 @@ def _subset(ws: WindowSet, idx: np.ndarray) -> WindowSet:
                      ws.units, ws.counts_per_unit, [ws.sources[i] for i in idx] if ws.sources else [])
 
 
+def split_known(ws: WindowSet, class_names: list[str]) -> tuple[WindowSet, WindowSet]:
+    """The windows of ws whose class is one of class_names (matched ignoring case; labels become
+    indices into class_names), and those of its other classes (labels as they were): for a model
+    trained without some classes, the windows it knows and those it never saw."""
+    lookup = {n.lower(): k for k, n in enumerate(class_names)}
+    index = np.array([lookup.get(ws.class_names[label].lower(), -1) if label >= 0 else -1 for label in ws.labels],
+                     dtype=np.int64)
+    known, unseen = np.flatnonzero(index >= 0), np.flatnonzero(index < 0)
+    k = _subset(ws, known)
+    k.labels, k.class_names = index[known], list(class_names)
+    return k, _subset(ws, unseen)
+
+
+def leave_out(ws: WindowSet, names: list[str]) -> WindowSet:
+    """ws without the windows of the classes called names (ignoring case), its other classes renumbered."""
+    lower = {n.lower() for n in names}
+    missing = sorted(lower - {n.lower() for n in ws.class_names})
+    if missing:
+        raise DataError(f"--leave-out {', '.join(missing)}: not a class of the data ({', '.join(ws.class_names)})")
+    return split_known(ws, [n for n in ws.class_names if n.lower() not in lower])[0]
+
+
 def split(ws: WindowSet, test_fraction: float = 0.3, seed: int = 0) -> tuple[WindowSet, WindowSet]:
     """A seeded split into train and test. Windows of one recording stay together when the windows
     know their recordings (a recording id column) and there are several: overlapping windows of one

@@ -1,6 +1,6 @@
 """The feature sets: for each, the numpy twin of its firmware kernel, bit for bit, and its parameters.
 
-A set's module (stats.py for stats8 and stats16, spectral.py for spectral; one module per set) gives
+A set's module (stats.py for stats8 and stats16, spectral.py, rocket.py; one module per set) gives
 
     fit(windows, labels, **options) -> params        fitted on int16 training windows (n, window_len, C)
     transform(params, windows) -> features           int64 arrays (..., n_features) of int32 values, in
@@ -33,7 +33,7 @@ from types import ModuleType
 import numpy as np
 
 from ...errors import ModelFormatError, ModelStatus
-from . import spectral, stats
+from . import rocket, spectral, stats
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,8 @@ SETS: dict[int, FeatureSet] = {s.number: s for s in (
                "deviation per channel)", {"n_segments": 12}),
     FeatureSet(3, "spectral", spectral, True, "spectral (Q8 log2 power of log-spaced bands of a fixed-point Welch "
                "spectrum, mean and rms per channel)"),
+    FeatureSet(4, "rocket", rocket, True, "rocket (MiniRocket in integers: counts of positive outputs of 84 fixed "
+               "length-9 kernels at several dilations and channel combinations)"),
 )}
 BY_NAME: dict[str, FeatureSet] = {s.name: s for s in SETS.values()}
 
