@@ -100,7 +100,7 @@ $(HOST_BUILD)/fx_runner_san: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
 	cc $(HOST_CFLAGS) -O1 $(SAN) $(filter %.c,$^) -o $@
 
 # The application itself on the host: hal/host's POSIX port, sanitizers on (`make native`).
-NATIVE_SRC := firmware/app/main.c $(wildcard firmware/hal/host/*.c firmware/sensors/*.c) firmware/boards/host.c \
+NATIVE_SRC := firmware/app/main.c firmware/app/fx_storage.c firmware/app/fx_outputs.c $(wildcard firmware/hal/host/*.c firmware/sensors/*.c) firmware/boards/host.c \
               $(CORE_SRC)
 $(HOST_BUILD)/fxclass_native: $(NATIVE_SRC) $(CORE_HDR) firmware/hal/fx_hal.h firmware/boards/fx_board.h \
                               $(wildcard firmware/sensors/*.h) $(HOST_BUILD)/default_model.o
