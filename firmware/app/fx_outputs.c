@@ -3,21 +3,26 @@
 
 #include "fx_hal.h"
 
+uint32_t fx_led_cycle_ms(int16_t shown_class)
+{
+    return shown_class < 0 ? 2u * FX_HEARTBEAT_HALF_MS
+                           : ((uint32_t)shown_class + 1u) * (FX_BLINK_ON_MS + FX_BLINK_OFF_MS) + FX_BLINK_PAUSE_MS;
+}
+
 int fx_led_pattern_on(int16_t shown_class, uint32_t phase_ms)
 {
     if (shown_class < 0) {
-        return (phase_ms / FX_HEARTBEAT_HALF_MS) % 2u == 0u;
+        return phase_ms < FX_HEARTBEAT_HALF_MS;
     }
     const uint32_t blink_ms = FX_BLINK_ON_MS + FX_BLINK_OFF_MS;
-    const uint32_t blinks = (uint32_t)shown_class + 1u;
-    const uint32_t t = phase_ms % (blinks * blink_ms + FX_BLINK_PAUSE_MS);
-    return t < blinks * blink_ms && t % blink_ms < FX_BLINK_ON_MS;
+    return phase_ms < ((uint32_t)shown_class + 1u) * blink_ms && phase_ms % blink_ms < FX_BLINK_ON_MS;
 }
 
 static struct {
     uint8_t started;
-    int16_t shown;                     /* the class the pattern and the pins show */
-    uint32_t since_ms;                 /* when that pattern began */
+    int16_t shown;                     /* the class the pins show, at once */
+    int16_t blinking;                  /* the class the LED shows, from the start of a cycle */
+    uint32_t cycle_ms;                 /* when the LED's current cycle began */
     int8_t led;                        /* the LED as last set, -1 unknown */
     uint8_t pins[FX_CONFIG_CLASS_PINS]; /* the pins set up, as the configuration had them */
 } out;
@@ -47,17 +52,26 @@ static void follow_pins(const fx_config *config)
 
 void fx_outputs_update(const fx_config *config, int16_t shown_class, uint32_t now_ms)
 {
-    if (!out.started || shown_class != out.shown) {
-        pin_for(out.started ? out.shown : -1, 0);
+    if (!out.started) {
         out.started = 1;
-        out.shown = shown_class;
-        out.since_ms = now_ms;
+        out.shown = -1;
+        out.blinking = -1;
+        out.cycle_ms = now_ms;
         out.led = -1;
+    }
+    if (shown_class != out.shown) {
+        pin_for(out.shown, 0);
+        out.shown = shown_class;
         pin_for(shown_class, 1);
     }
     follow_pins(config);
-    const int16_t pattern = config->led == FX_LED_CLASS ? out.shown : -1;
-    const int8_t on = config->led == FX_LED_OFF ? 0 : (int8_t)fx_led_pattern_on(pattern, now_ms - out.since_ms);
+    const int16_t wanted = config->led == FX_LED_CLASS ? out.shown : -1;
+    if (now_ms - out.cycle_ms >= fx_led_cycle_ms(out.blinking)) {
+        /* A cycle is over: the next one shows the class wanted now, from its first blink. */
+        out.cycle_ms = now_ms;
+        out.blinking = wanted;
+    }
+    const int8_t on = config->led == FX_LED_OFF ? 0 : (int8_t)fx_led_pattern_on(out.blinking, now_ms - out.cycle_ms);
     if (on != out.led) {
         out.led = on;
         fx_hal_led_set(on);
