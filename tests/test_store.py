@@ -162,3 +162,27 @@ def test_qemu_has_no_flash_controller_and_keeps_ram_uploads(device, default_mode
     assert reply.source == "RAM" and reply.values[cfg.LED] == 1
     device.reset()
     assert device.info.model_source == "built-in" and device.config().source == "built-in"
+
+
+def test_cli_upload_keeps_by_default_and_config_persists(native_binary, flash_file, tmp_path):
+    """The commands as a person types them, each starting the native board on the same flash file."""
+    from test_cli import fx
+
+    model = tmp_path / "m.fxm"
+    model.write_bytes((HOST_BUILD.parents[1] / "models" / "default.fxm").read_bytes())
+    r = fx("upload", "--native", str(model))
+    assert r.returncode == 0 and "kept in flash slot 0" in r.stdout, r.stdout + r.stderr
+    r = fx("info", "--native")
+    assert "(flash slot 0, record 1)" in r.stdout and "controller present" in r.stdout, r.stdout
+    r = fx("upload", "--native", "--ram", str(model))
+    assert r.returncode == 0 and "in RAM until a reset" in r.stdout, r.stdout
+    r = fx("config", "set", "--native", "boot_mode=live", "pin.Walking=d12")
+    assert r.returncode == 0 and "boot_mode    live" in r.stdout and "pin.3        D12" in r.stdout, r.stdout
+    r = fx("info", "--native")
+    assert "LIVE at power-on (configuration: flash slot 0)" in r.stdout, r.stdout
+    r = fx("config", "set", "--native", "pin.Walking=D13")
+    assert r.returncode == 4 and "D2 .. D12" in r.stderr, r.stderr
+    r = fx("config", "reset", "--native")
+    assert r.returncode == 0 and "(defaults)" in r.stdout, r.stdout
+    r = fx("upload", "--sim", str(model))
+    assert r.returncode == 0 and "netduinoplus2 has no flash controller" in r.stdout, r.stdout + r.stderr

@@ -24,12 +24,12 @@ extern "C" {
 #define FX_BOOT_HOST 0               /* wait for the host's requests (the console always answers) */
 #define FX_BOOT_LIVE 1               /* start LIVE at power-on, no host needed */
 
-#define FX_LED_OFF 0 
+#define FX_LED_OFF 0
 #define FX_LED_HEARTBEAT 1           /* 1 Hz blink while the main loop runs, whatever is decided */
-#define FX_LED_CLASS 2               /* the class shown as blinks (fx_led_pattern.h), heartbeat before any */
+#define FX_LED_CLASS 2               /* the class shown as blinks (app/fx_outputs.h), heartbeat before any */
 
 #define FX_ARDUINO_PIN_FIRST 2       /* D0/D1 are the console, D13 is LD2, D14/D15 the sensor bus */
-#define FX_ARDUINO_PIN_LAST 12 
+#define FX_ARDUINO_PIN_LAST 12
 
 typedef struct {
     uint8_t boot_mode;
