@@ -52,7 +52,8 @@ A Board Configured For LIVE At Boot Classifies A Recording Alone And Shows The C
     # Power off and on: the board boots, finds LIVE configured and starts its sensor; nothing is
     # sent to it from here on. The recording plays once the part runs (Renode's LSM6DSO takes a
     # RESD only at a rate set).
-    Execute Command    machine Reset
+    # SYSRESETREQ written from outside, as the reset button would: the chip's own reset path.
+    Execute Command    sysbus WriteDoubleWord 0xE000ED0C 0x05FA0004
     Wait For LIVE At Power-On
     Execute Command    pause
     Execute Command    sysbus.i2c1.lsm6dso FeedAccelerationSamplesFromRESD @${resd} 0 0 CurrentVirtualTime

@@ -186,3 +186,19 @@ def test_cli_upload_keeps_by_default_and_config_persists(native_binary, flash_fi
     assert r.returncode == 0 and "(defaults)" in r.stdout, r.stdout
     r = fx("upload", "--sim", str(model))
     assert r.returncode == 0 and "netduinoplus2 has no flash controller" in r.stdout, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("board", ["netduinoplus2", "nucleo_f446re", "nucleo_f411re"])
+def test_images_stay_in_sectors_0_to_3_and_load_nothing_into_the_kept_sectors(board):
+    """The image ends before sector 4 (0x08010000), where the kept configuration begins, and no
+    segment loads more into flash than its bytes: a loader that zero-fills a segment's memory size
+    at its load address (Renode's LoadELF) would otherwise clear what the board keeps."""
+    make("-C", "firmware", f"BOARD={board}")
+    elf = HOST_BUILD.parents[1] / "firmware" / "build" / board / "fxclass.elf"
+    out = subprocess.run(["arm-none-eabi-readelf", "-lW", str(elf)], capture_output=True, text=True, check=True).stdout
+    loads = [line.split() for line in out.splitlines() if line.strip().startswith("LOAD")]
+    in_flash = [(int(f[3], 16), int(f[4], 16), int(f[5], 16)) for f in loads if 0x08000000 <= int(f[3], 16) < 0x08100000]
+    assert in_flash, out
+    for phys, file_size, mem_size in in_flash:
+        assert mem_size == file_size, f"a segment at 0x{phys:08x} loads {mem_size - file_size} zero bytes into flash"
+        assert phys + file_size <= 0x08010000, f"the image reaches 0x{phys + file_size:08x}, into sector 4"
