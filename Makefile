@@ -32,7 +32,7 @@ HOST_CFLAGS := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-pro
                -Ifirmware/core -Ifirmware/proto -g
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: help setup demo test test-robot bench firmware firmwares flash clean host-tools fuzz-smoke model native soak
+.PHONY: help setup demo test test-robot bench accuracy firmware firmwares flash clean host-tools fuzz-smoke model native soak
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -148,6 +148,13 @@ test-robot: setup firmwares ## the Robot suites over QEMU and, where Renode is f
 
 bench: setup firmwares ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
 	$(PY) host/tools/bench_report.py --output bench/results.json
+
+$(VENV)/.accuracy-done: $(VENV)/.pip-done host/pyproject.toml
+	$(VENV)/bin/pip install -q --disable-pip-version-check -e 'host[accuracy]'
+	@touch $@
+
+accuracy: $(VENV)/.accuracy-done ## every feature set and auto vs aeon's MiniRocket on 5 archive problems -> bench/accuracy.json
+	$(PY) host/tools/accuracy.py --output bench/accuracy.json --readme README.md
 
 SOAK ?= 5000
 soak: setup firmwares $(HOST_BUILD)/fxclass_native ## SOAK=N inferences natively and in QEMU, each checked against the reference

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from robot.api import logger
 from robot.api.deco import keyword, library
 
 from fxclass.data import datasets
@@ -25,7 +26,7 @@ from fxclass.model import fxm
 from fxclass.model.reference import Pipeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from sensor_oracle import expected_live, find_block  # noqa: E402  (test code: tests/, not the package)
+from sensor_oracle import expected_live, find_block, model_samples  # noqa: E402  (test code: tests/, not the package)
 
 # Renode's LSM6DSO samples at its batching rate in whole hertz: 12 for the part's 12.5 Hz.
 RENODE_SENSOR_HZ = 12
@@ -56,6 +57,7 @@ class FxclassDevice:
         self.fed: np.ndarray | None = None  # the sensor counts the recording makes the part deliver
         self.raw: list[p.SampleBlock] = []
         self.live: list[p.LiveResult] = []
+        self.events: list[p.Event] = []
 
     @keyword("Connect To Firmware")
     def connect(self, url: str, model: str = "models/default.fxm"):
@@ -199,6 +201,22 @@ class FxclassDevice:
         self.model = fxm.unpack(blob)
         self.dev.upload(blob)
         return f"0x{self.dev.info.model_id:08x}"
+
+    @keyword("Upload The Bench Model Of")
+    def upload_bench_model(self, feature_set: str) -> str:
+        """Uploads the 100 x 6 bench model of a feature set with a FEATURES section (spectral, rocket:
+        tests/fuzz_seeds/model/v3_<set>_100x6.fxm, which host/tools/<set>_bench.py writes), which the
+        following keywords compare with the reference. Logs the variant its feature stage runs: rocket's
+        Cortex-M4 variant reads no GE flag and runs on every core; spectral's selects on them, and
+        falls back to its portable C where a probe finds them wrong (Renode 1.15.3)."""
+        path = Path(__file__).resolve().parents[1] / "tests" / "fuzz_seeds" / "model" / f"v3_{feature_set}_100x6.fxm"
+        model_id = self.upload(str(path))
+        if self.model.feature_set != {"spectral": 3, "rocket": 4}[feature_set]:
+            raise AssertionError(f"{path.name} holds feature set {self.model.feature_set}, not {feature_set}")
+        logger.info(f"{feature_set} model {model_id}: its feature stage runs the Cortex-M4 variant"
+                    + (" on every core" if feature_set == "rocket" else " where SSUB16 sets the GE flags, the "
+                       "portable C where not (Renode 1.15.3)"))
+        return model_id
 
     def _variant(self, model_id: str) -> fxm.Model:
         """A different valid model: the running one with the first class's logit bias raised."""
@@ -344,10 +362,11 @@ class FxclassDevice:
 
     @keyword("LED Should Have Shown The LIVE Classes In Turn")
     def led_shows_classes(self, transitions: str, min_classes: int = 3):
-        """Decodes the LED's record (LedRecorder.cs: "t_ms:state ...") into the classes its blink
-        groups count (class c: c + 1 short blinks then a pause; a long pulse is the heartbeat) and
-        compares their sequence, repeats merged, with that of the LIVE results: the same, or all
-        but the last class, which the LED shows from the end of the cycle under way."""
+        """Decodes the LED's record (LedRecorder.cs: "t_ms:state ...") into the decisions its blinks
+        show (class c: c + 1 short blinks then a pause; a 1 s pulse unknown; a 0.5 s pulse the
+        heartbeat, no decision yet) and compares their sequence, repeats merged, with that of the
+        LIVE results' decisions: the same, or all but the last, which the LED shows from the end of
+        the cycle under way."""
         leds = [tuple(float(x) for x in item.split(":")) for item in transitions.replace('"', " ").split()
                 if ":" in item]
         pulses, start = [], None
@@ -359,41 +378,114 @@ class FxclassDevice:
                 start = None
         shown, group, last_end = [], 0, None
         for on, off in pulses:
-            if off - on >= 400:  # the heartbeat's 500 ms
+            if off - on >= 400:  # the heartbeat's 500 ms (no decision), or unknown's 1000 ms
                 if group:
                     shown.append(group - 1)
                 group, last_end = 0, off
-                shown.append(-1)
+                shown.append(-2 if off - on >= 800 else -1)
                 continue
             if last_end is not None and on - last_end >= 700 and group:
                 shown.append(group - 1)
                 group = 0
             group += 1
             last_end = off
-        # The last group may be cut by the end of the record: left out.
-        merged = [c for i, c in enumerate(shown) if c >= 0 and (i == 0 or shown[i - 1] != c)]
+        # The last group may be cut by the end of the record: left out. The heartbeat is no decision.
+        merged = [c for c in shown if c != -1]
         merged = [c for i, c in enumerate(merged) if i == 0 or merged[i - 1] != c]
-        live = [r.result.class_index for r in self.live]
-        live = [c for i, c in enumerate(live) if i == 0 or live[i - 1] != c]
-        if merged not in (live, live[:-1]) or len(set(merged)) < int(min_classes):
-            raise AssertionError(f"the LED showed classes {merged}, LIVE decided {live}")
+        from fxclass.model import decide
+
+        decided = [{decide.UNKNOWN: -2}.get(r.result.decided, r.result.decided) for r in self.live
+                   if r.result.decided != decide.NONE]
+        decided = [c for i, c in enumerate(decided) if i == 0 or decided[i - 1] != c]
+        if merged not in (decided, decided[:-1]) or len(set(merged)) < int(min_classes):
+            raise AssertionError(f"the LED showed {merged} (-2 unknown), LIVE decided {decided}")
         return merged
+    @keyword("Upload A BasicMotions Model Trained Without")
+    def upload_without(self, left_out: str, hops: int = 3, votes: int = 2, dwell: int = 2):
+        """A model of BasicMotions' other classes (stats16, 24 hidden units), quantized with thresholds and
+        radii calibrated at the 99th percentile and decisions over hops, votes and dwell, uploaded."""
+        from fxclass.model import train
+        from fxclass.model.openset import calibrate
+        from fxclass.model.quantize import quantize_best
+
+        known = datasets.leave_out(datasets.basicmotions("train"), [left_out])
+        fm = train.train(known, (24,), 400, feature_set=2, hop_len=50)
+        model, _, _ = quantize_best(fm, known.windows)
+        model.decision = calibrate(model, known.windows, known.labels, 99.0, int(hops), int(votes), int(dwell))
+        self.dev.upload(fxm.pack(model))
+        self.model = model
+        return f"0x{self.dev.info.model_id:08x}"
+
+    @keyword("LIVE Decisions Should Match The Reference For Every Hop")
+    def live_decisions_match_reference(self):
+        """Every hop's decision, flags and every EVENT equal to the reference on the samples RECORD
+        returned; returns the EVENTs as (hop, decision name)."""
+        from fxclass.model import decide
+
+        ref = Pipeline(self.model).stream(model_samples(self._raw(), self.setup, self.model))
+        for r in self.live:
+            h = r.result.index
+            got = (r.result.class_index, r.result.decided, r.result.outside, r.result.changed)
+            want = (ref["class"][h], ref["decided"][h], bool(ref["outside"][h]), bool(ref["changed"][h]))
+            if got != want:
+                raise AssertionError(f"hop {h}: firmware class, decision, outside, changed {got}, reference {want}")
+        last = self.live[-1].result.index
+        want = [e for e in decide.events(ref["decided"], ref["changed"], ref["smoothed"]) if e[0] <= last]
+        got = [(e.hop, e.decided, e.previous, e.prob_q15) for e in self.events]
+        if got != want:
+            raise AssertionError(f"EVENTs {got}, reference {want}")
+        return [(e.hop, decide.label(e.decided, self.model.class_names)) for e in self.events]
+
+    @keyword("Decisions Should Follow The Gestures")
+    def decisions_follow(self, gestures: str, windows_per_gesture: int, unseen: str):
+        """Over the recording of gestures (windows_per_gesture BasicMotions windows each, fed to the sensor
+        after some samples of its own): at the last hop whose window lies inside a gesture the decision is
+        the gesture's class (unknown for the unseen one), and there are no more decisions than gestures, so
+        the decision changed once per gesture boundary and never flickered. Returns the EVENTs as (hop,
+        decision name)."""
+        from fxclass.model import decide
+
+        m = self.model
+        names = [g.strip() for g in gestures.split(",")]
+        start = find_block(self._raw(), self.fed)
+        if start is None:
+            raise AssertionError("the recording's samples are not among those the sensor delivered")
+        offset = start * m.sample_rate_hz * 1000 / self.setup.sensor_rate_millihertz  # in model samples
+        span = int(windows_per_gesture) * 100  # BasicMotions windows are 100 samples at the model's 10 Hz
+        decided = {r.result.index: r.result.decided for r in self.live}
+        first_inside = int(np.ceil(offset / m.hop_len))
+        last_inside = int((offset + len(names) * span - m.window_len) // m.hop_len)
+        if last_inside not in decided:
+            raise AssertionError(f"LIVE stopped at hop {max(decided)}, before the recording's end (hop {last_inside})")
+        for k, name in enumerate(names):
+            last = int((offset + (k + 1) * span - m.window_len) // m.hop_len)
+            want = decide.UNKNOWN if name == unseen else m.class_names.index(name)
+            if decided[last] != want:
+                raise AssertionError(f"at the end of {name} (hop {last}) the decision is "
+                                     f"{decide.label(decided[last], m.class_names)}; EVENTs "
+                                     f"{[(e.hop, decide.label(e.decided, m.class_names)) for e in self.events]}")
+        during = [e for e in self.events if first_inside <= e.hop <= last_inside]
+        if len(during) > len(names):
+            raise AssertionError(f"{len(during)} decisions during {len(names)} gestures: "
+                                 f"{[(e.hop, decide.label(e.decided, m.class_names)) for e in during]}")
+        return [(e.hop, decide.label(e.decided, m.class_names)) for e in self.events]
 
     # -- the board's own sensor (renode/sensor.robot) ------------------------------------------
 
     @keyword("Write IMU Recording")
     def write_imu_recording(self, folder: str, renode_tools: str | None = None, windows: int = 4,
                             rate_hz: float = RENODE_SENSOR_HZ, accel_full_scale_g: int = 16,
-                            gyro_full_scale_dps: int = 2000, per_class: int = 0) -> str:
+                            gyro_full_scale_dps: int = 2000, gestures: str = "") -> str:
         """BasicMotions test windows (10 Hz) as the LSM6DSO would sample them at rate_hz (Renode's
         part samples at 12 Hz where a real one does 12.5), in whole counts of the given full scales,
         written as a CSV recording and, with Renode's tools folder, as RESD; returns the path of
-        the RESD, or of the CSV without tools."""
+        the RESD, or of the CSV without tools. The first windows of the test split, or with gestures
+        (class names, comma-separated) that many windows of each class in turn."""
         test = datasets.basicmotions("test")
-        # per_class: that many windows of each class in turn (the classes one after the other)
-        picked = (test.windows[:int(windows)] if not int(per_class) else
-                  [test.windows[i] for c in range(len(test.class_names))
-                   for i in np.flatnonzero(test.labels == c)[:int(per_class)]])
+        picked = test.windows[:int(windows)]
+        if gestures:
+            picked = [w for g in gestures.split(",")
+                      for w in test.windows[test.labels == test.class_names.index(g.strip())][:int(windows)]]
         motion = np.concatenate(picked).astype(np.float64) / datasets.BASICMOTIONS_COUNTS_PER_UNIT
         t_in = np.arange(len(motion)) / datasets.BASICMOTIONS_RATE_HZ
         rate_hz = float(rate_hz)
@@ -420,7 +512,7 @@ class FxclassDevice:
     def start_sensor_mode(self, *modes: str):
         flags = {"LIVE": p.MODE_LIVE, "RECORD": p.MODE_RECORD}
         self.setup = self.dev.set_mode(sum(flags[m] for m in modes))
-        self.raw, self.live = [], []
+        self.raw, self.live, self.events = [], [], []
         return self.setup.sensor_rate_millihertz
 
     @keyword("Collect Sensor Frames")
@@ -431,6 +523,8 @@ class FxclassDevice:
                 self.raw.append(frame)
             elif isinstance(frame, p.LiveResult):
                 self.live.append(frame)
+            elif isinstance(frame, p.Event):
+                self.events.append(frame)
             elif not frame.answering:
                 raise AssertionError(f"the sensor stopped answering: {frame}")
             if len(self.live) >= int(hops) and sum(len(b.samples) for b in self.raw) >= int(samples):

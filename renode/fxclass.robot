@@ -40,3 +40,9 @@ Accepts A Good Upload
     Upload Model With Raised Bias    model_id=0xC0FFEE
     Running Model Should Be    0xC0FFEE
     BasicMotions Windows Should Classify As The Reference Does    count=2
+
+Classifies With A Rocket And A Spectral Model As The Reference Does
+    Upload The Bench Model Of    rocket
+    BasicMotions Windows Should Classify As The Reference Does    count=4
+    Upload The Bench Model Of    spectral
+    BasicMotions Windows Should Classify As The Reference Does    count=4

@@ -44,7 +44,7 @@ A Reset At 20 Points Of An Upload, Its Erase And Its Program Always Boots A Whol
 
 A Board Configured For LIVE At Boot Classifies A Recording Alone And Shows The Classes On LD2
     [Setup]    Start Firmware    shield=${True}
-    ${resd}=    Write IMU Recording    ${TEMPDIR}    ${RENODETOOLS}    per_class=2
+    ${resd}=    Write IMU Recording    ${TEMPDIR}    ${RENODETOOLS}    windows=1    gestures=Badminton,Running,Standing,Walking
     Configure Board    boot_mode=live    led=class
     Execute Command    include @${CURDIR}/LedRecorder.cs
     Execute Command    emulation CreateLedRecorder "ledlog" sysbus.gpioPortA.UserLED
@@ -59,7 +59,7 @@ A Board Configured For LIVE At Boot Classifies A Recording Alone And Shows The C
     Execute Command    sysbus.i2c1.lsm6dso FeedAccelerationSamplesFromRESD @${resd} 0 0 CurrentVirtualTime
     Execute Command    sysbus.i2c1.lsm6dso FeedAngularRateSamplesFromRESD @${resd} 0 0 CurrentVirtualTime
     Execute Command    start
-    @{classes}=    Collect LIVE Results Of The Board Alone    hops=18
+    @{classes}=    Collect LIVE Results Of The Board Alone    hops=6
     Log    LIVE classes per hop: ${classes}
     ${transitions}=    Execute Command    ledlog Transitions
     ${shown}=    LED Should Have Shown The LIVE Classes In Turn    ${transitions}    min_classes=3

@@ -126,9 +126,9 @@ def test_the_configuration_is_kept_checked_and_reset(native_binary, flash_file):
     with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10) as dev:
         dev.link.write(golden["config_get"])  # seq 10, as the golden reply
         assert dev.wait_reply(10, p.CONFIG_REPLY).payload == p.decode(golden["config_reply_defaults"][:-1]).payload
-        reply = cfg.set_values(dev, ["boot_mode=live", "led=heartbeat", "pin.Running=D7"])
+        reply = cfg.set_values(dev, ["boot_mode=live", "led=heartbeat", "pin.Running=D7", "decision_dwell=3"])
         assert (reply.source, reply.seq) == ("flash slot 0", 1)
-        assert reply.values[cfg.BOOT_MODE] == 1 and reply.values[cfg.CLASS_PIN + 1] == 7
+        assert reply.values[cfg.BOOT_MODE] == 1 and reply.values[cfg.CLASS_PIN + 1] == 7 and reply.values[0x0012] == 3
         for bad, code in ((p.ConfigReply.entries({0x0777: 1}), 0x0E), (p.ConfigReply.entries({cfg.LED: 9}), 0x0F),
                           (p.ConfigReply.entries({cfg.CLASS_PIN: 13}), 0x0F), (b"\x01\x00\x01", 0x0F), (b"", 0x0F),
                           (p.ConfigReply.entries({cfg.LED: 0, 0x0777: 1}), 0x0E)):
@@ -142,7 +142,7 @@ def test_the_configuration_is_kept_checked_and_reset(native_binary, flash_file):
         assert cfg.reset(dev).source == "built-in"
         dev.reset()
         assert dev.info.boot_mode == 0 and dev.info.config_source == "built-in"
-    for text in ("boot_mode", "boot_mode=sometimes", "pin.9=D3", "pin.0=D13", "colour=red"):
+    for text in ("boot_mode", "boot_mode=sometimes", "pin.9=D3", "pin.0=D13", "colour=red", "decision_hops=17"):
         with pytest.raises(DataError):
             cfg.parse_assignment(text, ["a", "b"])
 

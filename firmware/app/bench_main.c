@@ -12,6 +12,7 @@
  *      plan gives it
  *   9. for each spectral bench model of bench_spectral.h, in order: fx_model_run, then the feature
  *      stage, the scaling, the dense layers together and the softmax
+ *  10. the same for each rocket bench model of bench_rocket.h
  * Each stage runs the variant of the model's plan, as in fx_model_run: built with FX_PORTABLE, the
  * image measures the portable C. What the whole inference spends besides 2 to 5 is its call glue
  * and checks ("rest").
@@ -61,14 +62,16 @@ static int32_t shape_features[FX_MAX_CHANNELS * (FX_MAX_SEGMENTS + 4u)];
 static int16_t compact_offset[COMPACT_FEATURES];
 static uint8_t compact_shift[COMPACT_FEATURES];
 
-/* The spectral bench models: format-3 blobs that host/tools/spectral_bench.py builds from fixed
-   seeds, as words so that each is 4-aligned as fx_model_parse wants. */
+/* The spectral and rocket bench models: format-3 blobs that host/tools/spectral_bench.py and
+   rocket_bench.py build from fixed seeds, as words so that each is 4-aligned as fx_model_parse wants. */
 typedef struct {
     const uint32_t *blob;
     uint32_t bytes;
 } bench_blob;
 #include "bench_spectral.h"
 _Static_assert(FX_BENCH_SPECTRAL_FORMAT == 1, "bench_spectral.h has another format: run host/tools/spectral_bench.py");
+#include "bench_rocket.h"
+_Static_assert(FX_BENCH_ROCKET_FORMAT == 1, "bench_rocket.h has another format: run host/tools/rocket_bench.py");
 
 /* A deterministic, sensor-like window: triangle waves of different periods per channel. */
 static void fill_window(uint32_t len, uint32_t channels)
@@ -82,9 +85,9 @@ static void fill_window(uint32_t len, uint32_t channels)
     }
 }
 
-/* Segments 9 of one spectral model on the window: its inference, then its stages; nonzero where they
+/* Segments 9 or 10 of one bench model on the window: its inference, then its stages; nonzero where they
    fail or disagree. Kept out of main, whose own instructions between markers count in segments 1 to 8. */
-static FX_NOINLINE int measure_spectral(const bench_blob *b)
+static FX_NOINLINE int measure_model(const bench_blob *b)
 {
     fx_model m;
     if (fx_model_parse((const uint8_t *)b->blob, b->bytes, &m) != FX_OK) {
@@ -186,11 +189,14 @@ int main(void)
     stage_status |= fx_quantize_input(&compact, scratch.features, &scratch.work.act[0], compact_variant);
     fx_bench_end();
 
-    int spectral_failed = 0;
+    int models_failed = 0;
     for (uint32_t i = 0; i < sizeof bench_spectral_models / sizeof bench_spectral_models[0]; ++i) {
-        spectral_failed |= measure_spectral(&bench_spectral_models[i]);
+        models_failed |= measure_model(&bench_spectral_models[i]);
+    }
+    for (uint32_t i = 0; i < sizeof bench_rocket_models / sizeof bench_rocket_models[0]; ++i) {
+        models_failed |= measure_model(&bench_rocket_models[i]);
     }
 
-    semihosting_exit(status == FX_OK && stage_status == FX_OK && best == result.class_index && !spectral_failed);
+    semihosting_exit(status == FX_OK && stage_status == FX_OK && best == result.class_index && !models_failed);
     return 0;
 }

@@ -5,12 +5,18 @@
 
 uint32_t fx_led_cycle_ms(int16_t shown_class)
 {
+    if (shown_class == FX_SHOWN_UNKNOWN) {
+        return 2u * FX_UNKNOWN_ON_MS;
+    }
     return shown_class < 0 ? 2u * FX_HEARTBEAT_HALF_MS
                            : ((uint32_t)shown_class + 1u) * (FX_BLINK_ON_MS + FX_BLINK_OFF_MS) + FX_BLINK_PAUSE_MS;
 }
 
 int fx_led_pattern_on(int16_t shown_class, uint32_t phase_ms)
 {
+    if (shown_class == FX_SHOWN_UNKNOWN) {
+        return phase_ms < FX_UNKNOWN_ON_MS;
+    }
     if (shown_class < 0) {
         return phase_ms < FX_HEARTBEAT_HALF_MS;
     }
@@ -54,8 +60,8 @@ void fx_outputs_update(const fx_config *config, int16_t shown_class, uint32_t no
 {
     if (!out.started) {
         out.started = 1;
-        out.shown = -1;
-        out.blinking = -1;
+        out.shown = FX_SHOWN_NONE;
+        out.blinking = FX_SHOWN_NONE;
         out.cycle_ms = now_ms;
         out.led = -1;
     }
@@ -65,7 +71,7 @@ void fx_outputs_update(const fx_config *config, int16_t shown_class, uint32_t no
         pin_for(shown_class, 1);
     }
     follow_pins(config);
-    const int16_t wanted = config->led == FX_LED_CLASS ? out.shown : -1;
+    const int16_t wanted = config->led == FX_LED_CLASS ? out.shown : FX_SHOWN_NONE;
     if (now_ms - out.cycle_ms >= fx_led_cycle_ms(out.blinking)) {
         /* A cycle is over: the next one shows the class wanted now, from its first blink. */
         out.cycle_ms = now_ms;

@@ -11,6 +11,7 @@ static const struct {
     {FX_FEATURE_SET_STATS8, 0, fx_features_stats8_init},
     {FX_FEATURE_SET_STATS16, 0, fx_features_stats16_init},
     {FX_FEATURE_SET_SPECTRAL, 1, fx_features_spectral_init},
+    {FX_FEATURE_SET_ROCKET, 1, fx_features_rocket_init},
 };
 
 fx_status fx_features_init(fx_feature_stage *stage, uint8_t feature_set, const uint8_t *params,

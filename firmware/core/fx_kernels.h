@@ -118,6 +118,28 @@ typedef struct {
     uint8_t n_segments;       /* [1, FX_SPECTRAL_MAX_SEGMENTS] */
 } fx_spectral_params;
 
+/*
+ * Rocket features (feature set rocket, MiniRocket in integers): per block (a dilation d, a channel
+ * combination and its biases) and per kernel of the model's subset of MiniRocket's 84, the count of
+ * outputs of the kernel's convolution above each of its biases. The signal of a block is
+ * y = clamp((sum of its channels - offset) >> shift, -FX_ROCKET_Y_MAX, FX_ROCKET_Y_MAX), zero outside
+ * the window; output features[block offset + kernel * n_biases + bias]. docs/model-format.md
+ * ("rocket") gives the arithmetic and the FEATURES section that carries the parameters.
+ */
+#define FX_ROCKET_KERNELS 84u     /* MiniRocket's kernels: the 3-subsets of the 9 taps weighted 2 */
+#define FX_ROCKET_MAX_BLOCKS 64u
+#define FX_ROCKET_MAX_SHIFT 20u
+#define FX_ROCKET_Y_MAX 1365      /* floor(32767 / 24): bias - conv stays within int16 */
+#define FX_ROCKET_BIAS_MAX 16380  /* 12 FX_ROCKET_Y_MAX, the largest |conv| */
+typedef struct {
+    const uint8_t *blocks;  /* n_blocks records of 12 bytes, in the blob (docs/model-format.md) */
+    const uint8_t *kernels; /* n_kernels indices into the 84, increasing */
+    const int16_t *biases;  /* one per feature, within +-FX_ROCKET_BIAS_MAX */
+    uint16_t max_dilation;  /* the largest block's: the zero padding is 4 of it on each side */
+    uint8_t n_kernels;      /* [1, FX_ROCKET_KERNELS] */
+    uint8_t n_blocks;       /* [1, FX_ROCKET_MAX_BLOCKS] */
+} fx_rocket_params;
+
 typedef struct fx_feature_kernel fx_feature_kernel;
 
 /* A model's feature stage: its kernel, the window's shape and the set's parameters, checked and
@@ -131,6 +153,7 @@ typedef struct {
     union {
         fx_stats_params stats;
         fx_spectral_params spectral;
+        fx_rocket_params rocket;
     } params;
 } fx_feature_stage;
 
@@ -179,6 +202,13 @@ fx_status fx_features_stats_init(fx_feature_stage *stage, uint16_t window_len, u
    FX_ERR_SHAPE for a window shorter than the FFT. */
 fx_status fx_features_spectral_init(fx_feature_stage *stage, const uint8_t *params, uint32_t params_bytes,
                                     uint16_t window_len, uint16_t n_channels);
+/* Set rocket (fx_features_rocket.c), whose FEATURES section (docs/model-format.md) it needs:
+   FX_ERR_LAYOUT for a section that is missing or whose size disagrees with its counts, FX_ERR_PARAM
+   for a bad value (reserved bits, a dilation, channel mask, offset, shift, bias count or phase out of
+   range, kernels not increasing below 84, a bias beyond +-FX_ROCKET_BIAS_MAX), FX_ERR_LIMIT beyond a
+   limit (window, channels, kernels, blocks, features), FX_ERR_SHAPE for a window under 9 samples. */
+fx_status fx_features_rocket_init(fx_feature_stage *stage, const uint8_t *params, uint32_t params_bytes,
+                                  uint16_t window_len, uint16_t n_channels);
 /* The variant that applies to an initialized stage on the running core (the stats kernel's
    Cortex-M4 variant once a probe has shown that the core gives its DSP instructions their
    architected results: fx_features_stats.c). */

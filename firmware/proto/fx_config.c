@@ -4,9 +4,10 @@
 #include <string.h>
 
 #include "fx_bytes.h"
+#include "fx_decide.h"
 
 const uint16_t fx_config_keys[] = {
-    FX_CONFIG_BOOT_MODE, FX_CONFIG_LED,
+    FX_CONFIG_BOOT_MODE, FX_CONFIG_LED, FX_CONFIG_DECISION_HOPS, FX_CONFIG_DECISION_VOTES, FX_CONFIG_DECISION_DWELL,
     FX_CONFIG_CLASS_PIN + 0u, FX_CONFIG_CLASS_PIN + 1u, FX_CONFIG_CLASS_PIN + 2u, FX_CONFIG_CLASS_PIN + 3u,
     FX_CONFIG_CLASS_PIN + 4u, FX_CONFIG_CLASS_PIN + 5u, FX_CONFIG_CLASS_PIN + 6u, FX_CONFIG_CLASS_PIN + 7u,
 };
@@ -29,8 +30,21 @@ static int class_of_pin_key(uint16_t key)
                : -1;
 }
 
+/* The decision setting key names in c, or NULL; *max its largest value (0, the model's, is the least). */
+static uint8_t *decision_field(fx_config *c, uint16_t key, int32_t *max)
+{
+    *max = key == FX_CONFIG_DECISION_HOPS ? (int32_t)FX_MAX_DECISION_HOPS : 255;
+    return key == FX_CONFIG_DECISION_HOPS    ? &c->decision_hops
+           : key == FX_CONFIG_DECISION_VOTES ? &c->decision_votes
+           : key == FX_CONFIG_DECISION_DWELL ? &c->decision_dwell
+                                             : NULL;
+}
+
 int fx_config_get(const fx_config *c, uint16_t key, int32_t *value)
 {
+    fx_config copy = *c;
+    int32_t max;
+    const uint8_t *decision = decision_field(&copy, key, &max);
     const int pin = class_of_pin_key(key);
     if (key == FX_CONFIG_BOOT_MODE) {
         *value = c->boot_mode;
@@ -38,6 +52,8 @@ int fx_config_get(const fx_config *c, uint16_t key, int32_t *value)
         *value = c->led;
     } else if (pin >= 0) {
         *value = c->class_pin[pin];
+    } else if (decision != NULL) {
+        *value = *decision;
     } else {
         return 1;
     }
@@ -47,6 +63,8 @@ int fx_config_get(const fx_config *c, uint16_t key, int32_t *value)
 int fx_config_set(fx_config *c, uint16_t key, int32_t value)
 {
     const int pin = class_of_pin_key(key);
+    int32_t max;
+    uint8_t *decision = decision_field(c, key, &max);
     if (key == FX_CONFIG_BOOT_MODE) {
         if (value != FX_BOOT_HOST && value != FX_BOOT_LIVE) {
             return FX_CONFIG_BAD_VALUE;
@@ -62,6 +80,11 @@ int fx_config_set(fx_config *c, uint16_t key, int32_t value)
             return FX_CONFIG_BAD_VALUE;
         }
         c->class_pin[pin] = (uint8_t)value;
+    } else if (decision != NULL) {
+        if (value < 0 || value > max) {
+            return FX_CONFIG_BAD_VALUE;
+        }
+        *decision = (uint8_t)value;
     } else {
         return FX_CONFIG_BAD_KEY;
     }

@@ -19,6 +19,9 @@ extern "C" {
 
 #define FX_CONFIG_BOOT_MODE 0x0001u  /* FX_BOOT_HOST or FX_BOOT_LIVE */
 #define FX_CONFIG_LED 0x0002u        /* FX_LED_* */
+#define FX_CONFIG_DECISION_HOPS 0x0010u  /* K of the decisions (fx_decide.h), 1 .. 16; 0: the model's */
+#define FX_CONFIG_DECISION_VOTES 0x0011u /* M of the decisions, 1 .. 255 (capped at K); 0: the model's */
+#define FX_CONFIG_DECISION_DWELL 0x0012u /* hops a new decision must hold, 1 .. 255; 0: the model's */
 #define FX_CONFIG_CLASS_PIN 0x0100u  /* + class (0 .. FX_CONFIG_CLASS_PINS - 1): Arduino pin D2 .. D12, 0 none */
 
 #define FX_BOOT_HOST 0               /* wait for the host's requests (the console always answers) */
@@ -35,6 +38,9 @@ typedef struct {
     uint8_t boot_mode;
     uint8_t led;
     uint8_t class_pin[FX_CONFIG_CLASS_PINS];
+    uint8_t decision_hops;   /* these three: 0 keeps the model's decision settings */
+    uint8_t decision_votes;
+    uint8_t decision_dwell;
 } fx_config;
 
 /* Every key this firmware knows, in order; fx_config_keys_count of them. */
@@ -58,7 +64,7 @@ int fx_config_apply(fx_config *c, const uint8_t *entries, uint32_t len, int skip
 /* Every known key of c as entries into out (room for fx_config_keys_count entries): bytes written. */
 uint32_t fx_config_encode(const fx_config *c, uint8_t *out);
 
-#define FX_CONFIG_MAX_BYTES (FX_CONFIG_ENTRY_BYTES * (2u + FX_CONFIG_CLASS_PINS))
+#define FX_CONFIG_MAX_BYTES (FX_CONFIG_ENTRY_BYTES * (5u + FX_CONFIG_CLASS_PINS))
 
 #ifdef __cplusplus
 }

@@ -49,6 +49,8 @@ typedef enum {
     FX_MSG_LIVE_RESULT = 0x8B,   /* unsolicited in LIVE, one per hop: u32 samples, result record */
     FX_MSG_SAMPLES = 0x8C,       /* unsolicited in RECORD: u32 first, u32 lost, u8 count, u8 channels, u16 0, int16[] */
     FX_MSG_SENSOR_EVENT = 0x8D,  /* unsolicited: u8 state (0 stopped answering, 1 back), 3 x u8 0, u32 bus errors */
+    FX_MSG_EVENT = 0x8E,         /* the decision changed (STREAM and LIVE): u32 hop, u32 samples, u8 decision,
+                                    u8 previous, int16 smoothed probability (Q15) */
     FX_MSG_CONFIG_REPLY = 0x90,  /* u8 source (FX_KEPT_*), u8 n, u16 0, u32 seq, n x (u16 key, i32 value) */
     FX_MSG_ERROR = 0xFF          /* u8 error code, u8 request type */
 } fx_msg_type;
@@ -106,6 +108,10 @@ typedef struct {
     uint32_t sensor_errors;   /* bus failures while reading it */
     uint32_t live_results;
 } fx_stats;
+
+/* A result record's byte 7: what the decision stage says of its window and hop. */
+#define FX_RESULT_OUTSIDE 0x01u  /* the window lies outside every class's radius: it voted unknown */
+#define FX_RESULT_CHANGED 0x02u  /* this hop changed the decision: an EVENT went before this record */
 
 #define FX_CYCLES_DWT 0u
 #define FX_CYCLES_SYSTICK 1u

@@ -103,12 +103,22 @@ static void send_stats(fx_server *s, uint16_t seq)
 
 /* ---- results ---------------------------------------------------------------------------- */
 
-/* A result record: u32 index, u8 class, u8 n_classes, u16 reserved, u32 cycles, int16 prob[n]. */
+/* A result record: u32 index, u8 class, u8 n_classes, u8 decision (a class, FX_DECISION_UNKNOWN, or
+   FX_DECISION_NONE before the first decision and for INFER), u8 flags (FX_RESULT_*), u32 cycles,
+   int16 prob[n]. */
 #define RESULT_FIXED_BYTES 12u
 
 static uint16_t result_bytes(const fx_model *m)
 {
     return (uint16_t)(RESULT_FIXED_BYTES + 2u * m->n_classes);
+}
+
+/* What the outputs show after a hop: the decision in force (fx_server.h, shown_class). */
+static void show_decision(fx_server *s, const fx_pipeline_output *out)
+{
+    const uint8_t decided = out->decision.decided;
+    s->shown_class = decided == FX_DECISION_NONE ? FX_SHOWN_NONE : decided == FX_DECISION_UNKNOWN ? FX_SHOWN_UNKNOWN
+                                                                                                    : (int16_t)decided;
 }
 
 static void put_result(fx_server *s, uint32_t index, const fx_pipeline_output *out, uint8_t *record)
@@ -118,11 +128,38 @@ static void put_result(fx_server *s, uint32_t index, const fx_pipeline_output *o
     fx_wr32(record, index);
     record[4] = (uint8_t)result->class_index;
     record[5] = (uint8_t)result->n_classes;
-    fx_wr16(record + 6, 0);
+    record[6] = out->decision.decided;
+    record[7] = (uint8_t)((result->outside ? FX_RESULT_OUTSIDE : 0u) | (out->decision.changed ? FX_RESULT_CHANGED : 0u));
     fx_wr32(record + 8, out->cycles);
     for (uint16_t c = 0; c < result->n_classes; ++c) {
         fx_wr16(record + RESULT_FIXED_BYTES + 2u * c, (uint16_t)result->prob_q15[c]);
     }
+}
+
+/* The EVENT of a hop that changed the decision, sent before the hop's own result record. */
+static void send_event(fx_server *s, uint16_t seq, const fx_pipeline_output *out, uint8_t previous)
+{
+    uint8_t payload[12];
+    fx_wr32(payload, out->hop_index);
+    fx_wr32(payload + 4, out->samples);
+    payload[8] = out->decision.decided;
+    payload[9] = previous;
+    fx_wr16(payload + 10, (uint16_t)out->decision.prob_q15);
+    send(s, FX_MSG_EVENT, seq, payload, sizeof payload);
+}
+
+/* Push one sample into the pipeline: 1 with *out filled when it completes a window, whose EVENT, if
+   it changed the decision, is then already sent with seq. */
+static int push_sample(fx_server *s, uint16_t seq, const int16_t *sample, fx_pipeline_output *out)
+{
+    const uint8_t previous = s->pipeline.decider.decided;
+    if (!fx_pipeline_push(&s->pipeline, sample, out)) {
+        return 0;
+    }
+    if (out->decision.changed) {
+        send_event(s, seq, out, previous);
+    }
+    return 1;
 }
 
 static void on_infer(fx_server *s, uint16_t seq, const uint8_t *payload, uint16_t len)
@@ -173,13 +210,13 @@ static void on_stream_data(fx_server *s, uint16_t seq, const uint8_t *payload, u
     const uint32_t n = len / (2u * ch);
     for (uint32_t t = 0; t < n; ++t) {
         fx_pipeline_output out;
-        if (fx_pipeline_push(&s->pipeline, (const int16_t *)(const void *)(payload + (size_t)t * ch * 2u), &out)) {
+        if (push_sample(s, seq, (const int16_t *)(const void *)(payload + (size_t)t * ch * 2u), &out)) {
             if (count == FX_STREAM_RESULTS_PER_REPLY) {
                 stream_flush(s, seq, count, 0);
                 count = 0;
             }
             put_result(s, out.hop_index, &out, s->stream_records + (size_t)count * record_len);
-            s->shown_class = (int16_t)out.result.class_index;
+            show_decision(s, &out);
             ++count;
         }
     }
@@ -279,11 +316,11 @@ void fx_server_sensor_samples(fx_server *s, const int16_t *samples, uint32_t cou
     if (s->mode & FX_MODE_LIVE) {
         for (uint32_t i = 0; i < count; ++i) {
             fx_pipeline_output out;
-            if (fx_pipeline_push(&s->pipeline, samples + (size_t)i * ch, &out)) {
+            if (push_sample(s, s->mode_seq, samples + (size_t)i * ch, &out)) {
                 uint8_t record[4u + RESULT_FIXED_BYTES + 2u * FX_MAX_CLASSES];
                 fx_wr32(record, out.samples);
                 put_result(s, out.hop_index, &out, record + 4);
-                s->shown_class = (int16_t)out.result.class_index;
+                show_decision(s, &out);
                 ++s->stats.live_results;
                 send(s, FX_MSG_LIVE_RESULT, s->mode_seq, record, (uint16_t)(4u + result_bytes(&s->model)));
             }
@@ -373,6 +410,14 @@ static void load_kept_model(fx_server *s)
     }
 }
 
+/* The configuration's decision settings replace the model's (0 keeps a model's own) from the
+   next start of a stream or of LIVE. */
+static void apply_config(fx_server *s)
+{
+    const fx_decide_settings settings = {s->config.decision_hops, s->config.decision_votes, s->config.decision_dwell};
+    fx_pipeline_decide_settings(&s->pipeline, &settings);
+}
+
 static void load_kept_config(fx_server *s)
 {
     fx_record kept;
@@ -382,6 +427,7 @@ static void load_kept_config(fx_server *s)
         s->config_source = kept_in(&kept);
         s->config_seq = kept.seq;
     }
+    apply_config(s);
 }
 
 static void send_config(fx_server *s, uint16_t seq)
@@ -409,6 +455,7 @@ static uint8_t set_config(fx_server *s, const uint8_t *payload, uint16_t len)
         s->config = next;
         s->config_source = FX_KEPT_RAM;
         s->config_seq = 0;
+        apply_config(s);
         return 0;
     }
     uint32_t entries[(FX_CONFIG_MAX_BYTES + 3u) / 4u];
@@ -420,6 +467,7 @@ static uint8_t set_config(fx_server *s, const uint8_t *payload, uint16_t len)
     s->config = next;
     s->config_source = kept_in(&kept);
     s->config_seq = kept.seq;
+    apply_config(s);
     return 0;
 }
 
@@ -431,6 +479,7 @@ static uint8_t reset_config(fx_server *s)
     fx_config_defaults(&s->config);
     s->config_source = FX_KEPT_BUILTIN;
     s->config_seq = 0;
+    apply_config(s);
     return 0;
 }
 
@@ -551,7 +600,7 @@ fx_status fx_server_init(fx_server *s, const fx_port *port, const uint8_t *built
     s->port = *port;
     fx_pipeline_init(&s->pipeline, &s->model, s->window, s->port.cycles, s->port.ctx);
     fx_config_defaults(&s->config);
-    s->shown_class = -1;
+    s->shown_class = FX_SHOWN_NONE;
     const fx_status builtin_status = fx_model_parse(builtin, builtin_len, &s->model);
     if (s->port.storage != NULL) {
         load_kept_model(s);

@@ -28,7 +28,8 @@ typedef struct {
     uint32_t model_seq;         /* the flash record's sequence number, 0 for the others */
     uint32_t config_seq;
     fx_config config;
-    int16_t shown_class;        /* the class the outputs show: the latest of LIVE or a stream, -1 none */
+    int16_t shown_class;        /* what the outputs show: the decision in force in LIVE or a stream, a
+                                   class or FX_SHOWN_UNKNOWN, FX_SHOWN_NONE before any */
     uint8_t streaming;
     uint8_t mode;               /* FX_MODE_* flags in force; the sensor runs while it is not 0 */
     uint16_t mode_seq;          /* the MODE request's seq, carried by the unsolicited frames */
@@ -45,6 +46,9 @@ typedef struct {
     uint32_t model_slot[FX_MAX_MODEL_BYTES / 4u]; /* the uploaded model in use */
     int16_t window[FX_MAX_WINDOW_VALUES];          /* the pipeline's sliding window */
 } fx_server;
+
+#define FX_SHOWN_NONE (-1)
+#define FX_SHOWN_UNKNOWN (-2)
 
 /* An upload is received into the working memory of the pipeline's inferences (fx_scratch's work),
    so whatever runs an inference (INFER, STREAM_START, LIVE) abandons an upload in progress, and an

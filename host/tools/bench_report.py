@@ -28,9 +28,10 @@ from fxclass.model import fxm
 from fxclass.model.evaluate import evaluate
 from fxclass.model.fxm import MAX_CLASSES
 from fxclass.model.reference import softmax_q15
-from fxclass.model.features import spectral
+from fxclass.model.features import rocket, spectral
 from fxclass.model.train import FloatModel
 
+import rocket_bench
 import spectral_bench
 
 # The feature stage on other windows: samples, channels, segments (bench_main.c's feature_shapes).
@@ -43,6 +44,12 @@ SPECTRAL_SEGMENTS = ("inference", "features", "scaling", "dense", "softmax")
 SPECTRAL_ROUTINES = {"pass1": "fx_spectral_pass1_m4", "deviations": "fx_spectral_deviations_m4",
                      "fft_segments": "fx_spectral_segments_m4", "bands": "fx_spectral_bands_m4"}
 SPECTRAL_BUDGET_100X6 = 25_000  # instructions per inference (issue 21)
+# The rocket kernel's routines (fx_rocket_m4.c, .S): the block's signal 3 y, its nine-tap sums S9, the
+# pair sums Q and the counts of conv = Q + U_c above each bias; the rest is the kernel loop's own.
+ROCKET_ROUTINES = {"signal": "fx_rocket_signal", "nine_tap_sums": "nine_tap_sums", "pair_sums": "fx_rocket_pairs_m4",
+                   "counts": "fx_rocket_count_m4"}
+ROCKET_CONVOLUTION = ("nine_tap_sums", "pair_sums", "counts")  # convolution and PPV, counted per kernel-dilation-sample
+ROCKET_BUDGET_100X6 = 3.0  # convolution and PPV, instructions per kernel, dilation and sample (issue 21)
 
 
 def count_segments(elf: Path) -> list[int]:
@@ -82,21 +89,24 @@ def trace_segments(elf: Path) -> list[tuple[int, Counter]]:
     return segments
 
 
-def spectral_figures(segments: list[tuple[int, Counter]]) -> dict:
+def model_stages(segments: list[tuple[int, Counter]], k: int, routine_symbols: dict) -> tuple[int, dict, dict]:
+    """Bench model k's segments (inference, then its stages: SPECTRAL_SEGMENTS): its instructions per
+    inference, per stage, and per routine of its feature stage (routine_symbols), the rest apart."""
+    counts = dict(zip(SPECTRAL_SEGMENTS, segments[k * len(SPECTRAL_SEGMENTS):(k + 1) * len(SPECTRAL_SEGMENTS)]))
+    stages = {stage: counts[stage][0] for stage in SPECTRAL_SEGMENTS[1:]}
+    stages["rest"] = counts["inference"][0] - sum(stages.values())
+    functions = counts["features"][1]
+    routines = {key: functions[symbol] for key, symbol in routine_symbols.items()}
+    routines["rest"] = stages["features"] - sum(routines.values())
+    return counts["inference"][0], stages, routines
+
+
+def spectral_figures(segments: list[tuple[int, Counter]], built) -> dict:
     """feature_sets.spectral: each bench model's inference, stages and feature-stage routines."""
     figures = {}
-    built = spectral_bench.models()
-    if len(segments) != len(built) * len(SPECTRAL_SEGMENTS):
-        raise SystemExit(f"the bench image measured {len(segments)} spectral segments, not "
-                         f"{len(SPECTRAL_SEGMENTS)} for each of {len(built)} models")
     for k, (name, what, qm, blob, acc) in enumerate(built):
         params = qm.feature_params
-        counts = dict(zip(SPECTRAL_SEGMENTS, segments[k * len(SPECTRAL_SEGMENTS):(k + 1) * len(SPECTRAL_SEGMENTS)]))
-        stages = {stage: counts[stage][0] for stage in SPECTRAL_SEGMENTS[1:]}
-        stages["rest"] = counts["inference"][0] - sum(stages.values())
-        functions = counts["features"][1]
-        routines = {key: functions[symbol] for key, symbol in SPECTRAL_ROUTINES.items()}
-        routines["rest"] = stages["features"] - sum(routines.values())
+        inference, stages, routines = model_stages(segments, k, SPECTRAL_ROUTINES)
         ffts = params.n_channels * params.n_segments
         figures[name] = {
             "model": {"window": f"{params.window_len}x{params.n_channels}", "fft_len": params.fft_len,
@@ -104,7 +114,7 @@ def spectral_figures(segments: list[tuple[int, Counter]]) -> dict:
                       "n_features": spectral.n_features(params), "classes": qm.n_classes,
                       "layers": [f"{l.in_len}x{l.out_len}" for l in qm.layers], "data": what,
                       "blob_bytes": len(blob), "quantized_accuracy": acc},
-            "instructions_per_inference": counts["inference"][0],
+            "instructions_per_inference": inference,
             "stage_instructions": stages,
             "feature_stage_instructions": routines,
             "fft_segment_instructions": round(routines["fft_segments"] / ffts, 1),
@@ -112,6 +122,47 @@ def spectral_figures(segments: list[tuple[int, Counter]]) -> dict:
             "working_memory_bytes": spectral.working_memory(params, dsp=True),
         }
     return figures
+
+
+def rocket_figures(segments: list[tuple[int, Counter]], built) -> dict:
+    """feature_sets.rocket: each bench model's inference, stages and feature-stage routines, and the
+    convolution and PPV (nine-tap sums, pair sums and counts) per kernel, dilation and sample: those
+    routines' instructions divided by kernels x blocks (each a dilation and a channel combination) x the
+    window's samples."""
+    figures = {}
+    for k, (name, what, qm, blob, acc) in enumerate(built):
+        p = qm.feature_params
+        inference, stages, routines = model_stages(segments, k, ROCKET_ROUTINES)
+        kds = len(p.kernels) * len(p.blocks) * p.window_len
+        convolution = sum(routines[key] for key in ROCKET_CONVOLUTION)
+        figures[name] = {
+            "model": {"window": f"{p.window_len}x{p.n_channels}", "kernels": len(p.kernels), "blocks": len(p.blocks),
+                      "dilations": sorted({b.dilation for b in p.blocks}),
+                      "biases_per_kernel_and_block": sorted({b.n_biases for b in p.blocks}),
+                      "n_features": rocket.n_features(p), "classes": qm.n_classes,
+                      "layers": [f"{l.in_len}x{l.out_len}" for l in qm.layers], "data": what,
+                      "blob_bytes": len(blob), "quantized_accuracy": acc},
+            "instructions_per_inference": inference,
+            "stage_instructions": stages,
+            "feature_stage_instructions": routines,
+            "convolution_ppv_instructions_per_kernel_dilation_sample": round(convolution / kds, 3),
+            "feature_instructions_per_kernel_dilation_sample": round(stages["features"] / kds, 3),
+            "working_memory_bytes": rocket.working_memory(p, dsp=True),
+        }
+    return figures
+
+
+def feature_set_figures(segments: list[tuple[int, Counter]]) -> dict:
+    """feature_sets: the spectral bench models' segments, then the rocket ones' (bench_main.c 9, 10)."""
+    spectral_built, rocket_built = spectral_bench.models(), rocket_bench.models()
+    expected = (len(spectral_built) + len(rocket_built)) * len(SPECTRAL_SEGMENTS)
+    if len(segments) != expected:
+        raise SystemExit(f"the bench image measured {len(segments)} segments of bench models, not {expected} "
+                         f"({len(SPECTRAL_SEGMENTS)} for each of {len(spectral_built)} spectral and "
+                         f"{len(rocket_built)} rocket models)")
+    split = len(spectral_built) * len(SPECTRAL_SEGMENTS)
+    return {"spectral": spectral_figures(segments[:split], spectral_built),
+            "rocket": rocket_figures(segments[split:], rocket_built)}
 
 
 def footprint(board: str, model_bytes: int) -> dict[str, int]:
@@ -169,6 +220,30 @@ def spectral_rows(figures: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
+def rocket_rows(figures: dict) -> list[tuple[str, str, str]]:
+    """The README's rows of the rocket bench models (feature_sets.rocket)."""
+    rows = []
+    for name, f in figures.items():
+        m, stages, routines = f["model"], f["stage_instructions"], f["feature_stage_instructions"]
+        window = " x ".join(f"{int(v):,}" for v in m["window"].split("x"))
+        goal = f"at most {ROCKET_BUDGET_100X6:g}" if name == "100x6" else ""
+        rows += [
+            (f"rocket, {window} ({m['kernels']} kernels, {m['blocks']} blocks, dilations "
+             f"{', '.join(map(str, m['dilations']))}; {m['n_features']} features, dense {', '.join(m['layers'])}): "
+             "instructions per inference", f"{f['instructions_per_inference']:,}", ""),
+            ("of which: features / scaling / dense / softmax / rest",
+             " / ".join(f"{stages[k]:,}" for k in ("features", "scaling", "dense", "softmax", "rest")),
+             f"quantized accuracy {100 * m['quantized_accuracy']:.1f} % (trained on {m['data']})"),
+            (f"rocket feature stage, {window}: signal / nine-tap sums / pair sums / counts / kernel loop",
+             " / ".join(f"{routines[k]:,}" for k in ("signal", "nine_tap_sums", "pair_sums", "counts", "rest")),
+             f"working memory {f['working_memory_bytes']:,} B"),
+            (f"rocket convolution and PPV, {window}: instructions per kernel, dilation and sample (whole feature stage)",
+             f"{f['convolution_ppv_instructions_per_kernel_dilation_sample']:.2f} "
+             f"({f['feature_instructions_per_kernel_dilation_sample']:.2f})", goal),
+        ]
+    return rows
+
+
 def markdown(results: dict) -> str:
     """The README's table of results, with each goal next to its figure."""
     link = results["link"]
@@ -200,6 +275,7 @@ def markdown(results: dict) -> str:
          f"{100 * results['float_accuracy']:.1f} % / {100 * results['quantized_accuracy']:.1f} %", "within 1 point"),
     ]
     rows += spectral_rows(results["feature_sets"]["spectral"])
+    rows += rocket_rows(results["feature_sets"]["rocket"])
     for board, fp in results["footprint"].items():
         rows.append((f"{board}: flash without the model / RAM", f"{fp['flash_bytes_without_model']:,} B / {fp['ram_bytes']:,} B",
                      "flash at most 32 KiB; RAM, 2 KiB stack included, within the F411's 128 KiB"))
@@ -279,7 +355,7 @@ def main(argv=None) -> int:
         "quantized_accuracy": ev.quantized_accuracy,
         "footprint": {board: footprint(board, len(blob)) for board in BOARDS},
         "link": link_figures(),
-        "feature_sets": {"spectral": spectral_figures(traced[6 + n_dense + len(FEATURE_SHAPES):])},
+        "feature_sets": feature_set_figures(traced[6 + n_dense + len(FEATURE_SHAPES):]),
     }
     for board, fp in results["footprint"].items():
         results[f"flash_bytes_without_model_{board}"] = fp["flash_bytes_without_model"]

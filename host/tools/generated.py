@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 
 def main(doc: str, output: Path, render: Callable[[], str], argv=None) -> int:
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -20,3 +22,10 @@ def main(doc: str, output: Path, render: Callable[[], str], argv=None) -> int:
         return 0
     output.write_text(text)
     return 0
+
+
+def blob_words(name: str, comment: str, blob: bytes) -> str:
+    """A model blob as a C array of little-endian words (so that it is 4-aligned), under its comment."""
+    words = np.frombuffer(blob + b"\0" * (-len(blob) % 4), dtype="<u4")
+    rows = "\n".join("    " + " ".join(f"0x{int(v):08x}u," for v in words[i:i + 8]) for i in range(0, len(words), 8))
+    return f"\n/* {name}: {comment} */\nstatic const uint32_t {name}[{len(words)}] = {{\n{rows}\n}};\n"

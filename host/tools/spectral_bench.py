@@ -74,11 +74,9 @@ def render() -> str:
     table = []
     for name, what, qm, blob, acc in models():
         p = qm.feature_params
-        words = np.frombuffer(blob + b"\0" * (-len(blob) % 4), dtype="<u4")
-        rows = "\n".join("    " + " ".join(f"0x{int(v):08x}u," for v in words[i:i + 8]) for i in range(0, len(words), 8))
-        parts.append(f"\n/* spectral_{name}: {what}; N {p.fft_len}, hop {p.hop_len}, {p.n_bands} bands; softmax "
-                     f"regression, quantized accuracy {100 * acc:.1f} % on its test windows. */\n"
-                     f"static const uint32_t spectral_{name}[{len(words)}] = {{\n{rows}\n}};\n")
+        parts.append(generated.blob_words(f"spectral_{name}", f"{what}; N {p.fft_len}, hop {p.hop_len}, {p.n_bands} "
+                                          f"bands; softmax regression, quantized accuracy {100 * acc:.1f} % on its "
+                                          "test windows.", blob))
         table.append(f"    {{spectral_{name}, {len(blob)}u}},")
     parts.append("\nstatic const bench_blob bench_spectral_models[] = {\n" + "\n".join(table) + "\n};\n")
     return "".join(parts)

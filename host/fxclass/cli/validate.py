@@ -13,7 +13,7 @@ from .common import device_options, ensure_model, open_device
 
 @click.command("validate")
 @device_options
-@click.option("--dataset", type=click.Choice(["basicmotions", "synthetic"]),
+@click.option("--dataset", type=click.Choice([d for d in datasets.DATASETS if d != "csv"]),
               help="Windows of a named dataset (default: basicmotions, unless --csv).")
 @click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False),
               help="Windows of a recording of one's own, cut with the model's window and hop.")

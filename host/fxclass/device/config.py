@@ -8,6 +8,8 @@ from . import protocol as p
 from .link import Device
 
 BOOT_MODE, LED, CLASS_PIN = 0x0001, 0x0002, 0x0100
+# The decisions (K hops, M votes, dwell: fx_decide.h); 0 keeps the model's own settings.
+DECISION_KEYS = {"decision_hops": (0x0010, 16), "decision_votes": (0x0011, 255), "decision_dwell": (0x0012, 255)}
 CLASS_PINS = 8  # classes 0 .. 7 may drive a pin (FX_CONFIG_CLASS_PINS)
 BOOT_MODES = {"host": 0, "live": 1}
 LED_MODES = {"off": 0, "heartbeat": 1, "class": 2}
@@ -27,7 +29,7 @@ def key_name(key: int) -> str:
         return "led"
     if CLASS_PIN <= key < CLASS_PIN + CLASS_PINS:
         return f"pin.{key - CLASS_PIN}"
-    return f"key 0x{key:04x}"
+    return next((name for name, (k, _) in DECISION_KEYS.items() if k == key), f"key 0x{key:04x}")
 
 
 def value_text(key: int, value: int) -> str:
@@ -36,6 +38,8 @@ def value_text(key: int, value: int) -> str:
         return next((name for name, v in names.items() if v == value), str(value))
     if CLASS_PIN <= key < CLASS_PIN + CLASS_PINS:
         return f"D{value}" if value else "none"
+    if any(k == key for k, _ in DECISION_KEYS.values()):
+        return str(value) if value else "model"
     return str(value)
 
 
@@ -48,7 +52,8 @@ def _choice(text: str, names: dict[str, int], what: str) -> int:
 
 def parse_assignment(text: str, class_names: list[str]) -> tuple[int, int]:
     """'KEY=VALUE' -> (key, value): boot_mode=host|live, led=off|heartbeat|class,
-    pin.CLASS=D2..D12|none, where CLASS is the class's index or name in the model on the board."""
+    pin.CLASS=D2..D12|none, where CLASS is the class's index or name in the model on the board,
+    decision_hops|decision_votes|decision_dwell=N|model."""
     name, sep, value = text.partition("=")
     name, value = name.strip().lower(), value.strip()
     if not sep or not name or not value:
@@ -57,6 +62,12 @@ def parse_assignment(text: str, class_names: list[str]) -> tuple[int, int]:
         return BOOT_MODE, _choice(value, BOOT_MODES, "boot_mode")
     if name == "led":
         return LED, _choice(value, LED_MODES, "led")
+    if name in DECISION_KEYS:
+        key, top = DECISION_KEYS[name]
+        number = 0 if value.lower() == "model" else int(value) if value.isdigit() else -1
+        if not 0 <= number <= top:
+            raise DataError(f"{name}={value}: give 1 .. {top}, or model (the model's own setting)")
+        return key, number
     if name.startswith("pin."):
         cls = name[4:]
         lower = [c.lower() for c in class_names]
@@ -71,7 +82,7 @@ def parse_assignment(text: str, class_names: list[str]) -> tuple[int, int]:
             raise DataError(f"{name}={value}: give an Arduino pin D{PIN_FIRST} .. D{PIN_LAST} (D0/D1 are the "
                             "console, D13 the LED, D14/D15 the sensor bus), or none")
         return CLASS_PIN + index, int(digits)
-    raise DataError(f"unknown key {name!r}: the keys are boot_mode, led and pin.CLASS")
+    raise DataError(f"unknown key {name!r}: the keys are boot_mode, led, pin.CLASS, {', '.join(DECISION_KEYS)}")
 
 
 def settings(reply: p.ConfigReply) -> list[Setting]:

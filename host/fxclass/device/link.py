@@ -217,6 +217,13 @@ class Device:
                 if last:
                     break
 
+    def take_events(self) -> list[p.Event]:
+        """The EVENTs received so far (a stream's: each before the result record of its hop), taken out of
+        the unsolicited frames."""
+        events = [p.Event.parse(f.payload) for f in self.unsolicited if f.type == p.EVENT]
+        self.unsolicited = [f for f in self.unsolicited if f.type != p.EVENT]
+        return events
+
     def upload(self, blob: bytes, chunk: int | None = None, progress=None, keep: bool = False) -> None:
         """Send a model blob, in chunks of chunk bytes (as many as a frame of the device takes, by
         default); it replaces the running model only if the firmware accepts it whole. keep: the
@@ -258,11 +265,12 @@ class Device:
         self.unsolicited.clear()
         return p.ModeReply.parse(self.request(p.MODE, bytes([mode]), p.MODE_REPLY).payload)
 
-    def sensor_frames(self, timeout: float | None = None) -> Iterator[p.LiveResult | p.SampleBlock | p.SensorEvent]:
+    def sensor_frames(self, timeout: float | None = None) -> Iterator[p.LiveResult | p.SampleBlock | p.SensorEvent |
+                                                                      p.Event]:
         """What LIVE and RECORD send, as it comes; ends when nothing has come for timeout seconds
         (never, without one)."""
         parsers = {p.LIVE_RESULT: p.LiveResult.parse, p.SAMPLES: p.SampleBlock.parse,
-                   p.SENSOR_EVENT: p.SensorEvent.parse}
+                   p.SENSOR_EVENT: p.SensorEvent.parse, p.EVENT: p.Event.parse}
         last = time.monotonic()
         while True:
             self._take_texts()

@@ -9,6 +9,7 @@ import numpy as np
 from cobs import cobs
 
 from ..errors import LinkError
+from ..model.decide import NONE
 from ..model.fxm import UNIT_NAMES
 from ..model.shape import Shape, Shaped
 
@@ -20,12 +21,15 @@ MAX_PAYLOAD = 6144  # the largest INFER: a window of 3072 int16 values
 INFO, INFER, STREAM_START, STREAM_DATA = 0x01, 0x02, 0x03, 0x04
 UPLOAD_BEGIN, UPLOAD_CHUNK, UPLOAD_COMMIT, STATS, RESET, MODE = 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A
 ACK, INFO_REPLY, RESULT, STREAM_REPLY, STATS_REPLY, ERROR = 0x80, 0x81, 0x82, 0x84, 0x88, 0xFF
-MODE_REPLY, LIVE_RESULT, SAMPLES, SENSOR_EVENT = 0x8A, 0x8B, 0x8C, 0x8D
 CONFIG_GET, CONFIG_SET, CONFIG_RESET, CONFIG_REPLY = 0x10, 0x11, 0x12, 0x90
 UPLOAD_KEEP = 0x01  # UPLOAD_BEGIN's flags: write the model to flash
 # Where the model in use or the configuration comes from (INFO, CONFIG_REPLY)
 KEPT_NAMES = {0: "built-in", 1: "RAM", 2: "flash slot 0", 3: "flash slot 1"}
-UNSOLICITED = (LIVE_RESULT, SAMPLES, SENSOR_EVENT)  # sent in LIVE and RECORD without a request
+MODE_REPLY, LIVE_RESULT, SAMPLES, SENSOR_EVENT, EVENT = 0x8A, 0x8B, 0x8C, 0x8D, 0x8E
+# Sent without a request: in LIVE and RECORD, and EVENT in STREAM too (with the STREAM_DATA's seq).
+UNSOLICITED = (LIVE_RESULT, SAMPLES, SENSOR_EVENT, EVENT)
+# A result record's flags (byte 7): its window lies outside every class; its hop changed the decision.
+RESULT_OUTSIDE, RESULT_CHANGED = 0x01, 0x02
 MODE_HOST, MODE_LIVE, MODE_RECORD = 0x00, 0x01, 0x02
 
 ERROR_NAMES = {
@@ -108,8 +112,18 @@ class Result:
     class_index: int
     prob_q15: np.ndarray
     cycles: int
+    decided: int = NONE   # the decision after this hop: a class, UNKNOWN, or NONE (none yet, and INFER)
+    flags: int = 0        # RESULT_OUTSIDE, RESULT_CHANGED
 
-    RECORD = struct.Struct("<IBBHI")
+    RECORD = struct.Struct("<IBBBBI")
+
+    @property
+    def outside(self) -> bool:
+        return bool(self.flags & RESULT_OUTSIDE)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.flags & RESULT_CHANGED)
 
     @classmethod
     def parse_many(cls, payload: bytes, count: int | None = None) -> list["Result"]:
@@ -117,13 +131,13 @@ class Result:
         while offset < len(payload) and (count is None or len(out) < count):
             if len(payload) - offset < cls.RECORD.size:
                 raise LinkError("truncated result record")
-            index, cls_idx, n, _, cycles = cls.RECORD.unpack_from(payload, offset)
+            index, cls_idx, n, decided, flags, cycles = cls.RECORD.unpack_from(payload, offset)
             offset += cls.RECORD.size
             if len(payload) - offset < 2 * n:
                 raise LinkError("truncated result probabilities")
             prob = np.frombuffer(payload, dtype="<i2", count=n, offset=offset).astype(np.int16)
             offset += 2 * n
-            out.append(cls(index, cls_idx, prob, cycles))
+            out.append(cls(index, cls_idx, prob, cycles, decided, flags))
         if count is not None and len(out) < count:
             raise LinkError(f"the device sent {len(out)} result records where {count} were due")
         return out
@@ -288,6 +302,30 @@ class SensorEvent:
         if len(payload) != 8:
             raise LinkError("SENSOR_EVENT frame of the wrong length")
         return cls(bool(payload[0]), struct.unpack_from("<I", payload, 4)[0])
+
+
+@dataclass
+class Event:
+    """The decision changed at a hop (STREAM and LIVE): to a class, or UNKNOWN; from previous (NONE
+    at the first decision); with the smoothed probability (Q15) of the decided class, or of the lead
+    class when unknown; at the model-rate sample index that ended the hop's window."""
+
+    hop: int
+    samples: int
+    decided: int
+    previous: int
+    prob_q15: int
+
+    PAYLOAD = struct.Struct("<IIBBh")
+
+    @classmethod
+    def parse(cls, payload: bytes) -> "Event":
+        if len(payload) != cls.PAYLOAD.size:
+            raise LinkError(f"EVENT frame of {len(payload)} bytes, {cls.PAYLOAD.size} expected")
+        return cls(*cls.PAYLOAD.unpack(payload))
+
+    def encode(self) -> bytes:
+        return self.PAYLOAD.pack(self.hop, self.samples, self.decided, self.previous, self.prob_q15)
 
 
 class FrameReader:

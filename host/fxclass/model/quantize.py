@@ -33,7 +33,7 @@ def _scale(values: np.ndarray, percentile: float) -> float:
 
 
 def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0, model_id: int | None = None,
-             input_stage: str = "standard") -> Model:
+             input_stage: str | None = None) -> Model:
     """Calibrate activation ranges on calibration windows and build the integer model.
 
     The first layer sees q = (f - offset) / (std * in_scale), where the float model saw
@@ -41,7 +41,10 @@ def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0,
     biases take the difference, W (offset - mean) / std, so that rounding the offset costs nothing.
     input_stage "standard" requantizes each feature by its own multiplier; "compact" by a power of
     two, 2^(16 - shift) (3 bytes per feature instead of 12), the ratio of that step to the exact one
-    (within [0.71, 1.41]) going into the first layer's weight columns."""
+    (within [0.71, 1.41]) going into the first layer's weight columns. None takes the stage the
+    float model asks for (`train --features auto` records the one that fits), else the standard."""
+    if input_stage is None:
+        input_stage = fm.meta.get("input_stage", "standard")
     if input_stage not in INPUT_STAGES:
         raise ValueError(f"input stage {input_stage!r}: one of {', '.join(INPUT_STAGES)}")
     acts = fm.activations(calibration)
@@ -96,7 +99,7 @@ def agreement(fm: FloatModel, qm: Model, windows: np.ndarray) -> float:
 
 
 def quantize_best(fm: FloatModel, calibration: np.ndarray, percentiles=PERCENTILES,
-                  input_stage: str = "standard") -> tuple[Model, float, float]:
+                  input_stage: str | None = None) -> tuple[Model, float, float]:
     """Calibrate with each activation-range percentile and keep the one whose integer model agrees
     best with the float model on the calibration windows (heavy-tailed features clip better below
     100); ties go to the higher percentile. Returns the model, the percentile and its agreement."""

@@ -1,6 +1,6 @@
 """The feature sets: for each, the numpy twin of its firmware kernel, bit for bit, and its parameters.
 
-A set's module (stats.py for stats8 and stats16, spectral.py for spectral; one module per set) gives
+A set's module (stats.py for stats8 and stats16, spectral.py, rocket.py; one module per set) gives
 
     fit(windows, labels, **options) -> params        fitted on int16 training windows (n, window_len, C)
     transform(params, windows) -> features           int64 arrays (..., n_features) of int32 values, in
@@ -13,6 +13,15 @@ A set's module (stats.py for stats8 and stats16, spectral.py for spectral; one m
                                                      refuses
     n_features(params) -> int
 
+and, for `fxclass train --features auto` (model/select.py), optionally
+
+    search_options(window_len, n_channels) -> [dict]  the fit options cross-validation compares
+                                                      (default: [{}], the set's defaults)
+    instructions(params) -> float                    estimated Cortex-M4 instructions of the feature
+                                                     stage, calibrated on `make bench` (default: none
+                                                     known, and an instruction budget excludes the set)
+    working_memory(params, dsp) -> int               bytes of the stage's working memory (default 0)
+
 and SETS below maps the set's number in the blob (FX_FEATURE_SET_* in firmware/core/fx_kernels.h) to
 it, with the options that the number fixes (stats8's four segments).
 """
@@ -24,7 +33,7 @@ from types import ModuleType
 import numpy as np
 
 from ...errors import ModelFormatError, ModelStatus
-from . import spectral, stats
+from . import rocket, spectral, stats
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,21 @@ class FeatureSet:
     def n_features(self, params) -> int:
         return self.module.n_features(params)
 
+    def search_options(self, window_len: int, n_channels: int) -> list[dict]:
+        """The fit options that `--features auto` compares for this set (its module's search_options)."""
+        options = getattr(self.module, "search_options", None)
+        return options(window_len, n_channels) if options else [{}]
+
+    def instructions(self, params) -> float | None:
+        """Estimated Cortex-M4 instructions of the feature stage; None when the set has no cost model."""
+        cost = getattr(self.module, "instructions", None)
+        return float(cost(params)) if cost else None
+
+    def working_memory(self, params) -> int:
+        """Bytes of working memory the stage asks of the firmware, the larger of its variants'."""
+        memory = getattr(self.module, "working_memory", None)
+        return int(memory(params, dsp=True)) if memory else 0
+
     def default_params(self, window_len: int, n_channels: int):
         """The parameters of a set without a FEATURES section, which its number and the window fix."""
         return self.decode(b"", window_len, n_channels)
@@ -63,6 +87,8 @@ SETS: dict[int, FeatureSet] = {s.number: s for s in (
                "deviation per channel)", {"n_segments": 12}),
     FeatureSet(3, "spectral", spectral, True, "spectral (Q8 log2 power of log-spaced bands of a fixed-point Welch "
                "spectrum, mean and rms per channel)"),
+    FeatureSet(4, "rocket", rocket, True, "rocket (MiniRocket in integers: counts of positive outputs of 84 fixed "
+               "length-9 kernels at several dilations and channel combinations)"),
 )}
 BY_NAME: dict[str, FeatureSet] = {s.name: s for s in SETS.values()}
 
