@@ -440,10 +440,10 @@ class FxclassDevice:
     @keyword("Decisions Should Follow The Gestures")
     def decisions_follow(self, gestures: str, windows_per_gesture: int, unseen: str, known: str | None = None):
         """Over the recording of gestures (windows_per_gesture BasicMotions windows each, fed to the sensor
-        after some samples of its own): at the last hop whose window lies inside the unseen gesture the
-        decision is unknown, and inside each of the gestures named in known (default: every other) it is
-        the gesture's class; and there are no more decisions than gestures, so the decision changed at
-        most once per gesture boundary and never flickered. Returns the EVENTs as (hop, decision name)."""
+        after some samples of its own): the decision is unknown at some point; at the last hop whose window
+        lies inside each gesture named in known (default: all) the decision is the gesture's class, or
+        unknown for the unseen one; and there are no more decisions than gestures, so the decision changed
+        at most once per gesture boundary and never flickered. Returns the EVENTs as (hop, decision name)."""
         from fxclass.model import decide
 
         m = self.model
@@ -461,7 +461,9 @@ class FxclassDevice:
         last_inside = int((offset + len(names) * span - m.window_len) // m.hop_len)
         if last_inside not in decided:
             raise AssertionError(f"LIVE stopped at hop {max(decided)}, before the recording's end (hop {last_inside})")
-        checked = names if known is None else [unseen] + [g.strip() for g in known.split(",")]
+        checked = names if known is None else [g.strip() for g in known.split(",") if g.strip()]
+        if decide.UNKNOWN not in [e.decided for e in self.events]:
+            raise AssertionError(f"no decision of unknown: EVENTs {[(e.hop, e.decided) for e in self.events]}")
         for k, name in enumerate(names):
             if name not in checked:
                 continue
