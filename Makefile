@@ -72,7 +72,8 @@ flash: firmware ## flash BOARD through pyOCD, st-flash, OpenOCD or the ST-LINK d
 
 # ---- host builds of the C core for the tests -----------------------------------------------------
 host-tools: $(HOST_BUILD)/fx_runner $(HOST_BUILD)/fx_runner_san $(HOST_BUILD)/fx_runner_portable $(HOST_BUILD)/fx_runner_m4.elf \
-            $(HOST_BUILD)/fx_runner_m4_portable.elf $(HOST_BUILD)/fuzz_model $(HOST_BUILD)/fuzz_proto $(HOST_BUILD)/fxclass_native
+            $(HOST_BUILD)/fx_runner_m4_portable.elf $(HOST_BUILD)/fuzz_model $(HOST_BUILD)/fuzz_proto $(HOST_BUILD)/fxclass_native \
+            $(HOST_BUILD)/fx_store_test
 
 $(HOST_BUILD)/fx_runner: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
@@ -100,8 +101,13 @@ $(HOST_BUILD)/fx_runner_san: tests/native/fx_runner.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	cc $(HOST_CFLAGS) -O1 $(SAN) $(filter %.c,$^) -o $@
 
+# The flash store against power cuts at every step, with the sanitizers.
+$(HOST_BUILD)/fx_store_test: tests/native/fx_store_test.c firmware/core/fx_store.c firmware/core/fx_crc32.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	cc $(HOST_CFLAGS) -O1 $(SAN) $(filter %.c,$^) -o $@
+
 # The application itself on the host: hal/host's POSIX port, sanitizers on (`make native`).
-NATIVE_SRC := firmware/app/main.c $(wildcard firmware/hal/host/*.c firmware/sensors/*.c) firmware/boards/host.c \
+NATIVE_SRC := firmware/app/main.c firmware/app/fx_storage.c firmware/app/fx_outputs.c $(wildcard firmware/hal/host/*.c firmware/sensors/*.c) firmware/boards/host.c \
               $(CORE_SRC)
 $(HOST_BUILD)/fxclass_native: $(NATIVE_SRC) $(CORE_HDR) firmware/hal/fx_hal.h firmware/boards/fx_board.h \
                               $(wildcard firmware/sensors/*.h) $(HOST_BUILD)/default_model.o
@@ -141,7 +147,7 @@ model: setup ## retrain and requantize the shipped default model (models/), with
 test-robot: setup firmwares ## the Robot suites over QEMU and, where Renode is found, in Renode for each Nucleo
 	$(PY) tests/run_robot.py --output build/robot
 
-bench: setup firmwares ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
+bench: setup firmwares $(HOST_BUILD)/fxclass_native ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
 	$(PY) host/tools/bench_report.py --output bench/results.json
 
 $(VENV)/.accuracy-done: $(VENV)/.pip-done host/pyproject.toml
