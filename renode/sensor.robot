@@ -33,6 +33,26 @@ LIVE Classifies Every Hop As The Reference Does On The Samples The Sensor Delive
     ${hops}=    LIVE Results Should Match The Reference For Every Hop
     Should Be True    ${hops} >= 4
 
+LIVE Calls A Movement The Model Never Saw Unknown And Changes Its Decision Once Per Gesture
+    [Documentation]    A model of three BasicMotions classes, with thresholds, radii and decisions over 3 hops
+    ...                (2 votes, a dwell of 2), hears 30 s of each of three gestures, the middle one of the class
+    ...                it was trained without. Every hop's result and decision, and every EVENT, equal the
+    ...                reference; the unseen gesture is decided unknown, the others as themselves, with one
+    ...                change of decision per gesture.
+    [Timeout]    15 minutes
+    [Setup]    Start Firmware    shield=${True}
+    Upload A BasicMotions Model Trained Without    Badminton
+    # Running twice: the recording goes on past the hops checked, so the part never runs out of it.
+    ${resd}=    Write IMU Recording    ${TEMPDIR}    ${RENODETOOLS}    windows=3
+    ...    gestures=Standing,Badminton,Running,Running
+    Execute Command    emulation SetAdvanceImmediately true
+    Start Sensor Mode    LIVE    RECORD
+    Play The Recording To The Sensor From Now    ${resd}
+    Collect Sensor Frames    hops=18
+    LIVE Decisions Should Match The Reference For Every Hop
+    ${events}=    Decisions Should Follow The Gestures    Standing,Badminton,Running    3    Badminton
+    Log    ${events}
+
 RECORD Returns Exactly The Samples Fed, In Order
     [Setup]    Start Firmware    shield=${True}
     ${resd}=    Write IMU Recording    ${TEMPDIR}    ${RENODETOOLS}    windows=1

@@ -234,3 +234,48 @@ def scale(runner: Path, pairs: np.ndarray) -> np.ndarray:
     """pairs (n, 2) of (nano_units_per_count, counts_per_unit_q16) -> (n, 3) status, mult, shift."""
     data = struct.pack("<I", len(pairs)) + np.asarray(pairs, dtype="<u4").tobytes()
     return np.frombuffer(run(runner, "scale", data), dtype="<i4").reshape(len(pairs), 3)
+
+
+def decide(runner: Path, cases) -> list[tuple[int, np.ndarray]]:
+    """fx_decide_init and fx_decide_push on cases (n_classes, hops, votes, dwell, thresholds or None, probs
+    (T, n), votes (T,), restarts (T,) bool): per case (init status, (T, 4) status, decided, changed, prob)."""
+    data = bytearray(struct.pack("<I", len(cases)))
+    for n, hops, votes, dwell, thresholds, probs, hop_votes, restarts in cases:
+        data += struct.pack("<IIIII", n, hops, votes, dwell, thresholds is not None)
+        if thresholds is not None:
+            data += np.asarray(thresholds, dtype="<i2").tobytes()
+        data += struct.pack("<I", len(probs))
+        for p, v, r in zip(probs, hop_votes, restarts):
+            data += struct.pack("<II", int(r), int(v)) + np.asarray(p, dtype="<i2").tobytes()
+    out = run(runner, "decide", bytes(data))
+    results, offset = [], 0
+    for case in cases:
+        (init,) = struct.unpack_from("<I", out, offset)
+        t = len(case[5])
+        rows = np.frombuffer(out, dtype="<i4", count=4 * t, offset=offset + 4).reshape(t, 4)
+        offset += 4 + 16 * t
+        results.append((init, rows))
+    return results
+
+
+def pipeline(runner: Path, blob: bytes, samples: np.ndarray, settings=(0, 0, 0), gaps=()):
+    """fx_pipeline_push over a recording (n, channels) int16 through a model, with the decision settings
+    (hops, votes, dwell) and fx_pipeline_gap before the sample indices in gaps: (parse status, the input
+    stage's variant, per hop (T, 7) hop_index, samples, class, outside, decided, changed, smoothed prob,
+    and (T, n_classes) probabilities)."""
+    samples = np.asarray(samples, dtype="<i2")
+    data = struct.pack("<I", len(blob)) + blob + b"\0" * (-len(blob) % 4)
+    data += struct.pack("<IIIII", *settings, len(samples), samples.shape[1]) + samples.tobytes()
+    data += struct.pack("<I", len(gaps)) + np.asarray(gaps, dtype="<u4").tobytes()
+    out = run(runner, "pipeline", data)
+    status = struct.unpack_from("<I", out)[0]
+    if status != 0:
+        return status, None, None, None
+    variant = VARIANTS[struct.unpack_from("<I", out, 4)[0]]
+    (n_classes,) = struct.unpack_from("<I", out, 8)
+    offset, rows, probs = 12, [], []
+    while struct.unpack_from("<I", out, offset)[0] != 0xFFFFFFFF:
+        rows.append(struct.unpack_from("<7i", out, offset))
+        probs.append(np.frombuffer(out, dtype="<i2", count=n_classes, offset=offset + 28))
+        offset += 28 + 2 * n_classes
+    return status, variant, np.array(rows, dtype=np.int64).reshape(-1, 7), np.array(probs).reshape(len(rows), n_classes)

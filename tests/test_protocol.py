@@ -71,3 +71,18 @@ def test_reader_separates_frames_text_and_garbage():
 def test_payload_limit_is_enforced():
     with pytest.raises(ValueError):
         p.encode(p.INFER, 1, bytes(p.MAX_PAYLOAD + 1))
+
+
+def test_the_decision_frames_read_as_documented():
+    """EVENT and a result record with the decision stage's bytes (docs/protocol.md), from the golden frames."""
+    frames = {name: p.decode(wire[:-1]) for name, _, _, _, wire in golden()}
+    changed = p.Event.parse(frames["event_changed"].payload)
+    assert (changed.hop, changed.samples, changed.decided, changed.previous, changed.prob_q15) == (7, 400, 2, 0xFE, 21000)
+    unknown = p.Event.parse(frames["event_unknown"].payload)
+    assert (unknown.decided, unknown.previous) == (0xFE, 0xFF)
+    [record] = p.Result.parse_many(frames["stream_reply_decided"].payload[6:], 1)
+    assert (record.index, record.class_index, record.decided, record.outside, record.changed, record.cycles) == \
+        (7, 2, 2, True, True, 12519)
+    assert record.prob_q15.tolist() == [100, 200, 32000, 468]
+    with pytest.raises(p.LinkError):
+        p.Event.parse(b"\0" * 11)

@@ -77,11 +77,12 @@ typedef struct {
     uint32_t features_bytes;
     const uint8_t *input_compact; /* FX_MODEL_SECTION_INPUT_COMPACT, or NULL */
     uint32_t input_compact_bytes;
+    const uint8_t *decision;      /* FX_MODEL_SECTION_DECISION, or NULL */
+    uint32_t decision_bytes;
 } sections;
 
 /* The section table: FX_ERR_LAYOUT for a table or a section outside the payload, misaligned or
-   empty; FX_ERR_PARAM for a reserved field that is not 0 and for a tag that is unknown, reserved
-   (DECISION) or there twice. */
+   empty; FX_ERR_PARAM for a reserved field that is not 0 and for a tag that is unknown or there twice. */
 static fx_status parse_sections(const uint8_t *blob, uint32_t payload_end, sections *found)
 {
     const uint32_t table = fx_rd32(blob + 48);
@@ -103,6 +104,7 @@ static fx_status parse_sections(const uint8_t *blob, uint32_t payload_end, secti
         const uint32_t bytes = fx_rd32(rec + 8);
         const uint8_t **slot = tag == FX_MODEL_SECTION_FEATURES        ? &found->features
                                : tag == FX_MODEL_SECTION_INPUT_COMPACT ? &found->input_compact
+                               : tag == FX_MODEL_SECTION_DECISION      ? &found->decision
                                                                        : NULL;
         if (fx_rd16(rec + 2) != 0 || slot == NULL || *slot != NULL) {
             return FX_ERR_PARAM;
@@ -113,6 +115,8 @@ static fx_status parse_sections(const uint8_t *blob, uint32_t payload_end, secti
         *slot = blob + offset;
         if (tag == FX_MODEL_SECTION_FEATURES) {
             found->features_bytes = bytes;
+        } else if (tag == FX_MODEL_SECTION_DECISION) {
+            found->decision_bytes = bytes;
         } else {
             found->input_compact_bytes = bytes;
         }
@@ -152,6 +156,67 @@ static fx_status parse_input(const uint8_t *blob, const sections *found, uint32_
     input->mult = input->offset + n;
     input->shift = input->mult + n;
     return params_ok(input->mult, input->shift, n) ? FX_OK : FX_ERR_PARAM;
+}
+
+/* The DECISION section (fx_model.h), or the settings of a model without one: LAYOUT for a section
+   shorter than its head or of another size than its fields give, LIMIT for more hops than
+   FX_MAX_DECISION_HOPS, PARAM for a setting out of range, a negative threshold or a reserved byte or
+   padding that is not 0, SHAPE for another class count or centroids of another length than the
+   first layer's inputs. */
+static fx_status parse_decision(const uint8_t *data, uint32_t bytes, fx_model *m)
+{
+    m->decision = (fx_decide_config){1, 1, 1, m->n_classes, NULL};
+    m->space = (fx_decide_space){0, m->n_classes, NULL, NULL};
+    if (data == NULL) {
+        return FX_OK;
+    }
+    if (bytes < FX_MODEL_DECISION_HEAD_BYTES) {
+        return FX_ERR_LAYOUT;
+    }
+    const uint8_t hops = data[0];
+    const uint8_t votes = data[1];
+    const uint8_t dwell = data[2];
+    const uint16_t n_dims = fx_rd16(data + 6);
+    const uint32_t n = m->n_classes;
+    if (hops > FX_MAX_DECISION_HOPS) {
+        return FX_ERR_LIMIT;
+    }
+    if (data[3] != 0 || data[5] != 0 || hops == 0 || votes == 0 || votes > hops || dwell == 0) {
+        return FX_ERR_PARAM;
+    }
+    if (data[4] != n || (n_dims != 0 && n_dims != m->n_features)) {
+        return FX_ERR_SHAPE;
+    }
+    const uint32_t thresholds_bytes = FX_PAD4(2u * n);
+    const uint32_t centroids_bytes = FX_PAD4(n * n_dims);
+    if (bytes != FX_MODEL_DECISION_HEAD_BYTES + thresholds_bytes + (n_dims != 0 ? 4u * n + centroids_bytes : 0u)) {
+        return FX_ERR_LAYOUT;
+    }
+    const int16_t *thresholds = (const int16_t *)(const void *)(data + FX_MODEL_DECISION_HEAD_BYTES);
+    for (uint32_t c = 0; c < n; ++c) {
+        if (thresholds[c] < 0) {
+            return FX_ERR_PARAM;
+        }
+    }
+    const uint8_t *centroids = data + FX_MODEL_DECISION_HEAD_BYTES + thresholds_bytes + 4u * n;
+    for (uint32_t i = 2u * n; i < thresholds_bytes; ++i) {
+        if (data[FX_MODEL_DECISION_HEAD_BYTES + i] != 0) {
+            return FX_ERR_PARAM;
+        }
+    }
+    for (uint32_t i = n * n_dims; n_dims != 0 && i < centroids_bytes; ++i) {
+        if (centroids[i] != 0) {
+            return FX_ERR_PARAM;
+        }
+    }
+    m->decision = (fx_decide_config){hops, votes, dwell, (uint8_t)n, thresholds};
+    if (n_dims != 0) {
+        m->space = (fx_decide_space){n_dims, (uint8_t)n,
+                                     (const uint32_t *)(const void *)(data + FX_MODEL_DECISION_HEAD_BYTES +
+                                                                       thresholds_bytes),
+                                     (const int8_t *)centroids};
+    }
+    return FX_OK;
 }
 
 fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model)
@@ -205,7 +270,7 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
     if (m.hop_len == 0 || m.hop_len > m.window_len || m.sample_rate_hz == 0) {
         return FX_ERR_SHAPE;
     }
-    sections found = {NULL, 0, NULL, 0};
+    sections found = {NULL, 0, NULL, 0, NULL, 0};
     fx_status status = version == FX_MODEL_FORMAT_VERSION ? parse_sections(blob, payload_end, &found) : FX_OK;
     if (status != FX_OK) {
         return status;
@@ -279,6 +344,10 @@ fx_status fx_model_parse(const uint8_t *blob, uint32_t blob_len, fx_model *model
             }
         }
     }
+    status = parse_decision(found.decision, found.decision_bytes, &m);
+    if (status != FX_OK) {
+        return status;
+    }
     *model = m;
     return FX_OK;
 }
@@ -314,6 +383,8 @@ fx_status fx_model_run(const fx_model *model, const int16_t *window, fx_scratch 
     fx_activations *in = &scratch->work.act[0];
     fx_activations *out = &scratch->work.act[1];
     status = fx_quantize_input(&model->input, scratch->features, in, (fx_variant)plan->input);
+    result->outside = (uint8_t)(status == FX_OK &&
+                                fx_decide_outside(&model->space, in, plan->input == FX_VARIANT_DSP_PAIRS));
     for (uint8_t k = 0; status == FX_OK && k < model->n_layers; ++k) {
         status = fx_dense_run(&model->layers[k], in, out, (fx_variant)plan->dense[k]);
         fx_activations *next = out;

@@ -2,6 +2,7 @@
 #ifndef FX_MODEL_H
 #define FX_MODEL_H
 
+#include "fx_decide.h"
 #include "fx_kernels.h"
 #include "fx_sensor_path.h"
 
@@ -22,8 +23,11 @@ extern "C" {
  *  48  u32 sections_offset (0: none)                     52  u16 n_sections   54 u16 reserved (0)
  * sections: n_sections records of 12 bytes: u16 tag, u16 reserved (0), u32 offset (4-aligned),
  *   u32 bytes (> 0), inside the payload; each tag at most once, an unknown one refused:
- *   FEATURES (the feature set's parameters, as its set-up reads them), DECISION (reserved),
+ *   FEATURES (the feature set's parameters, as its set-up reads them), DECISION (below),
  *   INPUT_COMPACT (int16 offset[n_features], uint8 shift[n_features], zero padding to 4)
+ * DECISION: u8 hops [1, 16], u8 votes [1, hops], u8 dwell [1, 255], u8 0, u8 n_classes, u8 0, u16 n_dims
+ *   (0 or n_features), int16 threshold_q15[n_classes] in [0, 32767], zeros to 4; with n_dims,
+ *   u32 radius2[n_classes], int8 centroid[n_classes][n_dims], zeros to 4 (fx_decide.h)
  * input quant: int32 offset[n_features], mult[n_features], shift[n_features]
  * layers: n_layers records of 32 bytes: u16 in_len, u16 out_len, u8 flags, 3 reserved bytes,
  *   u32 weights_offset, bias_offset, mult_offset, shift_offset, 8 reserved bytes; the weights are
@@ -41,7 +45,8 @@ extern "C" {
 #define FX_MODEL_LAYER_BYTES 32u
 #define FX_MODEL_SECTION_BYTES 12u
 #define FX_MODEL_SECTION_FEATURES 1u
-#define FX_MODEL_SECTION_DECISION 2u       /* reserved for decision settings: refused until they exist */
+#define FX_MODEL_SECTION_DECISION 2u       /* the decision settings, thresholds and class centroids */
+#define FX_MODEL_DECISION_HEAD_BYTES 8u
 #define FX_MODEL_SECTION_INPUT_COMPACT 3u
 
 /* The variant each stage of a model runs (fx_variant), chosen once by fx_model_parse from what the
@@ -70,6 +75,10 @@ typedef struct {
     fx_plan plan;
     const char *class_names; /* n_classes x FX_CLASS_NAME_LEN */
     const uint8_t *input_scale; /* n_channels x 8 bytes, or NULL: no physical scale declared */
+    /* The DECISION section's settings and thresholds (pointing into the blob), or without one hops,
+       votes and dwell 1 and no thresholds: each hop's winner is the decision. */
+    fx_decide_config decision;
+    fx_decide_space space;      /* its centroids and radii; n_dims 0 without them */
 } fx_model;
 
 #define FX_MODEL_SCALE_BYTES 8u
@@ -94,6 +103,7 @@ typedef struct {
 typedef struct {
     uint16_t class_index;
     uint16_t n_classes;
+    uint8_t outside;            /* 1: the window lies outside every class's radius (fx_decide_outside) */
     int16_t prob_q15[FX_MAX_CLASSES];
 } fx_result;
 

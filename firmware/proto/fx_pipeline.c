@@ -21,6 +21,12 @@ fx_status fx_pipeline_start(fx_pipeline *p, const fx_sensor_setup *sensor)
             return status;
         }
     }
+    const fx_decide_config decision = fx_decide_config_apply(p->model->decision, &p->settings);
+    if (fx_decide_init(&p->decider, &decision) != FX_OK) {
+        /* The parser checked the model's settings, so only a device configuration can be wrong here:
+           the model's own then apply. */
+        (void)fx_decide_init(&p->decider, &p->model->decision);
+    }
     p->from_sensor = sensor != NULL;
     p->window_fill = 0;
     p->samples = 0;
@@ -28,9 +34,16 @@ fx_status fx_pipeline_start(fx_pipeline *p, const fx_sensor_setup *sensor)
     return FX_OK;
 }
 
+void fx_pipeline_decide_settings(fx_pipeline *p, const fx_decide_settings *settings)
+{
+    static const fx_decide_settings model_settings = {0, 0, 0};
+    p->settings = settings != NULL ? *settings : model_settings;
+}
+
 void fx_pipeline_gap(fx_pipeline *p)
 {
     fx_sensor_path_restart(&p->path);
+    fx_decide_restart(&p->decider);
     p->window_fill = 0;
 }
 
@@ -39,6 +52,7 @@ void fx_pipeline_classify(fx_pipeline *p, const int16_t *window, fx_pipeline_out
     const uint32_t start = p->cycles(p->cycles_ctx);
     (void)fx_model_run(p->model, window, &p->scratch, &out->result);
     out->cycles = p->cycles(p->cycles_ctx) - start;
+    out->decision = (fx_decision){FX_DECISION_NONE, 0, 0};
 }
 
 int fx_pipeline_push(fx_pipeline *p, const int16_t *sample, fx_pipeline_output *out)
@@ -66,5 +80,7 @@ int fx_pipeline_push(fx_pipeline *p, const int16_t *sample, fx_pipeline_output *
     out->hop_index = p->hops++;
     out->samples = p->samples;
     fx_pipeline_classify(p, p->window, out);
+    const uint8_t vote = out->result.outside ? (uint8_t)FX_DECISION_UNKNOWN : (uint8_t)out->result.class_index;
+    (void)fx_decide_push(&p->decider, out->result.prob_q15, vote, &out->decision);
     return 1;
 }

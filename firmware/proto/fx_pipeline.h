@@ -20,6 +20,7 @@ typedef struct {
     uint32_t samples;         /* samples at the model's rate since the start, this window's last included */
     uint32_t cycles;          /* the inference's, on the counter given to fx_pipeline_init */
     fx_result result;
+    fx_decision decision;     /* the decision after this hop (fx_decide.h); FX_DECISION_NONE outside a stream */
 } fx_pipeline_output;
 
 typedef struct {
@@ -32,6 +33,8 @@ typedef struct {
     uint32_t window_fill;     /* samples (of n_channels values) in window, oldest first */
     uint32_t samples;
     uint32_t hops;
+    fx_decide_settings settings; /* what the device configuration replaces of the model's decision settings */
+    fx_decider decider;
     fx_scratch scratch;
 } fx_pipeline;
 
@@ -51,13 +54,20 @@ void fx_pipeline_init(fx_pipeline *p, const fx_model *model, int16_t *window, ui
  */
 fx_status fx_pipeline_start(fx_pipeline *p, const fx_sensor_setup *sensor);
 
-/* A gap in the samples: the window (and the sensor path) start again; the counts go on. */
+/* Replace the model's decision settings (hops, votes, dwell; a field of 0 keeps the model's) from the
+   next start on: the device configuration's. NULL goes back to the model's. */
+void fx_pipeline_decide_settings(fx_pipeline *p, const fx_decide_settings *settings);
+
+/* A gap in the samples: the window (and the sensor path) start again, and the decisions' history;
+   the counts and the decision in force go on. */
 void fx_pipeline_gap(fx_pipeline *p);
 
 /*
  * Push one sample (n_channels int16 values: the model's, or the sensor's counts). Returns 1 and
  * fills *out when it completes a window, which then slides by the model's hop_len; else 0. The
  * sensor runs at least as fast as the model, so one of its samples completes one window at most.
+ * Each window's result then goes to the decider (fx_decide_push): its vote is its class, or
+ * FX_DECISION_UNKNOWN when it lies outside every class's radius.
  */
 int fx_pipeline_push(fx_pipeline *p, const int16_t *sample, fx_pipeline_output *out);
 

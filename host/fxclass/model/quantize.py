@@ -5,9 +5,10 @@ import zlib
 
 import numpy as np
 
-from .fxm import Layer, Model, pack
+from ..data.datasets import WindowSet
+from .fxm import MAX_MODEL_BYTES, Layer, Model, pack
 from .reference import LOGIT_FRAC_BITS, Pipeline
-from .train import FloatModel
+from .train import FloatModel, train
 
 INPUT_STAGES = ("standard", "compact")
 
@@ -33,7 +34,7 @@ def _scale(values: np.ndarray, percentile: float) -> float:
 
 
 def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0, model_id: int | None = None,
-             input_stage: str = "standard") -> Model:
+             input_stage: str | None = None) -> Model:
     """Calibrate activation ranges on calibration windows and build the integer model.
 
     The first layer sees q = (f - offset) / (std * in_scale), where the float model saw
@@ -41,7 +42,10 @@ def quantize(fm: FloatModel, calibration: np.ndarray, percentile: float = 100.0,
     biases take the difference, W (offset - mean) / std, so that rounding the offset costs nothing.
     input_stage "standard" requantizes each feature by its own multiplier; "compact" by a power of
     two, 2^(16 - shift) (3 bytes per feature instead of 12), the ratio of that step to the exact one
-    (within [0.71, 1.41]) going into the first layer's weight columns."""
+    (within [0.71, 1.41]) going into the first layer's weight columns. None takes the stage the
+    float model asks for (`train --features auto` records the one that fits), else the standard."""
+    if input_stage is None:
+        input_stage = fm.meta.get("input_stage", "standard")
     if input_stage not in INPUT_STAGES:
         raise ValueError(f"input stage {input_stage!r}: one of {', '.join(INPUT_STAGES)}")
     acts = fm.activations(calibration)
@@ -96,7 +100,7 @@ def agreement(fm: FloatModel, qm: Model, windows: np.ndarray) -> float:
 
 
 def quantize_best(fm: FloatModel, calibration: np.ndarray, percentiles=PERCENTILES,
-                  input_stage: str = "standard") -> tuple[Model, float, float]:
+                  input_stage: str | None = None) -> tuple[Model, float, float]:
     """Calibrate with each activation-range percentile and keep the one whose integer model agrees
     best with the float model on the calibration windows (heavy-tailed features clip better below
     100); ties go to the higher percentile. Returns the model, the percentile and its agreement."""
@@ -115,3 +119,21 @@ def quantize_best(fm: FloatModel, calibration: np.ndarray, percentiles=PERCENTIL
 
 
 __all__ = ["INPUT_STAGES", "agreement", "multiplier", "quantize", "quantize_best"]
+
+
+def widest_that_fits(data: WindowSet, widths: tuple[int, ...], feature_set: int, hop_len: int) -> tuple[int, ...]:
+    """widths, halved as often as needed for the blob to fit the firmware's model buffer (the default
+    hidden layer for data with many features)."""
+    while widths and model_bytes(data, widths, feature_set, hop_len) > MAX_MODEL_BYTES and max(widths) > 1:
+        widths = tuple(max(1, w // 2) for w in widths)
+    return widths
+
+
+def model_bytes(data: WindowSet, hidden: tuple[int, ...], feature_set: int, hop_len: int) -> int:
+    """The size of the blob that training hidden layers on data would give, known before training:
+    one epoch on a few windows, quantized and packed (the size depends on the shapes only)."""
+    few = data.windows[:16], data.labels[:16]
+    sample = WindowSet(few[0], few[1], data.class_names, data.sample_rate_hz, data.channel_names, data.units,
+                       data.counts_per_unit)
+    fm = train(sample, hidden, epochs=1, hop_len=hop_len, feature_set=feature_set)
+    return len(pack(quantize(fm, sample.windows)))

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from . import features
+from . import decide, features
 
 LOGIT_FRAC_BITS = 16
 LOG2E_Q31 = 3098164009
@@ -141,13 +141,19 @@ class Pipeline:
         """The feature stage's int32 features of int16 windows (..., window_len, n_channels)."""
         return self.feature_set.transform(self.feature_params, windows)
 
-    def logits(self, windows: np.ndarray) -> np.ndarray:
+    def first_inputs(self, windows: np.ndarray) -> np.ndarray:
+        """The int8 inputs of the first dense layer: the space where a window is near a class or not."""
         m = self.model
         feats = self.features(windows)
         if m.input_compact:
-            x = quantize_input_compact(feats, m.input_offset, m.input_shift)
-        else:
-            x = quantize_input(feats, m.input_offset, m.input_mult, m.input_shift)
+            return quantize_input_compact(feats, m.input_offset, m.input_shift)
+        return quantize_input(feats, m.input_offset, m.input_mult, m.input_shift)
+
+    def logits(self, windows: np.ndarray) -> np.ndarray:
+        return self.logits_of_inputs(self.first_inputs(windows))
+
+    def logits_of_inputs(self, x: np.ndarray) -> np.ndarray:
+        m = self.model
         for layer in m.layers[:-1]:
             x = dense_s8(layer.weights, layer.bias, layer.mult, layer.shift, x, layer.relu)
         last = m.layers[-1]
@@ -157,6 +163,41 @@ class Pipeline:
         """int16 windows (..., window_len, n_channels) -> (class index, Q15 probabilities)."""
         prob, best = softmax_q15(self.logits(windows))
         return best, prob
+
+    def stream(self, samples: np.ndarray, settings: "decide.DecideSettings | None" = None,
+               gaps=()) -> dict[str, np.ndarray]:
+        """fx_pipeline_push over a recording (n, n_channels) int16, fx_pipeline_gap before the sample
+        indices in gaps, with the model's decision settings (or those settings replace): per hop its
+        hop index, samples seen, class, probabilities, outside, decision, changed and smoothed
+        probability."""
+        m = self.model
+        gaps = set(int(g) for g in gaps)
+        fill, restart, ends, restarts = 0, False, [], set()
+        for t in range(len(samples)):
+            if t in gaps:
+                fill, restart = 0, True
+            if fill == m.window_len:
+                fill = m.window_len - m.hop_len
+            fill += 1
+            if fill == m.window_len:
+                if restart:
+                    restarts.add(len(ends))
+                    restart = False
+                ends.append(t)
+        samples = np.asarray(samples)
+        windows = np.stack([samples[e - m.window_len + 1:e + 1] for e in ends]) if ends else \
+            np.zeros((0, m.window_len, m.n_channels), dtype=np.int16)
+        best, prob, out = self.run_open(windows)
+        decision = (m.decision or decide.Decision()).apply(settings)
+        decided, changed, smoothed = decide.decide(prob, decide.votes_of(best, out), decision, restarts)
+        return {"hop_index": np.arange(len(ends)), "samples": np.array(ends, dtype=np.int64) + 1, "class": best,
+                "prob": prob, "outside": out, "decided": decided, "changed": changed, "smoothed": smoothed}
+
+    def run_open(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """As run, and whether each window lies outside every class's radius (fx_result.outside)."""
+        x = self.first_inputs(windows)
+        prob, best = softmax_q15(self.logits_of_inputs(x))
+        return best, prob, decide.outside(x, self.model.decision)
 
 
 # ---- the board's sensor: from its counts at its rate to the model's counts at the model's rate ----

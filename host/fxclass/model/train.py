@@ -131,22 +131,35 @@ class FloatModel(Shaped):
             bad("an input scale that does not cover every channel")
 
 
-def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, lr: float = 0.01,
-          l2: float = 1e-3, seed: int = 0, hop_len: int | None = None, progress=None,
-          feature_set: int = 1, feature_options: dict | None = None) -> FloatModel:
-    """Full-batch Adam on cross-entropy over the features of feature_set, fitted first on the training
-    windows (with feature_options). hidden=() gives softmax regression."""
+@dataclass
+class Head:
+    """Dense layers fitted on standardized features: what training learns once the features are set."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    feature_mean: np.ndarray
+    feature_std: np.ndarray
+
+    def logits(self, feats: np.ndarray) -> np.ndarray:
+        x = (feats - self.feature_mean) / self.feature_std
+        for k, (w, b) in enumerate(zip(self.weights, self.biases)):
+            x = x @ w.T + b
+            if k < len(self.weights) - 1:
+                x = np.maximum(x, 0)
+        return x
+
+
+def fit_head(feats: np.ndarray, labels: np.ndarray, n_classes: int, hidden: tuple[int, ...] = (32,),
+             epochs: int = 400, lr: float = 0.01, l2: float = 1e-3, seed: int = 0, progress=None) -> Head:
+    """Full-batch Adam on cross-entropy over features (n, F), standardized by their own mean and
+    standard deviation. hidden=() gives softmax regression."""
     rng = np.random.default_rng(seed)
-    fset = features.get(feature_set)
-    feature_params = fset.fit(data.windows, data.labels, **(feature_options or {}))
-    check_feature_count(fset.n_features(feature_params), data.windows.shape[2], feature_set)
-    feats = fset.transform(feature_params, data.windows).astype(np.float64)
+    feats = np.asarray(feats, dtype=np.float64)
     mean = feats.mean(axis=0)
     std = feats.std(axis=0)
     std = np.where(std > 1e-9, std, 1.0)
     z = (feats - mean) / std
-    n_classes = len(data.class_names)
-    onehot = np.eye(n_classes)[data.labels]
+    onehot = np.eye(n_classes)[labels]
     sizes = [z.shape[1], *hidden, n_classes]
     weights = [rng.normal(0, np.sqrt(2.0 / sizes[k]), size=(sizes[k + 1], sizes[k])) for k in range(len(sizes) - 1)]
     biases = [np.zeros(sizes[k + 1]) for k in range(len(sizes) - 1)]
@@ -174,11 +187,25 @@ def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, l
             params[i] -= lr * (m1[i] / (1 - 0.9**step)) / (np.sqrt(m2[i] / (1 - 0.999**step)) + 1e-8)
         if progress is not None:
             progress(step)
+    return Head(weights, biases, mean, std)
+
+
+def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, lr: float = 0.01,
+          l2: float = 1e-3, seed: int = 0, hop_len: int | None = None, progress=None,
+          feature_set: int = 1, feature_options: dict | None = None) -> FloatModel:
+    """The features of feature_set, fitted first on the training windows (with feature_options), then
+    a head (fit_head) on them. hidden=() gives softmax regression."""
+    fset = features.get(feature_set)
+    feature_params = fset.fit(data.windows, data.labels, **(feature_options or {}))
+    check_feature_count(fset.n_features(feature_params), data.windows.shape[2], feature_set)
+    feats = fset.transform(feature_params, data.windows)
+    head = fit_head(feats, data.labels, len(data.class_names), hidden, epochs, lr, l2, seed, progress)
     window_len, n_channels = data.windows.shape[1:]
     shape = Shape(window_len, n_channels, hop_len or max(1, window_len // 2), data.sample_rate_hz)
-    return FloatModel(weights, biases, mean, std, list(data.class_names), shape,
-                      meta={"hidden": list(hidden), "epochs": epochs, "seed": seed}, feature_set=feature_set,
-                      units=data.units, counts_per_unit=data.counts_per_unit,
+    return FloatModel(head.weights, head.biases, head.feature_mean, head.feature_std, list(data.class_names), shape,
+                      meta={"hidden": list(hidden), "epochs": epochs, "l2": l2, "seed": seed, "features": fset.name,
+                            **({"feature_options": feature_options} if feature_options else {})},
+                      feature_set=feature_set, units=data.units, counts_per_unit=data.counts_per_unit,
                       feature_params=feature_params if fset.section else None)
 
 

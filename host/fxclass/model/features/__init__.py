@@ -13,17 +13,28 @@ A set's module (stats.py for stats8 and stats16, spectral.py, rocket.py; one mod
                                                      refuses
     n_features(params) -> int
 
+and, for `fxclass train --features auto` (model/select.py), optionally
+
+    search_options(window_len, n_channels) -> [dict]  the fit options cross-validation compares
+                                                      (default: [{}], the set's defaults)
+    instructions(params) -> float                    estimated Cortex-M4 instructions of the feature
+                                                     stage, calibrated on `make bench` (default: none
+                                                     known, and an instruction budget excludes the set)
+    working_memory(params, dsp) -> int               bytes of the stage's working memory (default 0)
+
 and SETS below maps the set's number in the blob (FX_FEATURE_SET_* in firmware/core/fx_kernels.h) to
 it, with the options that the number fixes (stats8's four segments).
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from types import ModuleType
 
 import numpy as np
 
 from ...errors import ModelFormatError, ModelStatus
+from ..limits import MAX_FEATURES
 from . import rocket, spectral, stats
 
 
@@ -50,6 +61,32 @@ class FeatureSet:
 
     def n_features(self, params) -> int:
         return self.module.n_features(params)
+
+    def search_options(self, window_len: int, n_channels: int) -> list[dict]:
+        """The fit options that `--features auto` compares for this set: its module's search_options;
+        for a module without, its defaults and, when its fit takes n_features, the firmware's largest
+        feature count as well (more features cost instructions and bytes, which auto weighs)."""
+        options = getattr(self.module, "search_options", None)
+        if options:
+            return options(window_len, n_channels)
+        if "n_features" in inspect.signature(self.module.fit).parameters:
+            return [{}, {"n_features": MAX_FEATURES}]
+        return [{}]
+
+    def instructions(self, params) -> float | None:
+        """Estimated Cortex-M4 instructions of the feature stage; None when the set has no cost model."""
+        cost = getattr(self.module, "instructions", None)
+        return float(cost(params)) if cost else None
+
+    def working_memory(self, params) -> int:
+        """Bytes of working memory the stage asks of the firmware, the larger of its variants'."""
+        memory = getattr(self.module, "working_memory", None)
+        return int(memory(params, dsp=True)) if memory else 0
+
+    @property
+    def min_window_len(self) -> int:
+        """The shortest window the set's kernel takes (its module's MIN_WINDOW_LEN, else 1)."""
+        return getattr(self.module, "MIN_WINDOW_LEN", 1)
 
     def default_params(self, window_len: int, n_channels: int):
         """The parameters of a set without a FEATURES section, which its number and the window fix."""

@@ -1,4 +1,4 @@
-"""Feature set 4, rocket: the numpy twin of fx_features_rocket.c (integer MiniRocket), its fit and FEATURES section.
+"""Feature set 4, rocket: the twin of fx_features_rocket.c (integer MiniRocket), its fitting and FEATURES section.
 
 MiniRocket (Dempster, Schmidt and Webb, KDD 2021) convolves a series with 84 fixed kernels of length 9,
 weights -1 everywhere but 2 at three of the nine taps (the 3-subsets of 0..8, in lexicographic order),

@@ -37,6 +37,7 @@ NAME = "spectral"
 
 TABLE_LEN = 1024           # one period of the sine tables: the largest FFT's N
 MIN_FFT_LEN = 16
+MIN_WINDOW_LEN = MIN_FFT_LEN  # one whole FFT segment
 MAX_FFT_LEN = TABLE_LEN
 MAX_BANDS = 64
 MAX_SEGMENTS = 255
@@ -335,3 +336,27 @@ def transform(p: SpectralParams, windows: np.ndarray) -> np.ndarray:
         out.append(f.reshape(len(f), -1))
     feats = np.concatenate(out) if out else np.zeros((0, n_features(p)), np.int64)
     return feats.astype(np.int64).reshape(lead + (n_features(p),))
+
+
+# ---- what `fxclass train --features auto` asks of a set (features/__init__.py) --------------------
+
+SEARCH_FFT_LENS = (32, 64, 128, 256)
+
+
+def search_options(window_len: int, n_channels: int) -> list[dict]:
+    """FFT lengths to compare by cross-validation: those that fit the window at least twice (finer
+    bins for long windows, more averaged segments for short ones), 16 log-spaced bands each."""
+    lens = [n for n in SEARCH_FFT_LENS if 2 * n <= window_len] or [min(SEARCH_FFT_LENS[0], window_len)]
+    return [{"fft_len": n, "n_bands": 16} for n in lens]
+
+
+def instructions(p: SpectralParams) -> float:
+    """Cortex-M4 instructions of the feature stage, fitted to `make bench`'s two spectral models
+    (bench/results.json, feature_sets.spectral: 100 x 6 with N 32 and 1460 x 1 with N 256, each stage
+    within 3 %): pass 1 and the deviations 8.35 per value; an FFT segment 3.0 N log2 N + 109; the
+    bands 5.0 per bin and 21.1 per band; the per-run tables and statistics 158.6 per channel and
+    16.9 per FFT point."""
+    L, C, N, B = p.window_len, p.n_channels, p.fft_len, p.n_bands
+    fft = C * p.n_segments * (3.0 * N * np.log2(N) + 109.0)
+    bands = C * (5.0 * (N // 2 + 1) + 21.1 * B)
+    return 8.35 * L * C + fft + bands + 158.6 * C + 16.9 * N

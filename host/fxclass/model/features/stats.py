@@ -64,3 +64,27 @@ def features_stats(window: np.ndarray, n_segments: int = 4) -> np.ndarray:
     # (..., F, C) -> (..., C, F) -> (..., C*F): channel-major as in C.
     stacked = np.stack(feats, axis=-1)
     return stacked.reshape(*stacked.shape[:-2], -1)
+
+
+# ---- what `fxclass train --features auto` asks of a set (features/__init__.py) --------------------
+
+def search_options(window_len: int, n_channels: int) -> list[dict]:
+    """Nothing to search: the set's number fixes its only option."""
+    return [{}]
+
+
+def instructions(params: StatsParams) -> float:
+    """Cortex-M4 instructions of the feature stage, fitted to `make bench`'s figures (bench/results.json,
+    feature_instructions_per_value_by_shape, within 5 %): the assembly takes channels two at a time,
+    about 15.3 per sample of a pair, 5.0 per segment sum and 172 per pair; one channel alone takes a
+    path of its own, 10.0 per sample."""
+    L, C, S = params.window_len, params.n_channels, params.n_segments
+    if C == 1:
+        return 10.0 * L
+    pairs = (C + 1) // 2
+    return 15.3 * L * pairs + 5.0 * C * S + 172.0 * pairs
+
+
+def working_memory(params: StatsParams, dsp: bool = True) -> int:
+    """The statistics need no working memory: every sum is a register."""
+    return 0

@@ -1,0 +1,297 @@
+"""`fxclass train --features auto`: feature set, options and head chosen by cross-validation on train.
+
+Every registered feature set (features.SETS) is a candidate with each of the fit options its module
+offers (search_options) and each head size. A candidate fits when the firmware takes its blob
+(MAX_MODEL_BYTES, the standard input stage or, where that is too large, the compact one), its feature
+count and its feature stage's working memory (MAX_FEATURE_WORK_BYTES), and, under an instruction
+budget, when its estimated instructions per inference (cost.py) are within it. Those that fit are
+scored by k-fold cross-validation, stratified by class, seeded, with every recording kept whole on
+one side of each fold where the windows know their recordings; the feature set is fitted anew on
+each fold's training part. The rule: the best mean accuracy; among the candidates within one
+standard error of it (Breiman's one-standard-error rule, the standard error of the best one's fold
+accuracies), the cheapest in estimated instructions, then in model bytes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..data.datasets import WindowSet
+from ..errors import DataError, ModelFormatError
+from . import cost, features
+from .fxm import MAX_FEATURES, MAX_LAYER_WIDTH, MAX_MODEL_BYTES, pack
+from .limits import MAX_FEATURE_WORK_BYTES
+from .quantize import quantize
+from .shape import Shape
+from .train import FloatModel, fit_head
+from .train import train as train_model
+
+HEADS: tuple[tuple[int, ...], ...] = ((), (16,), (32,))
+# Weight decay of the head: weak suits a few dozen features, strong the hundreds or thousands of a
+# convolutional set fitted on a few dozen windows; cross-validation picks.
+L2S: tuple[float, ...] = (1e-3, 1e-2)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    feature_set: int            # the set's number (features.SETS)
+    options: tuple              # its fit options, as sorted (name, value) pairs
+    hidden: tuple[int, ...]     # hidden widths of the head; () is softmax regression
+    l2: float = 1e-3            # the head's weight decay
+
+    @property
+    def set_name(self) -> str:
+        return features.get(self.feature_set).name
+
+    def options_text(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.options)
+
+    def head_text(self) -> str:
+        width = "softmax" if not self.hidden else "mlp " + ",".join(str(w) for w in self.hidden)
+        return f"{width}, l2 {self.l2:g}"
+
+
+@dataclass
+class Row:
+    """A candidate, what it costs the board, and its cross-validation accuracies (empty when it does
+    not fit and was not scored)."""
+
+    candidate: Candidate
+    n_features: int = 0
+    model_bytes: int = 0
+    input_stage: str = "standard"
+    work_bytes: int = 0
+    instructions: float | None = None
+    why_not: str = ""               # why it does not fit; "" when it does
+    fold_accuracies: list[float] = field(default_factory=list)
+
+    @property
+    def fits(self) -> bool:
+        return not self.why_not
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.fold_accuracies)) if self.fold_accuracies else float("nan")
+
+    @property
+    def sd(self) -> float:
+        return float(np.std(self.fold_accuracies, ddof=1)) if len(self.fold_accuracies) > 1 else 0.0
+
+    @property
+    def se(self) -> float:
+        return self.sd / np.sqrt(len(self.fold_accuracies)) if self.fold_accuracies else 0.0
+
+    def cost_key(self) -> tuple:
+        return (float("inf") if self.instructions is None else self.instructions, self.model_bytes)
+
+
+@dataclass
+class Selection:
+    rows: list[Row]
+    chosen: Row
+    best: Row
+    reason: str
+    n_folds: int
+    repeats: int
+    seed: int
+    instr_budget: int | None
+
+    def table(self) -> str:
+        return format_table(self.rows, self.chosen)
+
+    def summary(self) -> dict:
+        """What the model's meta (and so its card) keeps of the choice."""
+        c = self.chosen
+        return {"chosen": f"{c.candidate.set_name} ({c.candidate.options_text() or 'defaults'}), "
+                          f"{c.candidate.head_text()}",
+                "cv_accuracy": f"{100 * c.mean:.1f} +- {100 * c.sd:.1f} %",
+                "rule": self.reason,
+                "folds": f"{self.n_folds}-fold x {self.repeats}, seed {self.seed}",
+                "instr_budget": self.instr_budget,
+                "candidates": len(self.rows),
+                "fitting": sum(r.fits for r in self.rows)}
+
+
+def fold_indices(ws: WindowSet, n_folds: int, seed: int) -> list[np.ndarray]:
+    """n_folds disjoint validation index sets covering every window. Windows that know their
+    recordings (several of them) are assigned a recording at a time, recordings dealt round-robin in
+    a seeded order within each class (by their first window's label); otherwise windows are dealt
+    the same way, so every class is spread over the folds."""
+    rng = np.random.default_rng(seed)
+    n = len(ws)
+    groups = np.arange(n)
+    if ws.sources and len(set(ws.sources)) > 1:
+        names = sorted(set(ws.sources))
+        lookup = {s: i for i, s in enumerate(names)}
+        groups = np.array([lookup[s] for s in ws.sources])
+    unique = np.unique(groups)
+    if len(unique) < n_folds:
+        raise DataError(f"{len(unique)} {'recordings' if len(unique) < n else 'windows'} in the training data, fewer "
+                        f"than the {n_folds} cross-validation folds: give more data or fewer --folds")
+    group_label = {g: int(ws.labels[np.flatnonzero(groups == g)[0]]) for g in unique}
+    fold_of = {}
+    turn = 0
+    for label in sorted(set(group_label.values())):
+        members = [g for g in unique if group_label[g] == label]
+        for g in rng.permutation(members):
+            fold_of[int(g)] = turn % n_folds
+            turn += 1
+    assignment = np.array([fold_of[int(g)] for g in groups])
+    return [np.flatnonzero(assignment == k) for k in range(n_folds)]
+
+
+def _subset(ws: WindowSet, idx: np.ndarray) -> WindowSet:
+    return WindowSet(ws.windows[idx], ws.labels[idx], ws.class_names, ws.sample_rate_hz, ws.channel_names,
+                     ws.units, ws.counts_per_unit, [ws.sources[i] for i in idx] if ws.sources else [])
+
+
+def blob_size(train: WindowSet, feature_set: int, params, hidden: tuple[int, ...]) -> tuple[int, str]:
+    """The bytes of the blob a candidate makes and the input stage it takes: the standard one, or the
+    compact one where the standard does not fit. The size depends on the shapes alone, so an
+    untrained head on a few windows gives it exactly."""
+    fset = features.get(feature_set)
+    sample = train.windows[: min(len(train), 8)]
+    head = fit_head(fset.transform(params, sample), train.labels[: len(sample)], len(train.class_names), hidden,
+                    epochs=1)  # the shapes are all that count
+    fm = FloatModel(head.weights, head.biases, head.feature_mean, head.feature_std, list(train.class_names),
+                    Shape(train.windows.shape[1], train.windows.shape[2], max(1, train.windows.shape[1] // 2),
+                          train.sample_rate_hz), feature_set=feature_set, units=train.units,
+                    counts_per_unit=train.counts_per_unit, feature_params=params if fset.section else None)
+    size = 0
+    for stage in ("standard", "compact"):
+        size = len(pack(quantize(fm, sample, input_stage=stage, model_id=0)))
+        if size <= MAX_MODEL_BYTES:
+            return size, stage
+    return size, "compact"
+
+
+def candidate_rows(train: WindowSet, heads=HEADS, instr_budget: int | None = None, l2s=L2S) -> tuple[list[Row], dict]:
+    """Every candidate of every registered set with what it costs and whether it fits; and the
+    feature parameters fitted on the whole training data for each (set, options)."""
+    window_len, n_channels = train.windows.shape[1:]
+    n_classes = len(train.class_names)
+    rows, fitted = [], {}
+    for fset in sorted(features.SETS.values(), key=lambda s: s.number):
+        for options in fset.search_options(window_len, n_channels):
+            key = (fset.number, tuple(sorted(options.items())))
+            try:
+                params = fset.fit(train.windows, train.labels, **options)
+                n_features = fset.n_features(params)
+            except (ModelFormatError, DataError, ValueError) as exc:
+                rows += [Row(Candidate(*key, h, l2), why_not=f"not for this data: {exc}") for h in heads for l2 in l2s]
+                continue
+            fitted[key] = params
+            work = fset.working_memory(params)
+            for hidden, l2 in ((h, l2) for h in heads for l2 in l2s):
+                row = Row(Candidate(*key, hidden, l2), n_features=n_features, work_bytes=work,
+                          instructions=cost.inference_instructions(fset.number, params, hidden, n_classes))
+                if n_features > MAX_FEATURES:
+                    row.why_not = f"{n_features} features > {MAX_FEATURES}"
+                elif work > MAX_FEATURE_WORK_BYTES:
+                    row.why_not = f"working memory {work} B > {MAX_FEATURE_WORK_BYTES} B"
+                elif any(w > MAX_LAYER_WIDTH for w in hidden):
+                    row.why_not = f"hidden width > {MAX_LAYER_WIDTH}"
+                else:
+                    row.model_bytes, row.input_stage = blob_size(train, fset.number, params, hidden)
+                    if row.model_bytes > MAX_MODEL_BYTES:
+                        row.why_not = f"model {row.model_bytes} B > {MAX_MODEL_BYTES} B"
+                    elif instr_budget is not None and row.instructions is None:
+                        row.why_not = "no cost model for the instruction budget"
+                    elif instr_budget is not None and row.instructions > instr_budget:
+                        row.why_not = f"{row.instructions:,.0f} instructions > budget {instr_budget:,}"
+                rows.append(row)
+    return rows, fitted
+
+
+def choose(rows: list[Row]) -> tuple[Row, Row, str]:
+    """The rule: best mean; among those within one standard error of it, the cheapest. Returns the
+    chosen row, the best-scoring row and the reason in words."""
+    scored = [r for r in rows if r.fits and r.fold_accuracies]
+    if not scored:
+        reasons = sorted({r.why_not for r in rows if r.why_not})
+        raise ModelFormatError("no feature set and head fits the board for this data: " + "; ".join(reasons)
+                               + " (raise --instr-budget, or use shorter windows or fewer channels)")
+    best = max(scored, key=lambda r: (r.mean, -r.sd, [-c for c in r.cost_key()]))
+    floor = best.mean - best.se
+    near = [r for r in scored if r.mean >= floor - 1e-12]
+    chosen = min(near, key=lambda r: (*r.cost_key(), -r.mean))
+    if chosen is best:
+        reason = (f"best mean CV accuracy ({100 * best.mean:.1f} %), and no cheaper candidate within one standard "
+                  f"error ({100 * best.se:.1f} points) of it")
+    else:
+        reason = (f"within one standard error ({100 * best.se:.1f} points) of the best mean, {100 * best.mean:.1f} % "
+                  f"({best.candidate.set_name} {best.candidate.head_text()}), the cheapest in estimated instructions "
+                  f"({chosen.instructions or 0:,.0f} against {best.instructions or 0:,.0f})")
+    return chosen, best, reason
+
+
+def select(train: WindowSet, heads=HEADS, n_folds: int = 5, repeats: int = 1, seed: int = 0, epochs: int = 400,
+           lr: float = 0.01, instr_budget: int | None = None,
+           progress: Callable[[str], None] | None = None, l2s=L2S) -> Selection:
+    """Score every fitting candidate by cross-validation on train and choose one (module docstring)."""
+    rows, _ = candidate_rows(train, heads, instr_budget, l2s)
+    by_key: dict[tuple, list[Row]] = {}
+    for row in rows:
+        if row.fits:
+            by_key.setdefault((row.candidate.feature_set, row.candidate.options), []).append(row)
+    splits = [fold_indices(train, n_folds, seed + r) for r in range(repeats)]
+    total = len(by_key) * n_folds * repeats
+    done = 0
+    n_classes = len(train.class_names)
+    for (number, options), group in by_key.items():
+        fset = features.get(number)
+        for r, folds in enumerate(splits):
+            for k, val_idx in enumerate(folds):
+                fit_idx = np.setdiff1d(np.arange(len(train)), val_idx)
+                part = _subset(train, fit_idx)
+                params = fset.fit(part.windows, part.labels, **dict(options))
+                f_fit = fset.transform(params, part.windows)
+                f_val = fset.transform(params, train.windows[val_idx])
+                for row in group:
+                    head = fit_head(f_fit, part.labels, n_classes, row.candidate.hidden, epochs, lr, row.candidate.l2,
+                                    seed=seed + r)
+                    pred = np.argmax(head.logits(f_val), axis=1)
+                    row.fold_accuracies.append(float(np.mean(pred == train.labels[val_idx])))
+                done += 1
+                if progress is not None:
+                    progress(f"cross-validation {done}/{total}: {fset.name}"
+                             f"{' (' + group[0].candidate.options_text() + ')' if options else ''}, "
+                             f"repeat {r + 1} fold {k + 1} of {n_folds}")
+    chosen, best, reason = choose(rows)
+    return Selection(rows, chosen, best, reason, n_folds, repeats, seed, instr_budget)
+
+
+def train_auto(train: WindowSet, heads=HEADS, n_folds: int = 5, repeats: int = 1, seed: int = 0,
+               epochs: int = 400, lr: float = 0.01, instr_budget: int | None = None, hop_len: int | None = None,
+               progress: Callable[[str], None] | None = None, l2s=L2S) -> tuple[FloatModel, Selection]:
+    """select, then the chosen candidate trained on the whole training data; its meta records the
+    set, its options, the head, the input stage that fits and the choice (Selection.summary)."""
+    selection = select(train, heads, n_folds, repeats, seed, epochs, lr, instr_budget, progress, l2s)
+    c = selection.chosen.candidate
+    fm = train_model(train, c.hidden, epochs, lr, c.l2, seed=seed, hop_len=hop_len, feature_set=c.feature_set,
+                     feature_options=dict(c.options))
+    fm.meta["input_stage"] = selection.chosen.input_stage
+    fm.meta["selection"] = selection.summary()
+    return fm, selection
+
+
+def format_table(rows: list[Row], chosen: Row | None = None) -> str:
+    """The candidates as a text table: set, options, head, CV accuracy, model bytes, instructions, fits."""
+    head = ("set", "options", "head", "CV accuracy", "model B", "est. instr", "fits?")
+    lines = []
+    for r in rows:
+        acc = f"{100 * r.mean:5.1f} +- {100 * r.sd:4.1f} %" if r.fold_accuracies else "-"
+        instr = "?" if r.instructions is None else f"{r.instructions:,.0f}"
+        fits = "yes" if r.fits else f"no: {r.why_not}"
+        mark = " <- chosen" if r is chosen else ""
+        lines.append((r.candidate.set_name, r.candidate.options_text() or "-", r.candidate.head_text(), acc,
+                      str(r.model_bytes or "-"), instr, fits + mark))
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
+    return "\n".join([fmt.format(*head), fmt.format(*("-" * w for w in widths))] + [fmt.format(*ln) for ln in lines])
+
+
+__all__ = ["HEADS", "Candidate", "Row", "Selection", "blob_size", "candidate_rows", "choose", "fold_indices",
+           "L2S", "format_table", "select", "train_auto"]

@@ -1,0 +1,99 @@
+"""Decisions end to end: a model with a DECISION section uploaded to the firmware in QEMU and natively, a
+recording streamed, and every result record (class, probabilities, outside, decision, changed) and
+every EVENT equal to the numpy reference."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import blobs
+from fxclass.device import protocol as p
+from fxclass.device.link import Device
+from fxclass.emu.emulator import Emulator
+from fxclass.model import decide, fxm
+from fxclass.model.openset import calibrate
+from fxclass.model.reference import Pipeline
+
+
+@pytest.fixture(scope="module", params=["qemu", "native"])
+def device(request, firmware_elf, native_binary):
+    native = request.param == "native"
+    with Emulator(elf=native_binary if native else firmware_elf, native=native) as emu:
+        dev = Device.open(emu.url, timeout=10)
+        yield dev
+        dev.close()
+
+
+@pytest.fixture(scope="module")
+def model_and_recording():
+    """A synthetic activity model with thresholds, radii, K 3, M 2 and dwell 2, and a recording of its
+    activities in turn with a stretch of a movement it never saw (loud noise) in the middle."""
+    data = blobs.windows(64, 6)
+    model = blobs.trained(64, 6, 2, (16,))
+    model.decision = calibrate(model, data.windows, data.labels, 99.0, 3, 2, 2)
+    rng = np.random.default_rng(11)
+    parts = [np.concatenate([data.windows[i], data.windows[i]]) for i in rng.integers(0, len(data), size=8)]
+    noise = rng.integers(-20000, 20000, size=(256, 6)).astype(np.int16)
+    return model, np.concatenate(parts[:4] + [noise] + parts[4:])
+
+
+def test_every_hop_and_every_event_is_the_reference(device, model_and_recording):
+    model, samples = model_and_recording
+    device.upload(fxm.pack(model))
+    device.take_events()
+    results = list(device.stream(samples))
+    events = device.take_events()
+    ref = Pipeline(model).stream(samples)
+    assert len(results) == len(ref["class"])
+    assert [r.index for r in results] == ref["hop_index"].tolist()
+    assert [r.class_index for r in results] == ref["class"].tolist()
+    assert np.array_equal(np.stack([r.prob_q15 for r in results]), ref["prob"])
+    assert [r.outside for r in results] == ref["outside"].tolist()
+    assert [r.decided for r in results] == ref["decided"].tolist()
+    assert [r.changed for r in results] == ref["changed"].tolist()
+    expected = decide.events(ref["decided"], ref["changed"], ref["smoothed"])
+    assert [(e.hop, e.decided, e.previous, e.prob_q15) for e in events] == expected
+    assert [e.samples for e in events] == [int(ref["samples"][h]) for h, *_ in expected]
+    # The movement the model never saw is called unknown, and the known ones are decided again after it.
+    assert decide.UNKNOWN in [e.decided for e in events]
+    assert any(e.decided < model.n_classes for e in events[[e.decided for e in events].index(decide.UNKNOWN):])
+
+
+def test_infer_carries_no_decision(device, model_and_recording):
+    model, samples = model_and_recording
+    result = device.infer(samples[:64])
+    assert result.decided == decide.NONE and not result.changed
+    assert result.outside == bool(Pipeline(model).run_open(samples[None, :64])[2][0])
+
+
+def test_a_model_without_decision_section_decides_each_hop(device, default_model):
+    """K = M = dwell = 1: the decision is each hop's class, an EVENT at each change of it."""
+    device.upload(fxm.pack(default_model))
+    device.take_events()
+    rng = np.random.default_rng(3)
+    samples = rng.integers(-3000, 3000, size=(100 + 50 * 20, 6)).astype(np.int16)
+    results = list(device.stream(samples))
+    events = device.take_events()
+    classes = [r.class_index for r in results]
+    assert [r.decided for r in results] == classes
+    assert [e.hop for e in events] == [0] + [h for h in range(1, len(classes)) if classes[h] != classes[h - 1]]
+    assert all(isinstance(e, p.Event) for e in events)
+
+
+def test_live_calls_a_gesture_never_seen_unknown_and_decides_once_per_gesture(native_binary, tmp_path):
+    """What renode/sensor.robot checks in Renode, natively with the simulated LSM6DSO and the same keywords:
+    30 s each of standing, badminton (which the model was trained without) and running."""
+    from test_sensor import SPEEDUP, FxclassDevice
+
+    lib = FxclassDevice()
+    gestures = "Standing,Badminton,Running"
+    recording = lib.write_imu_recording(tmp_path, windows=3, rate_hz=12.5, gestures=gestures + ",Running")
+    with Emulator(elf=native_binary, native=True, imu_recording=recording, imu_speedup=SPEEDUP) as emu:
+        lib.connect(emu.url)
+        lib.upload_without("Badminton")
+        lib.start_sensor_mode("LIVE", "RECORD")
+        lib.collect(hops=18)
+        lib.live_decisions_match_reference()
+        events = lib.decisions_follow(gestures, 3, "Badminton")
+        lib.disconnect()
+    assert [name for _, name in events][-3:] == ["Standing", "unknown", "Running"]
