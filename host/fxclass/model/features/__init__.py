@@ -83,6 +83,11 @@ class FeatureSet:
         memory = getattr(self.module, "working_memory", None)
         return int(memory(params, dsp=True)) if memory else 0
 
+    @property
+    def min_window_len(self) -> int:
+        """The shortest window the set's kernel takes (its module's MIN_WINDOW_LEN, else 1)."""
+        return getattr(self.module, "MIN_WINDOW_LEN", 1)
+
     def default_params(self, window_len: int, n_channels: int):
         """The parameters of a set without a FEATURES section, which its number and the window fix."""
         return self.decode(b"", window_len, n_channels)
