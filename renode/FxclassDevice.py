@@ -15,7 +15,7 @@ from robot.api.deco import keyword, library
 
 from fxclass.data import datasets
 from fxclass.data.recording import read_recording
-from fxclass.device import protocol as p
+from fxclass.device import config as cfg, protocol as p
 from fxclass.device.link import Device
 from fxclass.device.sensor import IMU_CHANNEL_NAMES
 from fxclass.emu.emulator import free_port
@@ -230,17 +230,188 @@ class FxclassDevice:
                        "portable C where not (Renode 1.15.3)"))
         return model_id
 
-    @keyword("Upload Model With Raised Bias")
-    def upload_variant(self, model_id: str = "0xC0FFEE"):
+    def _variant(self, model_id: str) -> fxm.Model:
         """A different valid model: the running one with the first class's logit bias raised."""
         m = self.model
         layers = [fxm.Layer(l.weights, l.bias.copy(), l.mult, l.shift, l.relu, l.logits) for l in m.layers]
         layers[-1].bias[0] += 5000
-        new = fxm.Model(m.shape, m.class_names, m.input_offset, m.input_mult, m.input_shift, layers,
-                        model_id=int(model_id, 0), feature_set=m.feature_set)
-        self.dev.upload(fxm.pack(new))
+        return fxm.Model(m.shape, m.class_names, m.input_offset, m.input_mult, m.input_shift, layers,
+                         model_id=int(model_id, 0), feature_set=m.feature_set)
+
+    @keyword("Upload Model With Raised Bias")
+    def upload_variant(self, model_id: str = "0xC0FFEE", keep: bool = False):
+        new = self._variant(model_id)
+        self.dev.upload(fxm.pack(new), keep=bool(keep))
         self.model = new
 
+    # -- what the board keeps (renode/standalone.robot) ----------------------------------------
+
+    @keyword("Flash Controller Should Be Present")
+    def flash_present(self, present: bool = True):
+        info = self.dev.request_info()
+        if info.flash_controller != bool(present):
+            raise AssertionError(f"INFO says the flash controller is {'present' if info.flash_controller else 'absent'}")
+
+    @keyword("Reset The Board")
+    def reset_board(self):
+        """RESET over the protocol; back when the firmware answers INFO again."""
+        self.dev.reset(boot_timeout=30)
+
+    @keyword("Running Model Should Be Kept In")
+    def kept_in(self, source: str, model_id: str | None = None):
+        info = self.dev.request_info()
+        if info.model_source != source or (model_id is not None and info.model_id != int(model_id, 0)):
+            raise AssertionError(f"model 0x{info.model_id:08x} from {info.model_source}, not {model_id} from {source}")
+
+    @keyword("Keep Models Alternately With A Reset At Each Point")
+    def reset_points(self, elf: str, points: int = 20) -> str:
+        """Keeps the raised-bias variant and the default model in turn, each upload cut by a reset
+        at one of points places: during the upload (at a chunk's arrival), at the erase (the first
+        store of the flash step, the sector erase's STRT) and across the program (the k-th word's
+        store, the last ones being the header and the commit word), and right after the commit.
+        The reset is the chip's own: a hook at that instruction sends the core to fx_hal_reset
+        (SYSRESETREQ), so the flash work stops exactly there. After each, the board must run the
+        model kept before or the new one, whole (INFER as the reference), from flash; returns how
+        many booted which."""
+        from robot.libraries.BuiltIn import BuiltIn
+
+        run = BuiltIn().run_keyword
+        symbols = elf_symbols(elf)
+        reset_at = symbols["fx_hal_reset"][0]
+        models = {"previous": self.model, "new": self._variant("0xBEEF")}
+        blob_words = (len(fxm.pack(models["new"])) + 3) // 4
+        program_steps = 1 + blob_words + 4 + 1  # erase, payload words, header, commit
+        plan = ([("fx_upload_chunk", 1), ("fx_upload_chunk", 2), ("store_and_wait", 1)] +
+                [("store_and_wait", int(k)) for k in np.linspace(2, blob_words + 1, int(points) - 9)] +
+                [("store_and_wait", program_steps - k) for k in (4, 3, 2, 1, 0)])
+        plan.append(("fx_store_slot_valid", 3))  # the check after the commit word: the write is whole
+        outcomes = []
+        for round_, (function, k) in enumerate(plan):
+            address = symbols[function][0]
+            run("Execute Command", f"sysbus.cpu RemoveHooksAt 0x{address:x}")
+            counter = f"fx_calls_{round_}"
+            run("Execute Command", f'sysbus.cpu AddHook 0x{address:x} "{counter} = globals().get(\'{counter}\', 0) + 1; '
+                                   f'{counter} == {k} and setattr(self, \'PC\', type(self.PC).Create(0x{reset_at:x}, 32))"')
+            self._upload_until_reset(fxm.pack(models["new"]))
+            self.dev.connect(boot_timeout=30)
+            run("Execute Command", f"sysbus.cpu RemoveHooksAt 0x{address:x}")
+            info = self.dev.request_info()
+            which = next((name for name, m in models.items() if m.model_id == info.model_id), None)
+            if which is None or not info.model_source.startswith("flash"):
+                raise AssertionError(f"reset at {function} #{k}: model 0x{info.model_id:08x} from {info.model_source}")
+            self.model = models[which]
+            self.classify_like_reference(count=1)
+            outcomes.append(f"{function}#{k}:{which}")
+            if which == "new":  # the next upload replaces it with the other one
+                models = {"previous": models["new"], "new": models["previous"]}
+        return " ".join(outcomes)
+
+    def _upload_until_reset(self, blob: bytes) -> None:
+        """A kept upload, request by request, until the board announces itself again after a reset."""
+        import struct
+        import zlib
+
+        requests = [(p.UPLOAD_BEGIN, struct.pack("<IIB", len(blob), zlib.crc32(blob), p.UPLOAD_KEEP))]
+        requests += [(p.UPLOAD_CHUNK, struct.pack("<I", at) + blob[at:at + 1024]) for at in range(0, len(blob), 1024)]
+        requests.append((p.UPLOAD_COMMIT, b""))
+        reader = self.dev.link.reader
+        for msg_type, payload in requests:
+            seq = self.dev.send(msg_type, payload)
+            deadline = time.monotonic() + 30
+            while True:
+                self.dev.link.poll()
+                if any(t.endswith(" ready") for t in reader.texts):
+                    reader.texts.clear()
+                    return
+                reply = next((f for f in reader.frames if f.seq == seq), None)
+                if reply is not None:
+                    if reply.type != p.ACK:
+                        raise AssertionError(f"upload refused: {p.error_text(reply.payload[0])}")
+                    break
+                if time.monotonic() > deadline:
+                    raise AssertionError("no reply and no reset within 30 s")
+            reader.frames.clear()
+        raise AssertionError("the upload completed: the reset never came")
+
+    # -- working alone: LIVE from power-on, the LED -------------------------------------------
+
+    @keyword("Configure Board")
+    def configure(self, *assignments: str):
+        reply = cfg.set_values(self.dev, list(assignments))
+        return reply.source
+
+    @keyword("Wait For LIVE At Power-On")
+    def wait_live_at_power_on(self, idle_timeout: float = 60):
+        """The board's MODE answer at power-on (seq 0), with the sensor's set-up: LIVE has begun."""
+        self.live, self.setup = [], None
+        self._collect_alone(lambda: self.setup is not None, float(idle_timeout))
+        if self.setup.mode != p.MODE_LIVE:
+            raise AssertionError(f"the board started mode {self.setup.mode} at power-on, not LIVE")
+
+    @keyword("Collect LIVE Results Of The Board Alone")
+    def collect_alone(self, hops: int, idle_timeout: float = 60):
+        """LIVE results as the board sends them with nothing asked, until hops of them."""
+        self._collect_alone(lambda: len(self.live) >= int(hops), float(idle_timeout))
+        return [r.result.class_index for r in self.live]
+
+    def _collect_alone(self, done, idle_timeout: float) -> None:
+        reader = self.dev.link.reader
+        last = time.monotonic()
+        while not done():
+            self.dev.link.poll()
+            reader.texts.clear()
+            for frame in reader.frames:
+                last = time.monotonic()
+                if frame.type == p.MODE_REPLY and frame.seq == 0:
+                    self.setup = p.ModeReply.parse(frame.payload)
+                elif frame.type == p.LIVE_RESULT:
+                    self.live.append(p.LiveResult.parse(frame.payload))
+                elif frame.type == p.ERROR:
+                    raise AssertionError(f"the board refused LIVE at power-on: {p.error_text(frame.payload[0])}")
+            reader.frames.clear()
+            if time.monotonic() - last > idle_timeout:
+                raise AssertionError(f"{len(self.live)} LIVE results, then nothing for {idle_timeout} s")
+
+    @keyword("LED Should Have Shown The LIVE Classes In Turn")
+    def led_shows_classes(self, transitions: str, min_classes: int = 3):
+        """Decodes the LED's record (LedRecorder.cs: "t_ms:state ...") into the decisions its blinks
+        show (class c: c + 1 short blinks then a pause; a 1 s pulse unknown; a 0.5 s pulse the
+        heartbeat, no decision yet) and compares their sequence, repeats merged, with that of the
+        LIVE results' decisions: the same, or all but the last, which the LED shows from the end of
+        the cycle under way."""
+        leds = [tuple(float(x) for x in item.split(":")) for item in transitions.replace('"', " ").split()
+                if ":" in item]
+        pulses, start = [], None
+        for t, state in leds:
+            if state and start is None:
+                start = t
+            elif not state and start is not None:
+                pulses.append((start, t))
+                start = None
+        shown, group, last_end = [], 0, None
+        for on, off in pulses:
+            if off - on >= 400:  # the heartbeat's 500 ms (no decision), or unknown's 1000 ms
+                if group:
+                    shown.append(group - 1)
+                group, last_end = 0, off
+                shown.append(-2 if off - on >= 800 else -1)
+                continue
+            if last_end is not None and on - last_end >= 700 and group:
+                shown.append(group - 1)
+                group = 0
+            group += 1
+            last_end = off
+        # The last group may be cut by the end of the record: left out. The heartbeat is no decision.
+        merged = [c for c in shown if c != -1]
+        merged = [c for i, c in enumerate(merged) if i == 0 or merged[i - 1] != c]
+        from fxclass.model import decide
+
+        decided = [{decide.UNKNOWN: -2}.get(r.result.decided, r.result.decided) for r in self.live
+                   if r.result.decided != decide.NONE]
+        decided = [c for i, c in enumerate(decided) if i == 0 or decided[i - 1] != c]
+        if merged not in (decided, decided[:-1]) or len(set(merged)) < int(min_classes):
+            raise AssertionError(f"the LED showed {merged} (-2 unknown), LIVE decided {decided}")
+        return merged
     @keyword("Upload A BasicMotions Model Trained Without")
     def upload_without(self, left_out: str, hops: int = 3, votes: int = 2, dwell: int = 2):
         """A model of BasicMotions' other classes (stats16, 24 hidden units), quantized with thresholds and
@@ -288,7 +459,7 @@ class FxclassDevice:
 
         m = self.model
         names = [g.strip() for g in gestures.split(",")]
-        start = find_block(self._raw(), self.fed)
+        start = find_block(self._raw(), self.fed[:120])  # where the recording's first 10 s begin
         if start is None:
             raise AssertionError("the recording's samples are not among those the sensor delivered")
         offset = start * m.sample_rate_hz * 1000 / self.setup.sensor_rate_millihertz  # in model samples

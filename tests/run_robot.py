@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 QEMU_SUITES = ["renode/fxclass.robot"]
-RENODE_SUITES = ["renode/fxclass.robot", "renode/resilience.robot", "renode/sensor.robot"]
+RENODE_SUITES = ["renode/fxclass.robot", "renode/resilience.robot", "renode/sensor.robot", "renode/standalone.robot"]
 
 
 def run(name: str, cmd: list[str], env: dict[str, str] | None = None) -> tuple[str, bool, float]:

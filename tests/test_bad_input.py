@@ -93,6 +93,7 @@ def test_one_class_is_refused_before_training(tmp_path, capsys):
 @pytest.mark.parametrize("args, code, message", [
     (["--window-len", "2"], 2, "fewer than the 4 segments of the feature set"),
     (["--window-len", "8", "--features", "stats16"], 2, "windows of 8 samples, fewer than the 12 segments"),
+    (["--window-len", "8", "--features", "rocket"], 2, "rocket features need windows of at least 9 samples, not 8"),
     (["--window-len", "100000"], 2, "windows of 100000 samples, the firmware takes at most 2048"),
     (["--dataset", "synthetic", "--window-len", "100000"], 2, "the firmware takes at most 2048"),
     (["--window-len", "600", "--hop-len", "1"], 4, "no window of 600 samples"),

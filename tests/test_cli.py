@@ -35,7 +35,7 @@ def fx(*args, timeout=180):
 def test_help_lists_every_command():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    for name in ("ports", "build", "flash", "sim", "info", "upload", "run", "validate", "bench", "train",
+    for name in ("ports", "build", "flash", "sim", "info", "upload", "config", "run", "validate", "bench", "train",
                  "quantize", "eval"):
         assert name in result.output
 

@@ -2,13 +2,14 @@
 #include <string.h>
 
 #include "fx_hal.h"
-#include "fx_server.h"
+#include "fx_outputs.h"
 #include "fx_sensor.h"
+#include "fx_server.h"
+#include "fx_storage.h"
 
 extern const uint8_t fx_default_model[];
 extern const uint8_t fx_default_model_end[];
 
-#define HEARTBEAT_HALF_PERIOD_MS 500u
 /* In LIVE and RECORD the sensor's FIFO is read every four samples' time, at least every 50 ms
    (a few samples at a time at the low rates classifiers use) and at most every millisecond (well
    before its 512 words fill at the highest rates). */
@@ -21,6 +22,7 @@ extern const uint8_t fx_default_model_end[];
 #define SENSOR_SAMPLES_PER_READ 8u
 
 static fx_server server;
+static fx_storage storage;
 static const fx_sensor_driver *sensor;
 static uint8_t sensor_on;       /* started, or tried, for LIVE or RECORD; stopped when they end */
 static uint8_t sensor_failed;   /* it stopped answering during LIVE or RECORD; retried */
@@ -162,6 +164,7 @@ int main(void)
 {
     const fx_clock_status clock = fx_hal_init(&fx_board_config);
     sensor = fx_sensor_find();
+    fx_storage_init(&storage);
     const fx_port port = {
         .write = port_write,
         .cycles = port_cycles,
@@ -169,6 +172,7 @@ int main(void)
         .ctx = NULL,
         .board_name = fx_board_config.name,
         .sensor_name = sensor != NULL ? sensor->name : NULL,
+        .storage = &storage,
         .sysclk_hz = fx_hal_sysclk_hz(),
         .cycle_source = fx_hal_cycle_source(),
     };
@@ -180,19 +184,24 @@ int main(void)
         /* A build with a broken default model still talks, so a good one can be uploaded. */
         fx_port_text(&port, "model: built-in model rejected, upload one\r\n");
     }
+    if (!storage.flash.erase_sector) {
+        fx_port_text(&port, "flash: no controller, uploads are kept in RAM until a reset\r\n");
+    }
     fx_server_announce(&server);
+    if (server.config.boot_mode == FX_BOOT_LIVE) {
+        /* Configured to work alone: LIVE from power-on, as if the host had asked (fx_server.h). */
+        fx_server_request_mode(&server, FX_MODE_LIVE);
+        sensor_follow();
+    }
     uint8_t chunk[64];
-    uint32_t blink_ms = fx_hal_millis();
-    uint32_t sensor_ms = blink_ms;
-    uint32_t rx_ms = blink_ms;
+    uint32_t sensor_ms = fx_hal_millis();
+    uint32_t rx_ms = sensor_ms;
     for (;;) {
         fx_hal_watchdog_kick();
-        /* Heartbeat: the user LED blinks at 1 Hz while the main loop runs (SysTick wakes it). */
+        /* The LED and the class pins show the class decided (a heartbeat before any); SysTick
+           wakes the loop every millisecond. */
         const uint32_t now_ms = fx_hal_millis();
-        if (now_ms - blink_ms >= HEARTBEAT_HALF_PERIOD_MS) {
-            blink_ms = now_ms;
-            fx_hal_led_toggle();
-        }
+        fx_outputs_update(&server.config, server.shown_class, now_ms);
         sensor_poll(now_ms, &sensor_ms);
         const size_t n = fx_hal_uart_read(chunk, sizeof chunk);
         if (n > 0) {

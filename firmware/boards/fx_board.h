@@ -25,9 +25,20 @@ typedef struct {
     uint32_t console_baud;
     uint8_t led_port;         /* user LED: 0 = GPIOA, 1 = GPIOB, ...; FX_BOARD_NO_LED for none */
     uint8_t led_pin;          /* 0 .. 15, active high */
+    const uint8_t *arduino;   /* D0 .. D15: FX_BOARD_PIN(port, pin) each, or FX_BOARD_NO_PIN; NULL: no header */
 } fx_board;
 
 #define FX_BOARD_NO_LED 0xFFu
+#define FX_BOARD_PIN(port, pin) ((uint8_t)(((port) << 4) | (pin)))
+#define FX_BOARD_NO_PIN 0xFFu
+#define FX_BOARD_ARDUINO_PINS 16u
+/* The Arduino header of every Nucleo-64 (UM1724, "Arduino connectors"): D0/D1 are the console's
+   PA3/PA2, D13 is LD2's PA5, D14/D15 the sensor bus's PB9/PB8. */
+#define FX_BOARD_NUCLEO64_ARDUINO                                                                  \
+    {FX_BOARD_PIN(0, 3), FX_BOARD_PIN(0, 2), FX_BOARD_PIN(0, 10), FX_BOARD_PIN(1, 3),            \
+     FX_BOARD_PIN(1, 5), FX_BOARD_PIN(1, 4), FX_BOARD_PIN(1, 10), FX_BOARD_PIN(0, 8),            \
+     FX_BOARD_PIN(0, 9), FX_BOARD_PIN(2, 7), FX_BOARD_PIN(1, 6), FX_BOARD_PIN(0, 7),             \
+     FX_BOARD_PIN(0, 6), FX_BOARD_PIN(0, 5), FX_BOARD_PIN(1, 9), FX_BOARD_PIN(1, 8)}
 
 /* The board this image is built for; defined by the one board file linked in. */
 extern const fx_board fx_board_config;

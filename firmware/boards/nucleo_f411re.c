@@ -5,6 +5,8 @@
 
 /* 8 MHz ST-LINK MCO in bypass: 8 / 4 * 100 / 2 = 100 MHz (Q: 40 MHz, at most 48; USB is unused),
    3 wait states at 2.7-3.6 V (RM0383 3.4.1); APB1 at most 50 MHz (/2), APB2 100 MHz (/1). */
+static const uint8_t arduino[FX_BOARD_ARDUINO_PINS] = FX_BOARD_NUCLEO64_ARDUINO;
+
 const fx_board fx_board_config = {
     .name = "nucleo_f411re",
     .hse_hz = 8000000u,
@@ -21,4 +23,5 @@ const fx_board fx_board_config = {
     .console_baud = FX_CONSOLE_BAUD,
     .led_port = 0, /* LD2 on PA5 (UM1724 6.4, SB21 closed as shipped) */
     .led_pin = 5,
+    .arduino = arduino,
 };

@@ -6,6 +6,8 @@
 /* HSE is the ST-LINK's 8 MHz MCO (bypass, solder bridge SB50 as shipped):
    8 / 4 * 180 / 2 = 180 MHz needs voltage scale 1 with over-drive and 5 wait states
    (RM0390 3.4.1); APB1 at 45 MHz (/4) and APB2 at 90 MHz (/2) are their maxima. */
+static const uint8_t arduino[FX_BOARD_ARDUINO_PINS] = FX_BOARD_NUCLEO64_ARDUINO;
+
 const fx_board fx_board_config = {
     .name = "nucleo_f446re",
     .hse_hz = 8000000u,
@@ -22,4 +24,5 @@ const fx_board fx_board_config = {
     .console_baud = FX_CONSOLE_BAUD,
     .led_port = 0, /* LD2 on PA5 (UM1724 6.4, SB21 closed as shipped) */
     .led_pin = 5,
+    .arduino = arduino,
 };

@@ -46,7 +46,26 @@ typedef enum {
 fx_i2c_status fx_hal_i2c_transfer(uint8_t addr7, const uint8_t *tx, size_t tx_len, uint8_t *rx, size_t rx_len);
 
 /* The board's user LED; nothing on a board without one. */
-void fx_hal_led_toggle(void);
+void fx_hal_led_set(int on);
+
+/* The Arduino header's digital pins D0 .. D15 as outputs (the board's FX_BOARD_ARDUINO map):
+   setup makes pin d a push-pull output, low; 0 when the board has no such pin. */
+int fx_hal_arduino_pin_setup(uint8_t d);
+void fx_hal_arduino_pin_write(uint8_t d, int high);
+
+/*
+ * The chip's internal flash, for what the board keeps (core/fx_store.h). Sector numbers are the
+ * chip's (RM0390 / RM0383 3.3: 0-3 16 KiB, 4 64 KiB, 5-7 128 KiB); the image lies in 0-3.
+ * fx_hal_flash_present is 0 where no flash controller answers (QEMU models none: its registers
+ * read 0), and erase and program then fail. Both return 0 on success; they block until the
+ * controller is done (an erase of 128 KiB takes 1-2 s), keeping the watchdog fed meanwhile.
+ */
+int fx_hal_flash_present(void);
+/* Where sector reads, memory-mapped, and its size; NULL for a sector the chip does not have. */
+const uint8_t *fx_hal_flash_sector(uint8_t sector, uint32_t *size_bytes);
+int fx_hal_flash_erase(uint8_t sector);
+/* len a multiple of 4; address and data 4-aligned; the words must be erased. */
+int fx_hal_flash_program(const uint8_t *address, const uint8_t *data, uint32_t len);
 
 void fx_hal_watchdog_kick(void);
 void fx_hal_wait_for_interrupt(void);

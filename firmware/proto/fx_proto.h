@@ -3,6 +3,7 @@
 #define FX_PROTO_H
 
 #include "fx_core.h"
+#include "fx_store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +36,9 @@ typedef enum {
     FX_MSG_STATS = 0x08,         /* -> FX_MSG_STATS_REPLY */
     FX_MSG_RESET = 0x09,         /* -> ACK, then the device resets */
     FX_MSG_MODE = 0x0A,          /* u8 mode flags (FX_MODE_*) -> FX_MSG_MODE_REPLY */
+    FX_MSG_CONFIG_GET = 0x10,    /* -> FX_MSG_CONFIG_REPLY */
+    FX_MSG_CONFIG_SET = 0x11,    /* n x (u16 key, i32 value), all or none, kept in flash -> FX_MSG_CONFIG_REPLY */
+    FX_MSG_CONFIG_RESET = 0x12,  /* -> FX_MSG_CONFIG_REPLY with the defaults, the kept configuration erased */
     FX_MSG_ACK = 0x80,           /* u8 request type */
     FX_MSG_INFO_REPLY = 0x81,
     FX_MSG_RESULT = 0x82,
@@ -47,6 +51,7 @@ typedef enum {
     FX_MSG_SENSOR_EVENT = 0x8D,  /* unsolicited: u8 state (0 stopped answering, 1 back), 3 x u8 0, u32 bus errors */
     FX_MSG_EVENT = 0x8E,         /* the decision changed (STREAM and LIVE): u32 hop, u32 samples, u8 decision,
                                     u8 previous, int16 smoothed probability (Q15) */
+    FX_MSG_CONFIG_REPLY = 0x90,  /* u8 source (FX_KEPT_*), u8 n, u16 0, u32 seq, n x (u16 key, i32 value) */
     FX_MSG_ERROR = 0xFF          /* u8 error code, u8 request type */
 } fx_msg_type;
 
@@ -62,12 +67,32 @@ typedef enum {
     FX_E_SENSOR_CHANNELS = 0x09, /* the model's channels or units are not the sensor's */
     FX_E_SENSOR_RATE = 0x0A,     /* the model's sample rate is above the sensor's fastest */
     FX_E_SENSOR_BUS = 0x0B,      /* the sensor answered, then failed on its bus while starting */
+    FX_E_NO_FLASH = 0x0C,        /* asked to keep a model, and the chip has no flash controller (QEMU) */
+    FX_E_FLASH = 0x0D,           /* the flash controller failed an erase or program; what was kept stays */
+    FX_E_CONFIG_KEY = 0x0E,      /* CONFIG_SET: a key this firmware does not know */
+    FX_E_CONFIG_VALUE = 0x0F,    /* CONFIG_SET: a value outside its key's range, or a partial entry */
     FX_E_MODEL_BASE = 0x10       /* + fx_status: the uploaded model was refused */
 } fx_error_code;
 
 /* MODE flags: 0 is the host-driven mode (INFER, STREAM); the sensor runs while either is set. */
 #define FX_MODE_LIVE 0x01u       /* classify the sensor's samples, a LIVE_RESULT per hop */
 #define FX_MODE_RECORD 0x02u     /* send the sensor's samples as they come, in SAMPLES frames */
+
+/* UPLOAD_BEGIN's optional flags byte */
+#define FX_UPLOAD_KEEP 0x01u     /* write the model to flash: it survives a reset (else RAM, a trial) */
+
+/* Where the model in use, or the configuration, comes from (INFO, CONFIG_REPLY) */
+#define FX_KEPT_BUILTIN 0u       /* the image's own (the model) or the defaults (the configuration) */
+#define FX_KEPT_RAM 1u           /* received since the reset and not kept: a reset undoes it */
+#define FX_KEPT_SLOT0 2u         /* flash slot 0 */
+#define FX_KEPT_SLOT1 3u         /* flash slot 1 */
+
+/* What the board keeps in flash: the models' and the configuration's two slots each (app/). */
+typedef struct {
+    fx_flash_ops flash;          /* erase_sector NULL: no flash controller, nothing is kept */
+    fx_store_area models;
+    fx_store_area config;
+} fx_storage;
 
 typedef struct {
     uint32_t frames_ok;
@@ -100,6 +125,7 @@ typedef struct {
     void *ctx;
     const char *board_name;
     const char *sensor_name;          /* the part found at start-up, NULL for none */
+    const fx_storage *storage;        /* NULL: nothing is kept (a build without flash) */
     uint32_t sysclk_hz;
     uint8_t cycle_source;
 } fx_port;

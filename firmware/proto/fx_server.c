@@ -43,6 +43,11 @@ static void put_string(fx_frame_writer *w, const char *text, size_t max_len)
     fx_frame_put(w, &nul, 1);
 }
 
+static int has_flash(const fx_server *s)
+{
+    return s->port.storage != NULL && s->port.storage->flash.erase_sector != NULL;
+}
+
 static void send_info(fx_server *s, uint16_t seq)
 {
     const fx_model *m = &s->model;
@@ -61,13 +66,17 @@ static void send_info(fx_server *s, uint16_t seq)
     fx_wr16(fixed + 22, m->sample_rate_hz);
     fixed[24] = m->n_classes;
     fixed[25] = m->n_layers;
-    fixed[26] = s->model_uploaded;
+    fixed[26] = s->model_source;
     fixed[27] = (uint8_t)(s->mode | (s->port.sensor_name != NULL ? 0x10u : 0u)); /* mode, sensor present */
     fx_wr32(fixed + 28, FX_MAX_MODEL_BYTES);
     fx_wr16(fixed + 32, FX_MAX_WINDOW_VALUES);
     fx_wr16(fixed + 34, FX_MAX_CLASSES);
     const char *sensor = s->port.sensor_name != NULL ? s->port.sensor_name : "";
-    size_t len = sizeof fixed + fx_text_len(s->port.board_name, 31) + 1u + fx_text_len(sensor, 31) + 1u;
+    /* After the strings: what is kept (docs/protocol.md, INFO). */
+    uint8_t kept[12] = {s->model_source, (uint8_t)(has_flash(s) ? 1u : 0u), s->config_source, s->config.boot_mode};
+    fx_wr32(kept + 4, s->model_seq);
+    fx_wr32(kept + 8, s->config_seq);
+    size_t len = sizeof fixed + fx_text_len(s->port.board_name, 31) + 1u + fx_text_len(sensor, 31) + 1u + sizeof kept;
     for (uint8_t c = 0; c < m->n_classes; ++c) {
         len += fx_text_len(m->class_names + (size_t)c * FX_CLASS_NAME_LEN, FX_CLASS_NAME_LEN) + 1u;
     }
@@ -78,6 +87,7 @@ static void send_info(fx_server *s, uint16_t seq)
         put_string(&s->tx, m->class_names + (size_t)c * FX_CLASS_NAME_LEN, FX_CLASS_NAME_LEN);
     }
     put_string(&s->tx, sensor, 31);
+    fx_frame_put(&s->tx, kept, sizeof kept);
     fx_frame_end(&s->tx);
 }
 
@@ -101,6 +111,14 @@ static void send_stats(fx_server *s, uint16_t seq)
 static uint16_t result_bytes(const fx_model *m)
 {
     return (uint16_t)(RESULT_FIXED_BYTES + 2u * m->n_classes);
+}
+
+/* What the outputs show after a hop: the decision in force (fx_server.h, shown_class). */
+static void show_decision(fx_server *s, const fx_pipeline_output *out)
+{
+    const uint8_t decided = out->decision.decided;
+    s->shown_class = decided == FX_DECISION_NONE ? FX_SHOWN_NONE : decided == FX_DECISION_UNKNOWN ? FX_SHOWN_UNKNOWN
+                                                                                                    : (int16_t)decided;
 }
 
 static void put_result(fx_server *s, uint32_t index, const fx_pipeline_output *out, uint8_t *record)
@@ -198,6 +216,7 @@ static void on_stream_data(fx_server *s, uint16_t seq, const uint8_t *payload, u
                 count = 0;
             }
             put_result(s, out.hop_index, &out, s->stream_records + (size_t)count * record_len);
+            show_decision(s, &out);
             ++count;
         }
     }
@@ -212,9 +231,15 @@ static void on_mode(fx_server *s, uint16_t seq, const uint8_t *payload, uint16_t
         send_error(s, FX_MSG_MODE, seq, FX_E_BAD_LENGTH);
         return;
     }
-    s->mode = 0;
-    s->mode_requested = payload[0];
+    fx_server_request_mode(s, payload[0]);
     s->mode_request_seq = seq;
+}
+
+void fx_server_request_mode(fx_server *s, uint8_t mode)
+{
+    s->mode = 0;
+    s->mode_requested = mode;
+    s->mode_request_seq = 0;
     s->mode_waiting = 1;
 }
 
@@ -295,6 +320,7 @@ void fx_server_sensor_samples(fx_server *s, const int16_t *samples, uint32_t cou
                 uint8_t record[4u + RESULT_FIXED_BYTES + 2u * FX_MAX_CLASSES];
                 fx_wr32(record, out.samples);
                 put_result(s, out.hop_index, &out, record + 4);
+                show_decision(s, &out);
                 ++s->stats.live_results;
                 send(s, FX_MSG_LIVE_RESULT, s->mode_seq, record, (uint16_t)(4u + result_bytes(&s->model)));
             }
@@ -322,11 +348,156 @@ static uint8_t *upload_buffer(fx_server *s)
     return (uint8_t *)s->pipeline.scratch.work.feature_buffer;
 }
 
+/* ---- what the board keeps: models and configuration in flash ----------------------------- */
+
+static uint8_t kept_in(const fx_record *r)
+{
+    return (uint8_t)(FX_KEPT_SLOT0 + r->slot);
+}
+
+/* The slot the model in use runs from, which a write must not erase, or FX_STORE_NONE. */
+static uint8_t model_slot_in_use(const fx_server *s)
+{
+    return s->model_source >= FX_KEPT_SLOT0 ? (uint8_t)(s->model_source - FX_KEPT_SLOT0) : FX_STORE_NONE;
+}
+
+/* The checked upload goes to RAM, or to flash and then runs from there. */
+static uint8_t commit_upload(fx_server *s)
+{
+    const uint8_t *buffer = upload_buffer(s);
+    uint8_t code = fx_upload_check(&s->upload, buffer);
+    if (code != 0) {
+        return code;
+    }
+    if (!(s->upload.flags & FX_UPLOAD_KEEP)) {
+        code = fx_upload_to_ram(&s->upload, buffer, s->model_slot, &s->model);
+        if (code == 0) {
+            s->model_source = FX_KEPT_RAM;
+            s->model_seq = 0;
+        }
+        return code;
+    }
+    fx_record kept;
+    if (fx_store_write(&s->port.storage->models, &s->port.storage->flash, model_slot_in_use(s), buffer,
+                       s->upload.received, &kept) != FX_STORE_OK) {
+        return FX_E_FLASH;
+    }
+    fx_model parsed;
+    const fx_status status = fx_model_parse(kept.payload, kept.len, &parsed);
+    if (status != FX_OK) {
+        return (uint8_t)(FX_E_MODEL_BASE + status);
+    }
+    s->model = parsed;
+    s->model_source = kept_in(&kept);
+    s->model_seq = kept.seq;
+    return 0;
+}
+
+/* The newest kept model this build accepts; the one in use stays when there is none. */
+static void load_kept_model(fx_server *s)
+{
+    uint8_t skip = 0;
+    fx_record kept;
+    while (fx_store_newest(&s->port.storage->models, skip, &kept) == FX_STORE_OK) {
+        fx_model parsed;
+        if (fx_model_parse(kept.payload, kept.len, &parsed) == FX_OK) {
+            s->model = parsed;
+            s->model_source = kept_in(&kept);
+            s->model_seq = kept.seq;
+            return;
+        }
+        skip |= (uint8_t)(1u << kept.slot); /* a model this build refuses: the other slot's, if any */
+    }
+}
+
+/* The configuration's decision settings replace the model's (0 keeps a model's own) from the
+   next start of a stream or of LIVE. */
+static void apply_config(fx_server *s)
+{
+    const fx_decide_settings settings = {s->config.decision_hops, s->config.decision_votes, s->config.decision_dwell};
+    fx_pipeline_decide_settings(&s->pipeline, &settings);
+}
+
+static void load_kept_config(fx_server *s)
+{
+    fx_record kept;
+    uint32_t bad;
+    if (fx_store_newest(&s->port.storage->config, 0, &kept) == FX_STORE_OK &&
+        fx_config_apply(&s->config, kept.payload, kept.len, 1, &bad) == 0) {
+        s->config_source = kept_in(&kept);
+        s->config_seq = kept.seq;
+    }
+    apply_config(s);
+}
+
+static void send_config(fx_server *s, uint16_t seq)
+{
+    uint8_t head[8] = {s->config_source, fx_config_keys_count};
+    uint32_t entries[(FX_CONFIG_MAX_BYTES + 3u) / 4u];
+    const uint32_t len = fx_config_encode(&s->config, (uint8_t *)entries);
+    fx_wr32(head + 4, s->config_seq);
+    fx_frame_begin(&s->tx, &s->port, FX_MSG_CONFIG_REPLY, seq, (uint16_t)(sizeof head + len));
+    fx_frame_put(&s->tx, head, sizeof head);
+    fx_frame_put(&s->tx, (const uint8_t *)entries, len);
+    fx_frame_end(&s->tx);
+}
+
+/* Applied all or none, then kept in flash (in RAM alone where there is no flash controller). */
+static uint8_t set_config(fx_server *s, const uint8_t *payload, uint16_t len)
+{
+    fx_config next = s->config;
+    uint32_t bad;
+    const int code = fx_config_apply(&next, payload, len, 0, &bad);
+    if (code != 0 || len == 0) {
+        return code == FX_CONFIG_BAD_KEY ? FX_E_CONFIG_KEY : FX_E_CONFIG_VALUE;
+    }
+    if (!has_flash(s)) {
+        s->config = next;
+        s->config_source = FX_KEPT_RAM;
+        s->config_seq = 0;
+        apply_config(s);
+        return 0;
+    }
+    uint32_t entries[(FX_CONFIG_MAX_BYTES + 3u) / 4u];
+    fx_record kept;
+    if (fx_store_write(&s->port.storage->config, &s->port.storage->flash, FX_STORE_NONE, (const uint8_t *)entries,
+                       fx_config_encode(&next, (uint8_t *)entries), &kept) != FX_STORE_OK) {
+        return FX_E_FLASH;
+    }
+    s->config = next;
+    s->config_source = kept_in(&kept);
+    s->config_seq = kept.seq;
+    apply_config(s);
+    return 0;
+}
+
+static uint8_t reset_config(fx_server *s)
+{
+    if (has_flash(s) && fx_store_erase(&s->port.storage->config, &s->port.storage->flash) != FX_STORE_OK) {
+        return FX_E_FLASH;
+    }
+    fx_config_defaults(&s->config);
+    s->config_source = FX_KEPT_BUILTIN;
+    s->config_seq = 0;
+    apply_config(s);
+    return 0;
+}
+
+/* The configuration as it now is, or the error reply with code when it is not 0. */
+static void config_reply(fx_server *s, const fx_frame *request, uint8_t code)
+{
+    if (code != 0) {
+        send_error(s, request->type, request->seq, code);
+    } else {
+        send_config(s, request->seq);
+    }
+}
+
 /* Requests that carry no payload; one that comes with one is refused (docs/protocol.md). */
 static int takes_no_payload(uint8_t type)
 {
     return type == FX_MSG_INFO || type == FX_MSG_STREAM_START || type == FX_MSG_UPLOAD_COMMIT ||
-           type == FX_MSG_STATS || type == FX_MSG_RESET;
+           type == FX_MSG_STATS || type == FX_MSG_RESET || type == FX_MSG_CONFIG_GET || type == FX_MSG_CONFIG_RESET;
 }
 
 static void dispatch(fx_server *s, const fx_frame *f)
@@ -355,6 +526,10 @@ static void dispatch(fx_server *s, const fx_frame *f)
         break;
     case FX_MSG_UPLOAD_BEGIN:
         code = fx_upload_begin(&s->upload, f->payload, f->len);
+        if (code == 0 && (s->upload.flags & FX_UPLOAD_KEEP) && !has_flash(s)) {
+            s->upload.receiving = 0;
+            code = FX_E_NO_FLASH;
+        }
         if (code == 0) {
             s->mode = 0; /* the upload takes over the inference memory from a stream or LIVE */
             s->streaming = 0;
@@ -365,11 +540,16 @@ static void dispatch(fx_server *s, const fx_frame *f)
         reply(s, f, fx_upload_chunk(&s->upload, upload_buffer(s), f->payload, f->len));
         break;
     case FX_MSG_UPLOAD_COMMIT:
-        code = fx_upload_commit(&s->upload, upload_buffer(s), s->model_slot, &s->model);
-        if (code == 0) {
-            s->model_uploaded = 1;
-        }
-        reply(s, f, code);
+        reply(s, f, commit_upload(s));
+        break;
+    case FX_MSG_CONFIG_GET:
+        send_config(s, f->seq);
+        break;
+    case FX_MSG_CONFIG_SET:
+        config_reply(s, f, set_config(s, f->payload, f->len));
+        break;
+    case FX_MSG_CONFIG_RESET:
+        config_reply(s, f, reset_config(s));
         break;
     case FX_MSG_STATS:
         send_stats(s, f->seq);
@@ -419,7 +599,14 @@ fx_status fx_server_init(fx_server *s, const fx_port *port, const uint8_t *built
     memset(s, 0, sizeof *s);
     s->port = *port;
     fx_pipeline_init(&s->pipeline, &s->model, s->window, s->port.cycles, s->port.ctx);
-    return fx_model_parse(builtin, builtin_len, &s->model);
+    fx_config_defaults(&s->config);
+    s->shown_class = FX_SHOWN_NONE;
+    const fx_status builtin_status = fx_model_parse(builtin, builtin_len, &s->model);
+    if (s->port.storage != NULL) {
+        load_kept_model(s);
+        load_kept_config(s);
+    }
+    return builtin_status;
 }
 
 void fx_server_announce(const fx_server *s)

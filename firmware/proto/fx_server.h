@@ -2,6 +2,7 @@
 #ifndef FX_SERVER_H
 #define FX_SERVER_H
 
+#include "fx_config.h"
 #include "fx_frame.h"
 #include "fx_pipeline.h"
 #include "fx_upload.h"
@@ -22,7 +23,13 @@ typedef struct {
     /* Small fields first, large buffers last, so that the code reaches most fields in one load. */
     fx_port port;
     fx_model model;
-    uint8_t model_uploaded;     /* 0: the built-in model is in use, 1: model_slot's */
+    uint8_t model_source;       /* FX_KEPT_*: built-in, model_slot's (RAM), or a flash slot's */
+    uint8_t config_source;      /* FX_KEPT_*: defaults, set since the reset but not kept, a flash slot */
+    uint32_t model_seq;         /* the flash record's sequence number, 0 for the others */
+    uint32_t config_seq;
+    fx_config config;
+    int16_t shown_class;        /* what the outputs show: the decision in force in LIVE or a stream, a
+                                   class or FX_SHOWN_UNKNOWN, FX_SHOWN_NONE before any */
     uint8_t streaming;
     uint8_t mode;               /* FX_MODE_* flags in force; the sensor runs while it is not 0 */
     uint16_t mode_seq;          /* the MODE request's seq, carried by the unsolicited frames */
@@ -40,13 +47,18 @@ typedef struct {
     int16_t window[FX_MAX_WINDOW_VALUES];          /* the pipeline's sliding window */
 } fx_server;
 
+#define FX_SHOWN_NONE (-1)
+#define FX_SHOWN_UNKNOWN (-2)
+
 /* An upload is received into the working memory of the pipeline's inferences (fx_scratch's work),
    so whatever runs an inference (INFER, STREAM_START, LIVE) abandons an upload in progress, and an
    upload ends a stream and LIVE. The model in use is never overwritten before a new one has been
    validated whole. */
 _Static_assert(sizeof(((fx_scratch *)0)->work) >= FX_MAX_MODEL_BYTES, "an upload must fit the inference memory");
 
-/* Parse the built-in model and get ready; returns its parse status (FX_OK expected). */
+/* Parse the built-in model, then take the newest model the board keeps in flash that this build
+   accepts (the built-in one when there is none), and the kept configuration (the defaults when
+   there is none), and get ready; returns the built-in model's parse status (FX_OK expected). */
 fx_status fx_server_init(fx_server *s, const fx_port *port, const uint8_t *builtin, uint32_t builtin_len);
 
 /*
@@ -54,6 +66,9 @@ fx_status fx_server_init(fx_server *s, const fx_port *port, const uint8_t *built
  * MODE request (see above); returns the number of bytes taken.
  */
 size_t fx_server_feed(fx_server *s, const uint8_t *data, size_t len);
+
+/* A MODE request of the board's own (LIVE at power-on): answered as a host's would be, with seq 0. */
+void fx_server_request_mode(fx_server *s, uint8_t mode);
 
 /* 1 and the requested FX_MODE_* flags in *mode while a MODE request waits for its answer, else 0. */
 int fx_server_mode_request(const fx_server *s, uint8_t *mode);

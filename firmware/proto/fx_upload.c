@@ -7,7 +7,7 @@
 
 uint8_t fx_upload_begin(fx_upload *u, const uint8_t *payload, uint16_t len)
 {
-    if (len != 8) {
+    if (len != 8 && !(len == 9 && (payload[8] & ~FX_UPLOAD_KEEP) == 0)) {
         return FX_E_BAD_LENGTH;
     }
     const uint32_t total = fx_rd32(payload);
@@ -17,6 +17,7 @@ uint8_t fx_upload_begin(fx_upload *u, const uint8_t *payload, uint16_t len)
     }
     u->total = total;
     u->crc = fx_rd32(payload + 4);
+    u->flags = len == 9 ? payload[8] : 0u;
     u->received = 0;
     u->receiving = 1;
     return 0;
@@ -37,7 +38,7 @@ uint8_t fx_upload_chunk(fx_upload *u, uint8_t *buffer, const uint8_t *payload, u
     return 0;
 }
 
-uint8_t fx_upload_commit(fx_upload *u, const uint8_t *buffer, uint32_t *slot, fx_model *model)
+uint8_t fx_upload_check(fx_upload *u, const uint8_t *buffer)
 {
     if (!u->receiving || u->received != u->total) {
         return FX_E_UPLOAD_STATE;
@@ -47,15 +48,14 @@ uint8_t fx_upload_commit(fx_upload *u, const uint8_t *buffer, uint32_t *slot, fx
         return FX_E_UPLOAD_CRC;
     }
     fx_model parsed;
-    fx_status status = fx_model_parse(buffer, u->received, &parsed);
-    if (status == FX_OK) {
-        /* Valid: only now does it replace the model in use, and it is parsed again in place. */
-        memcpy(slot, buffer, u->received);
-        status = fx_model_parse((const uint8_t *)slot, u->received, &parsed);
-    }
-    if (status != FX_OK) {
-        return (uint8_t)(FX_E_MODEL_BASE + status);
-    }
-    *model = parsed;
-    return 0;
+    const fx_status status = fx_model_parse(buffer, u->received, &parsed);
+    return status == FX_OK ? 0u : (uint8_t)(FX_E_MODEL_BASE + status);
+}
+
+uint8_t fx_upload_to_ram(const fx_upload *u, const uint8_t *buffer, uint32_t *slot, fx_model *model)
+{
+    /* Valid: only now does it replace the model in use, and it is parsed again in place. */
+    memcpy(slot, buffer, u->received);
+    const fx_status status = fx_model_parse((const uint8_t *)slot, u->received, model);
+    return status == FX_OK ? 0u : (uint8_t)(FX_E_MODEL_BASE + status);
 }

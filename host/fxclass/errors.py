@@ -85,3 +85,10 @@ class ModelMismatchError(FxError):
     """The device runs another model than the one the command was given."""
 
     exit_code = 2
+
+
+class LeaseError(LinkError):
+    """A board of a Jumpstarter farm could not be leased, or its lease was lost mid-run (a LinkError,
+    so that the commands keep the results received before it, as they do when a cable comes out)."""
+
+    exit_code = 8

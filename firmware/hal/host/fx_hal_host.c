@@ -119,7 +119,8 @@ static void reset_now(void)
     p = put_uint(p, (unsigned)(console_fd + 1)); /* 0: no console connected */
     *p = '\0';
     /* The new image gets the sockets, and the port and sanitizer options where they were set. */
-    static const char *const carried[] = {"FXCLASS_NATIVE_PORT=", "ASAN_OPTIONS=", "UBSAN_OPTIONS="};
+    static const char *const carried[] = {"FXCLASS_NATIVE_PORT=", "ASAN_OPTIONS=", "UBSAN_OPTIONS=",
+                                          "FXCLASS_NATIVE_FLASH="};
     char *envp[2 + sizeof carried / sizeof carried[0]] = {fds};
     size_t k = 1;
     extern char **environ;
@@ -255,8 +256,21 @@ uint8_t fx_hal_cycle_source(void)
     return 2u;
 }
 
-void fx_hal_led_toggle(void)
+void fx_hal_led_set(int on)
 {
+    (void)on;
+}
+
+int fx_hal_arduino_pin_setup(uint8_t d)
+{
+    (void)d;
+    return 0;
+}
+
+void fx_hal_arduino_pin_write(uint8_t d, int high)
+{
+    (void)d;
+    (void)high;
 }
 
 void fx_hal_watchdog_kick(void)

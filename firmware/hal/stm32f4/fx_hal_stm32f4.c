@@ -129,13 +129,42 @@ static void led_init(const fx_board *b)
     GPIO_MODER(led_port) = (GPIO_MODER(led_port) & ~(3u << (2u * led_pin))) | (1u << (2u * led_pin));
 }
 
-void fx_hal_led_toggle(void)
+void fx_hal_led_set(int on)
 {
-    if (led_port == FX_BOARD_NO_LED) {
-        return;
+    if (led_port != FX_BOARD_NO_LED) {
+        GPIO_BSRR(led_port) = 1u << (led_pin + (on ? 0u : 16u));
     }
-    const uint32_t bit = 1u << led_pin;
-    GPIO_BSRR(led_port) = (GPIO_ODR(led_port) & bit) ? bit << 16 : bit;
+}
+
+static const fx_board *board_config;
+
+static uint8_t arduino_pin(uint8_t d)
+{
+    return board_config != NULL && board_config->arduino != NULL && d < FX_BOARD_ARDUINO_PINS
+               ? board_config->arduino[d]
+               : FX_BOARD_NO_PIN;
+}
+
+int fx_hal_arduino_pin_setup(uint8_t d)
+{
+    const uint8_t pin = arduino_pin(d);
+    if (pin == FX_BOARD_NO_PIN) {
+        return 0;
+    }
+    const uint32_t port = pin >> 4;
+    const uint32_t n = pin & 15u;
+    RCC_AHB1ENR |= 1u << port;
+    GPIO_BSRR(port) = 1u << (n + 16u);
+    GPIO_MODER(port) = (GPIO_MODER(port) & ~(3u << (2u * n))) | (1u << (2u * n));
+    return 1;
+}
+
+void fx_hal_arduino_pin_write(uint8_t d, int high)
+{
+    const uint8_t pin = arduino_pin(d);
+    if (pin != FX_BOARD_NO_PIN) {
+        GPIO_BSRR(pin >> 4) = 1u << ((pin & 15u) + (high ? 0u : 16u));
+    }
 }
 
 static void watchdog_init(void)
@@ -149,6 +178,8 @@ static void watchdog_init(void)
 
 fx_clock_status fx_hal_init(const fx_board *board)
 {
+    board_config = board;
+    (void)fx_hal_flash_present(); /* read the controller's reset state before anyone unlocks it */
     const fx_clock_status status = clock_init(board);
     const uint32_t apb1_hz = status == FX_CLOCK_PLL ? sysclk_hz / board->apb1_div : HSI_HZ;
     SYST_RVR = sysclk_hz / 1000u - 1u;

@@ -47,6 +47,22 @@
 #define FLASH_ACR_PRFTEN (1u << 8)
 #define FLASH_ACR_ICEN (1u << 9)
 #define FLASH_ACR_DCEN (1u << 10)
+#define FLASH_ACR_ICRST (1u << 11)
+#define FLASH_ACR_DCRST (1u << 12)
+#define FLASH_KEYR REG32(0x40023C04u)
+#define FLASH_SR REG32(0x40023C0Cu)
+#define FLASH_CR REG32(0x40023C10u)
+#define FLASH_KEY1 0x45670123u
+#define FLASH_KEY2 0xCDEF89ABu
+#define FLASH_SR_EOP (1u << 0)
+#define FLASH_SR_ERRORS (0xF2u | (1u << 8)) /* OPERR, WRPERR, PGAERR, PGPERR, PGSERR, RDERR */
+#define FLASH_SR_BSY (1u << 16)
+#define FLASH_CR_PG (1u << 0)
+#define FLASH_CR_SER (1u << 1)
+#define FLASH_CR_SNB_SHIFT 3
+#define FLASH_CR_PSIZE_X32 (2u << 8) /* 32-bit parallelism: 2.7-3.6 V, the Nucleos' 3.3 V */
+#define FLASH_CR_STRT (1u << 16)
+#define FLASH_CR_LOCK (1u << 31)
 
 /* GPIO ports A, B, C, ... 0x400 apart; GPIOA for the console pins */
 #define GPIO_MODER(port) REG32(0x40020000u + 0x400u * (port) + 0x00u)

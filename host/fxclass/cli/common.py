@@ -12,6 +12,7 @@ from ..device import runner
 from ..device.link import DEFAULT_BAUD, ENV_BAUD, ENV_PORT, Device
 from ..emu.emulator import Emulator
 from ..emu.renode import ENV_RENODE, RENODE_BOARDS
+from ..farm.lease import LeasedBoard, in_jumpstarter_shell
 from ..model import fxm
 from .params import FiniteFloatRange
 
@@ -29,10 +30,18 @@ class Target:
     board: str | None = None
     imu_recording: str | None = None
     renode_path: str | None = None
-    emulator: Emulator | None = None  # set while open_device runs one
+    emulator: Emulator | LeasedBoard | None = None  # set while open_device runs one or holds a lease
+    lease: str | None = None  # a Jumpstarter label selector
 
     def describe(self) -> str:
+        if self.lease:
+            return f"the board leased for {self.lease}"
         return "Renode" if self.renode else "the native port" if self.native else "QEMU" if self.sim else self.port
+
+    @property
+    def leased(self) -> bool:
+        """A lease: --lease, or the Jumpstarter shell's when neither a port nor an emulator is given."""
+        return self.lease is not None or (not self.sim and not self.port and in_jumpstarter_shell())
 
 
 MIN_BAUD, MAX_BAUD = 300, 10_000_000
@@ -58,7 +67,10 @@ def device_options(func):
     defaults of --port and --baud)."""
 
     @functools.wraps(func)
-    def wrapper(*args, port, baud, timeout, sim, renode, native, board, imu_recording, renode_path, **kwargs):
+    def wrapper(*args, port, baud, timeout, sim, renode, native, board, imu_recording, renode_path, lease, **kwargs):
+        if lease is not None and (sim or renode or native or board or imu_recording):
+            raise click.UsageError("--lease takes a board of a farm: leave out --sim, --renode, --native, --board "
+                                   "and --imu-recording")
         if renode and native:
             raise click.UsageError("--renode and --native exclude each other")
         if imu_recording and not (renode or native):
@@ -69,7 +81,10 @@ def device_options(func):
             raise click.UsageError("--board chooses the Renode platform: add --renode (QEMU runs netduinoplus2)")
         sim = sim or renode or native
         target = Target(None if sim else port, baud if baud is not None else _baud_from_env(), timeout, sim, renode,
-                        native, board or ("nucleo_f446re" if renode else None), imu_recording, renode_path)
+                        native, board or ("nucleo_f446re" if renode else None), imu_recording, renode_path,
+                        lease=lease)
+        if lease is not None:
+            target.port = None  # the lease's console, whatever $FXCLASS_PORT says
         return func(*args, target=target, **kwargs)
 
     opts = [
@@ -96,6 +111,8 @@ def device_options(func):
         click.option("--imu-recording", type=click.Path(exists=True, dir_okay=False),
                      help="With --renode or --native: a CSV recording (accelerometer then gyroscope, units "
                           "declared) that the emulated sensor plays."),
+        click.option("--lease", metavar="SELECTOR", help="A board of a Jumpstarter farm whose labels match, such as "
+                                                         "board=nucleo_f411re (README: Board farm)."),
     ]
     for opt in reversed(opts):
         wrapper = opt(wrapper)
@@ -106,7 +123,14 @@ def device_options(func):
 def open_device(target: Target, elf: str | None = None):
     """A connected Device, on an emulator started for the occasion when the target is one."""
     with contextlib.ExitStack() as stack:
-        port, clock, timeout = target.port, None, target.timeout or BOARD_TIMEOUT_S
+        timeout = target.timeout or BOARD_TIMEOUT_S
+        if target.leased:
+            board = stack.enter_context(LeasedBoard(target.lease))
+            target.emulator = board
+            dev = stack.enter_context(board.open_device(target.baud, timeout, max(30.0, 2 * timeout)))
+            yield dev
+            return
+        port, clock = target.port, None
         if target.sim:
             board = target.board or "netduinoplus2"
             emu = stack.enter_context(Emulator(board, elf, target.renode, native=target.native,

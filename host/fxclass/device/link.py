@@ -20,6 +20,9 @@ ENV_PORT = "FXCLASS_PORT"
 ENV_BAUD = "FXCLASS_BAUD"
 CONNECT_RESEND_S = 0.5  # while connecting, INFO again after this long without an answer
 MAX_EXTENSIONS = 4  # times a reply's time-out starts again because a frame is arriving
+# The longest a write to flash keeps the firmware from answering: a 128 KiB sector's erase takes up
+# to 2 s (STM32F446/F411 datasheets, x32 parallelism), the program a fraction of that.
+FLASH_WRITE_S = 5.0
 
 
 class Link:
@@ -285,18 +288,34 @@ class Device:
         self.unsolicited = [f for f in self.unsolicited if f.type != p.EVENT]
         return events
 
-    def upload(self, blob: bytes, chunk: int | None = None, progress=None) -> None:
+    def upload(self, blob: bytes, chunk: int | None = None, progress=None, keep: bool = False) -> None:
         """Send a model blob, in chunks of chunk bytes (as many as a frame of the device takes, by
-        default); it replaces the running model only if the firmware accepts it whole."""
+        default); it replaces the running model only if the firmware accepts it whole. keep: the
+        firmware writes it to flash, where it survives a reset (else it runs from RAM until one)."""
         chunk = chunk or self._max_payload() - 4
-        self.request(p.UPLOAD_BEGIN, struct.pack("<II", len(blob), zlib.crc32(blob)), p.ACK)
+        begin = struct.pack("<II", len(blob), zlib.crc32(blob)) + (bytes([p.UPLOAD_KEEP]) if keep else b"")
+        self.request(p.UPLOAD_BEGIN, begin, p.ACK)
         for offset in range(0, len(blob), chunk):
             part = blob[offset:offset + chunk]
             self.request(p.UPLOAD_CHUNK, struct.pack("<I", offset) + part, p.ACK)
             if progress:
                 progress(len(part))
-        self.request(p.UPLOAD_COMMIT, b"", p.ACK)
+        # A kept model is written to flash before the ACK: a 128 KiB sector's erase takes up to 2 s.
+        self.request(p.UPLOAD_COMMIT, b"", p.ACK, timeout=max(self.timeout, FLASH_WRITE_S) if keep else None)
         self.request_info()
+
+    def config(self) -> p.ConfigReply:
+        return p.ConfigReply.parse(self.request(p.CONFIG_GET, b"", p.CONFIG_REPLY).payload)
+
+    def set_config(self, values: dict[int, int]) -> p.ConfigReply:
+        """Set keys (all or none); the firmware keeps the result in flash where it has a controller."""
+        payload = p.ConfigReply.entries(values)
+        frame = self.request(p.CONFIG_SET, payload, p.CONFIG_REPLY, timeout=max(self.timeout, FLASH_WRITE_S))
+        return p.ConfigReply.parse(frame.payload)
+
+    def reset_config(self) -> p.ConfigReply:
+        frame = self.request(p.CONFIG_RESET, b"", p.CONFIG_REPLY, timeout=max(self.timeout, 2 * FLASH_WRITE_S))
+        return p.ConfigReply.parse(frame.payload)
 
     def stats(self) -> dict[str, int]:
         payload = self.request(p.STATS, b"", p.STATS_REPLY).payload

@@ -21,6 +21,10 @@ MAX_PAYLOAD = 6144  # the largest INFER: a window of 3072 int16 values
 INFO, INFER, STREAM_START, STREAM_DATA = 0x01, 0x02, 0x03, 0x04
 UPLOAD_BEGIN, UPLOAD_CHUNK, UPLOAD_COMMIT, STATS, RESET, MODE = 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A
 ACK, INFO_REPLY, RESULT, STREAM_REPLY, STATS_REPLY, ERROR = 0x80, 0x81, 0x82, 0x84, 0x88, 0xFF
+CONFIG_GET, CONFIG_SET, CONFIG_RESET, CONFIG_REPLY = 0x10, 0x11, 0x12, 0x90
+UPLOAD_KEEP = 0x01  # UPLOAD_BEGIN's flags: write the model to flash
+# Where the model in use or the configuration comes from (INFO, CONFIG_REPLY)
+KEPT_NAMES = {0: "built-in", 1: "RAM", 2: "flash slot 0", 3: "flash slot 1"}
 MODE_REPLY, LIVE_RESULT, SAMPLES, SENSOR_EVENT, EVENT = 0x8A, 0x8B, 0x8C, 0x8D, 0x8E
 # Sent without a request: in LIVE and RECORD, and EVENT in STREAM too (with the STREAM_DATA's seq).
 UNSOLICITED = (LIVE_RESULT, SAMPLES, SENSOR_EVENT, EVENT)
@@ -41,6 +45,10 @@ ERROR_NAMES = {
           "m/s2 and dps or rad/s)",
     0x0A: "the model's sample rate is above the sensor's fastest",
     0x0B: "the sensor answered, then failed on its bus while starting",
+    0x0C: "this board has no flash controller (QEMU): upload with --ram, the model then lasts until a reset",
+    0x0D: "the flash controller failed to erase or program; the model or configuration kept before stays",
+    0x0E: "the firmware does not know this configuration key (`fxclass config show` lists the keys it knows)",
+    0x0F: "a configuration value outside its key's range",
 }
 MODEL_STATUS = {
     1: "bad argument", 2: "bad magic", 3: "unsupported format version", 4: "size mismatch",
@@ -155,8 +163,15 @@ class Info(Shaped):
     class_names: list[str]
     mode: int = 0
     sensor: str | None = None  # the part the firmware found on its bus, None without one
+    model_source: str = "built-in"  # KEPT_NAMES: built-in, RAM (until a reset), flash slot 0 or 1
+    flash_controller: bool = False  # False: nothing can be kept (QEMU)
+    config_source: str = "built-in"
+    boot_mode: int = 0  # 0 host-driven, 1 LIVE at power-on
+    model_seq: int = 0  # the flash record's sequence number
+    config_seq: int = 0
 
     FIXED = struct.Struct("<HBBBBHIIHHHHBBBBIHH")
+    KEPT = struct.Struct("<BBBBII")
 
     @classmethod
     def parse(cls, payload: bytes) -> "Info":
@@ -164,12 +179,51 @@ class Info(Shaped):
             raise LinkError("INFO reply too short")
         (proto, major, minor, patch, cyc, max_payload, sysclk, model_id, wlen, nch, hop, rate, ncls,
          nlay, uploaded, state, max_model, max_values, max_classes) = cls.FIXED.unpack_from(payload)
-        strings = payload[cls.FIXED.size:].split(b"\0")
-        board, names = strings[0].decode(errors="replace"), [s.decode(errors="replace") for s in strings[1:1 + ncls]]
-        sensor = strings[1 + ncls].decode(errors="replace") if len(strings) > 1 + ncls and state & 0x10 else None
+        # board, the class names, the sensor: NUL-terminated strings; then what is kept, when the
+        # firmware says (a firmware before flash storage ends with the strings)
+        strings, at = [], cls.FIXED.size
+        for _ in range(ncls + 2):
+            end = payload.find(b"\0", at)
+            if end < 0:
+                break
+            strings.append(payload[at:end].decode(errors="replace"))
+            at = end + 1
+        board, names = (strings or [""])[0], strings[1:1 + ncls]
+        sensor = strings[1 + ncls] if len(strings) > 1 + ncls and state & 0x10 else None
+        kept = cls.KEPT.unpack_from(payload, at) if len(payload) >= at + cls.KEPT.size else (uploaded, 0, 0, 0, 0, 0)
+        model_source, flash, config_source, boot_mode, model_seq, config_seq = kept
         return cls(proto, f"{major}.{minor}.{patch}", CYCLE_SOURCES.get(cyc, f"unknown ({cyc})"), max_payload, sysclk,
                    model_id, Shape(wlen, nch, hop, rate), ncls, nlay, bool(uploaded), max_model, max_values,
-                   max_classes, board, names, state & 0x03, sensor or None)
+                   max_classes, board, names, state & 0x03, sensor or None,
+                   KEPT_NAMES.get(model_source, f"source {model_source}"), bool(flash & 1),
+                   KEPT_NAMES.get(config_source, f"source {config_source}"), boot_mode, model_seq, config_seq)
+
+
+@dataclass
+class ConfigReply:
+    """The device configuration: where it comes from (KEPT_NAMES), its record's seq, key -> value."""
+
+    source: str
+    seq: int
+    values: dict[int, int]
+
+    HEAD = struct.Struct("<BBxxI")
+    ENTRY = struct.Struct("<Hi")
+
+    @classmethod
+    def parse(cls, payload: bytes) -> "ConfigReply":
+        if len(payload) < cls.HEAD.size:
+            raise LinkError("CONFIG reply too short")
+        source, n, seq = cls.HEAD.unpack_from(payload)
+        if len(payload) != cls.HEAD.size + cls.ENTRY.size * n:
+            raise LinkError(f"CONFIG reply of {len(payload)} bytes for {n} entries")
+        values = dict(cls.ENTRY.iter_unpack(payload[cls.HEAD.size:]))
+        return cls(KEPT_NAMES.get(source, f"source {source}"), seq, values)
+
+    @classmethod
+    def entries(cls, values: dict[int, int]) -> bytes:
+        """CONFIG_SET's payload."""
+        return b"".join(cls.ENTRY.pack(key, value) for key, value in values.items())
 
 
 @dataclass

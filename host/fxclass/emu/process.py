@@ -167,7 +167,10 @@ class EmulatorTimer:
     """Seconds of an emulator's own time since it was started or restarted."""
 
     SAMPLE_S = 0.25
-    BUSY = 0.5  # wanting the CPU more than half of the wall time: the emulator is computing
+    # Wanting the CPU more than this share of the wall time, the emulator is working and its time is
+    # what it got of what it wanted. QEMU hands each received byte between two threads: a machine at
+    # a load of 15 starves it at every hand-over though it wants less than half a core.
+    WORKING = 0.05
     MAX_SLOWDOWN = 20.0  # never more than this many wall seconds per emulator second
     own_time = True
 
@@ -206,7 +209,7 @@ class EmulatorTimer:
         share = 1.0
         if self._demand is not None:
             d_ran, d_waited = max(0, ran - self._demand[0]), max(0, waited - self._demand[1])
-            if (d_ran + d_waited) / 1e9 > self.BUSY * wall:
+            if (d_ran + d_waited) / 1e9 > self.WORKING * wall:
                 share = d_ran / (d_ran + d_waited)
         self._elapsed += wall * max(share, 1 / self.MAX_SLOWDOWN)
         self._wall, self._demand = now, (ran, waited)

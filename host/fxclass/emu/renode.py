@@ -86,10 +86,12 @@ def write_script(board: str, elf: Path, port: int, shield: bool) -> Path:
     return Path(name)
 
 
-def play_commands(resd: Path) -> list[str]:
-    """Monitor commands that start the LSM6DSO playing resd now. Paused, so that both streams start at
-    the same virtual time: between two commands to a running emulation time goes on, and a rate
-    stream a sample late would pair each acceleration with the previous angular rate."""
-    feeds = [f"sysbus.i2c1.lsm6dso Feed{kind}SamplesFromRESD @{resd} 0 0 CurrentVirtualTime"
+def play_commands(resd: Path | str) -> list[str]:
+    """Monitor commands that start the LSM6DSO playing resd (a file, or a monitor variable such as
+    "$imu_recording" that holds one) now. Paused, so that both streams start at the same virtual
+    time: between two commands to a running emulation time goes on, and a rate stream a sample late
+    would pair each acceleration with the previous angular rate."""
+    source = resd if isinstance(resd, str) else f"@{resd}"
+    feeds = [f"sysbus.i2c1.lsm6dso Feed{kind}SamplesFromRESD {source} 0 0 CurrentVirtualTime"
              for kind in ("Acceleration", "AngularRate")]
     return ["pause", *feeds, "start"]
