@@ -32,7 +32,8 @@ HOST_CFLAGS := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-pro
                -Ifirmware/core -Ifirmware/proto -g
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: help setup demo test test-robot bench accuracy firmware firmwares flash clean host-tools fuzz-smoke model native soak
+.PHONY: help setup demo test test-robot bench accuracy firmware firmwares flash clean host-tools fuzz-smoke model native soak \
+        farm-setup farm-local farm-test
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -146,7 +147,7 @@ model: setup ## retrain and requantize the shipped default model (models/), with
 test-robot: setup firmwares ## the Robot suites over QEMU and, where Renode is found, in Renode for each Nucleo
 	$(PY) tests/run_robot.py --output build/robot
 
-bench: setup firmwares ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
+bench: setup firmwares $(HOST_BUILD)/fxclass_native ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
 	$(PY) host/tools/bench_report.py --output bench/results.json
 
 $(VENV)/.accuracy-done: $(VENV)/.pip-done host/pyproject.toml
@@ -159,6 +160,35 @@ accuracy: $(VENV)/.accuracy-done ## every feature set and auto vs aeon's MiniRoc
 SOAK ?= 5000
 soak: setup firmwares $(HOST_BUILD)/fxclass_native ## SOAK=N inferences natively and in QEMU, each checked against the reference
 	$(PY) host/tools/soak.py --count $(SOAK)
+
+# ---- a Jumpstarter board farm (README: Board farm) -------------------------------------------------
+# SELECTOR chooses the boards (labels in farm/exporters.yaml). The farm is $FXCLASS_FARM's local one,
+# else the controller of the Jumpstarter client config in use, else a local farm of the two Renode
+# boards started for the run. Jumpstarter is an extra that `make setup` leaves out.
+SELECTOR ?= emulated=renode
+JUMPSTARTER_HINT := Jumpstarter is not installed in $(VENV): run make farm-setup (it runs $(VENV)/bin/pip install -e host[farm]), or pip install fxclass[farm]
+FARM_PYTEST := $(PY) -m pytest -q -p no:asyncio -p no:cacheprovider
+
+farm-setup: setup ## install the Jumpstarter extra (fxclass[farm]) into the virtual environment
+	$(VENV)/bin/pip install -q --disable-pip-version-check -e 'host[farm]'
+
+farm-local: setup ## serve the two Renode boards as a local Jumpstarter farm until Ctrl-C (prints its FXCLASS_FARM)
+	@$(PY) -c 'import jumpstarter' 2>/dev/null || { echo "$(JUMPSTARTER_HINT)"; exit 1; }
+	$(PY) host/tools/farm_local.py serve
+
+# The device tests, one xdist worker per board; then the lease's own tests (a local exporter killed
+# mid-run, two leases at once), which start local exporters of their own.
+farm-test: ## the device tests on every board of the farm that SELECTOR matches, concurrently
+	@$(PY) -c 'import jumpstarter' 2>/dev/null || { echo "$(JUMPSTARTER_HINT)"; exit 1; }
+	@$(MAKE) -s setup firmwares
+	@devices="$(FARM_PYTEST) -n 2 --dist loadgroup tests/test_farm_devices.py --lease '$(SELECTOR)'"; \
+	start=$$(date +%s); status=0; \
+	if [ -n "$$FXCLASS_FARM" ] || $(PY) -c 'from fxclass.farm.lease import client_config; client_config()' 2>/dev/null; \
+	then eval "$$devices" || status=$$?; \
+	else $(PY) host/tools/farm_local.py run -- sh -c "$$devices" || status=$$?; fi; \
+	echo "farm-test: device tests on the boards matching $(SELECTOR): $$(( $$(date +%s) - start )) s"; \
+	start=$$(date +%s); $(FARM_PYTEST) tests/test_farm_local.py || status=$$?; \
+	echo "farm-test: lease tests: $$(( $$(date +%s) - start )) s"; exit $$status
 
 clean: ## remove build outputs (the virtual environment stays)
 	rm -rf build firmware/build

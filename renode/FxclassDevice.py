@@ -447,7 +447,7 @@ class FxclassDevice:
 
         m = self.model
         names = [g.strip() for g in gestures.split(",")]
-        start = find_block(self._raw(), self.fed)
+        start = find_block(self._raw(), self.fed[:120])  # where the recording's first 10 s begin
         if start is None:
             raise AssertionError("the recording's samples are not among those the sensor delivered")
         offset = start * m.sample_rate_hz * 1000 / self.setup.sensor_rate_millihertz  # in model samples

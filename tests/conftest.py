@@ -62,3 +62,9 @@ def default_model():
     from fxclass.model import fxm
 
     return fxm.load(ROOT / "models" / "default.fxm")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--lease", metavar="SELECTOR", default=None,
+                     help="run the device tests of tests/test_farm_devices.py on each board of a Jumpstarter farm "
+                          "whose labels match SELECTOR (make farm-test; README: Board farm)")

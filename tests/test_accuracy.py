@@ -18,7 +18,7 @@ def test_a_tiny_run_writes_the_json_and_the_readme_table(tmp_path):
     assert set(result["sets"]) == {s.name for s in features.SETS.values()}  # every registered set
     for entry in result["sets"].values():
         assert 0 <= entry["quantized_accuracy"] <= 1 and 0 <= entry["float_accuracy"] <= 1
-        assert entry["head"] == "softmax" and entry["model_bytes"] > 0
+        assert entry["head"].startswith("softmax, l2 ") and 0 < entry["model_bytes"] <= 32768
     auto = result["auto"]
     assert auto["set"] in result["sets"] and auto["reason"]
     assert auto["quantized_accuracy"] == result["sets"][auto["set"]]["quantized_accuracy"]

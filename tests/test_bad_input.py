@@ -91,9 +91,11 @@ def test_one_class_is_refused_before_training(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["--window-len", "2"], 3, "fewer than the 4 segments of the feature set"),
-    (["--window-len", "8", "--features", "stats16"], 3, "windows of 8 samples, fewer than the 12 segments"),
-    (["--window-len", "100000"], 4, "no window of 100000 samples"),
+    (["--window-len", "2"], 2, "fewer than the 4 segments of the feature set"),
+    (["--window-len", "8", "--features", "stats16"], 2, "windows of 8 samples, fewer than the 12 segments"),
+    (["--window-len", "8", "--features", "rocket"], 2, "rocket features need windows of at least 9 samples, not 8"),
+    (["--window-len", "100000"], 2, "windows of 100000 samples, the firmware takes at most 2048"),
+    (["--dataset", "synthetic", "--window-len", "100000"], 2, "the firmware takes at most 2048"),
     (["--window-len", "600", "--hop-len", "1"], 4, "no window of 600 samples"),
     (["--hidden", "0"], 2, "every hidden layer needs at least one unit"),
     (["--hidden", "x"], 2, "give hidden widths as numbers"),
@@ -113,6 +115,20 @@ def test_train_checks_the_firmware_limits_before_training(tmp_path, capsys):
     code, err = run_cli(["train", "--dataset", "csv", "--csv", path, "--window-len", "300", "--features", "stats16",
                          "-o", tmp_path / "m.npz"], capsys)
     assert code == 3 and "windows of 300 x 12 = 3600 values, the firmware holds at most 3072" in err
+
+
+def test_train_refuses_a_model_too_big_before_training_and_its_default_fits(tmp_path, capsys):
+    header = "label," + ",".join(f"c{i}" for i in range(12))
+    rng = np.random.default_rng(3)
+    rows = [header] + [f"{'ab'[i // 300]}," + ",".join(str(v) for v in rng.integers(-99, 99, 12)) for i in range(600)]
+    path = write(tmp_path, "wide.csv", "\n".join(rows) + "\n")
+    args = ["train", "--csv", path, "--window-len", "128", "--features", "stats16", "--epochs", "2"]
+    code, err = run_cli([*args, "--hidden", "128,128", "-o", tmp_path / "big.npz"], capsys)
+    assert code == 3 and "make a 4" in err and "the firmware holds 32768: give a smaller --hidden" in err, err
+    assert not (tmp_path / "big.npz").exists()
+    assert run_cli([*args, "--hidden", "128", "-o", tmp_path / "m.npz"], capsys)[0] == 0
+    code, err = run_cli(["quantize", tmp_path / "m.npz", "--csv", path, "-o", tmp_path / "m.fxm"], capsys)
+    assert code == 0, err
 
 
 def test_train_into_a_missing_folder(tmp_path, capsys):
@@ -299,3 +315,146 @@ def test_generated_float_model_files_are_refused_with_a_model_format_error(tmp_p
             candidate.write_bytes(data)
         with pytest.raises(ModelFormatError):
             FloatModel.load(candidate)
+
+
+# ---- files that cannot be written, values a model cannot hold, environment out of range --------------
+
+@pytest.fixture
+def fake_board(default_model):
+    from fakeboard import FakeBoard
+
+    board = FakeBoard(default_model)
+    yield board
+    board.close()
+
+
+def test_results_and_plots_that_cannot_be_written(tmp_path, capsys, fake_board):
+    full = tmp_path / "full.jsonl"
+    full.symlink_to("/dev/full")  # every write: ENOSPC, as on a full disk
+    (tmp_path / "full.png").symlink_to("/dev/full")
+    run = ["run", "--port", fake_board.url, "--dataset", "basicmotions", "--limit", "2", "--quiet"]
+    for args, message in ((["--output", full], f"cannot write {full}: No space left on device (free some space"),
+                          (["--plot", tmp_path / "full.png"], "No space left on device"),
+                          (["--output", "/proc/fx.jsonl"], "cannot write /proc/fx.jsonl: No such file or directory "
+                                                           "(that place takes no new files)"),
+                          (["--plot", tmp_path / "nowhere" / "p.png"], "does not exist (create it first)")):
+        code, err = run_cli([*run, *args], capsys)
+        assert code == 4 and message in err and "internal error" not in err, (args, err)
+    code, err = run_cli([*run, "--plot", tmp_path / "myplot"], capsys)
+    assert code == 2 and "give a file name ending in .png or .svg or .pdf" in err
+    assert not (tmp_path / "myplot.png").exists()
+
+
+def test_models_and_recordings_that_cannot_be_written(tmp_path, capsys):
+    (tmp_path / "full.npz").symlink_to("/dev/full")
+    (tmp_path / "full.fxm").symlink_to("/dev/full")
+    code, err = run_cli(["train", "--epochs", "1", "-o", tmp_path / "full.npz"], capsys)
+    assert code == 4 and "cannot write" in err and "No space left on device" in err, err
+    code, err = run_cli(["quantize", FLOAT, "-o", tmp_path / "full.fxm"], capsys)
+    assert code == 4 and "No space left on device" in err, err
+    code, err = run_cli(["record", "--port", "loop://", "--label", "walk", "--seconds", "1",
+                         "-o", tmp_path / "nowhere" / "r.csv"], capsys)
+    assert code == 4 and "does not exist (create it first)" in err, err
+
+
+def test_a_full_disk_while_recording_is_a_data_error(tmp_path):
+    from fxclass.data.recording import RecordingWriter
+
+    (tmp_path / "full.csv").symlink_to("/dev/full")
+    with pytest.raises(DataError, match="No space left on device"):
+        writer = RecordingWriter(tmp_path / "full.csv", ["ax"], 10, ["g"], [512], "r1")
+        writer.write("walk", np.ones((4, 1)))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["record", "--port", "loop://", "--label", "w\udcffalk", "--seconds", "1", "-o", "r.csv"], "not UTF-8 text"),
+    (["record", "--port", "loop://", "--label", "a" * 100_000, "--seconds", "1", "-o", "r.csv"],
+     "a label of 100000 bytes: a model keeps class names of at most 15 bytes"),
+    (["record", "--port", "loop://", "--label", "walk", "--seconds", "nan", "-o", "r.csv"], "'nan' is not a finite"),
+    (["live", "--port", "loop://", "--seconds", "nan"], "'nan' is not a finite number"),
+    (["live", "--port", "loop://", "--seconds", "inf"], "is not in the range"),
+    (["info", "--port", "loop://", "--timeout", "nan"], "'nan' is not a finite number"),
+    (["train", "--lr", "nan", "-o", "m.npz"], "'nan' is not a finite number"),
+    (["train", "--sample-rate-hz", "0.5", "-o", "m.npz"], "0.5 is not in the range 1<=x<=65535"),
+    (["train", "--counts-per-unit", "1e-9", "-o", "m.npz"], "counts per unit lie from 1/65536"),
+])
+def test_values_no_command_can_use_are_usage_errors(capsys, args, message):
+    code, err = run_cli(args, capsys)
+    assert code == 2 and message in err and "internal error" not in err, err
+
+
+@pytest.mark.parametrize("header, message", [
+    ("# sample_rate_hz: 0.5", "sample_rate_hz '0.5': a model runs at 1 to 65535 Hz"),
+    ("# sample_rate_hz: 70000", "sample_rate_hz '70000': a model runs at 1 to 65535 Hz"),
+    ("# sample_rate_hz: 1e9", "sample_rate_hz '1e9'"),
+    ("# counts_per_unit: 1e-9", "counts_per_unit '1e-9': a model keeps counts per unit from 1/65536"),
+    ("# sample_rate_hz: 50\n# sample_rate_hz: 10", ":2: `sample_rate_hz` is declared a second time (first on line 1)"),
+])
+def test_header_values_a_model_cannot_hold_are_refused_by_train(tmp_path, capsys, header, message):
+    rows = "".join(f"{'ab'[i // 200]},{i % 7 / 10},{-(i % 5) / 10}\n" for i in range(400))
+    path = write(tmp_path, "h.csv", f"{header}\n# units: g, g\n" + "label,ax,ay\n" + rows)
+    if "counts_per_unit" not in header:
+        path.write_text(path.read_text().replace("# units: g, g\n", "# units: g, g\n# counts_per_unit: 512\n"))
+    code, err = run_cli(["train", "--csv", path, "--window-len", "32", "--epochs", "1", "-o", tmp_path / "m.npz"],
+                        capsys)
+    assert code == 4 and message in err, err
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "9" * 12])
+def test_a_baud_out_of_range_in_the_environment(monkeypatch, capsys, value):
+    monkeypatch.setenv("FXCLASS_BAUD", value)
+    code, err = run_cli(["info", "--port", "loop://"], capsys)
+    assert code == 2 and "is not a baud rate: give a number from 300 to 10000000" in err, err
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "nan", "1e9"])
+def test_a_bad_native_sensor_speedup_is_a_usage_error(monkeypatch, capsys, value, tmp_path):
+    monkeypatch.setenv("FXCLASS_NATIVE_IMU_SPEEDUP", value)
+    code, err = run_cli(["info", "--native"], capsys)
+    assert code == 2 and "$FXCLASS_NATIVE_IMU_SPEEDUP=" in err and "a number from 0.01 to 1000" in err, err
+
+
+@pytest.mark.parametrize("where, message", [("notes.txt", "is not an executable file"),
+                                             ("/nonexistent/renode", "does not exist")])
+def test_renode_in_the_environment_that_is_no_renode(monkeypatch, capsys, tmp_path, where, message):
+    if not where.startswith("/"):
+        where = str(write(tmp_path, where, "not a program"))
+    monkeypatch.setenv("FXCLASS_RENODE", where)
+    code, err = run_cli(["sim", "--renode"], capsys)
+    assert code == 7 and f"no Renode at $FXCLASS_RENODE={where}" in err and message in err, err
+    code, err = run_cli(["info", "--renode", "--renode-path", where], capsys)
+    assert code == 7 and f"no Renode at --renode-path={where}" in err, err
+
+
+def test_a_blob_the_firmware_refuses_for_a_weight_is_named(tmp_path, capsys):
+    from fxclass.device.protocol import error_text
+
+    assert "a weight outside [-127, 127]" in error_text(0x10 + 9)
+
+
+def _reached(proc, stage: str) -> bool:
+    """Whether the fxclass process has got to stage: loading numpy (its modules), or its emulator started."""
+    import psutil
+
+    try:
+        if stage == "imports":
+            return "numpy" in Path(f"/proc/{proc.pid}/maps").read_text()
+        return bool(psutil.Process(proc.pid).children())
+    except (OSError, psutil.Error):
+        return False
+
+
+@pytest.mark.parametrize("stage", ["imports", "emulator"])
+def test_ctrl_c_during_start_up_is_an_exit_not_a_traceback(firmware_elf, stage):
+    """Ctrl-C while the modules load, and once QEMU has started (the host waiting for the firmware)."""
+    proc = subprocess.Popen([sys.executable, "-m", "fxclass", "info", "--sim"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_sigint_as_from_a_terminal)
+    while proc.poll() is None and not _reached(proc, stage):
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert proc.returncode in (0, 130), err  # 0: it had finished before the Ctrl-C
+    assert proc.returncode == 0 or err.strip().endswith("interrupted"), err

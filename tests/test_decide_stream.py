@@ -87,12 +87,12 @@ def test_live_calls_a_gesture_never_seen_unknown_and_decides_once_per_gesture(na
 
     lib = FxclassDevice()
     gestures = "Standing,Badminton,Running"
-    recording = lib.write_imu_recording(tmp_path, windows=3, rate_hz=12.5, gestures=gestures)
+    recording = lib.write_imu_recording(tmp_path, windows=3, rate_hz=12.5, gestures=gestures + ",Running")
     with Emulator(elf=native_binary, native=True, imu_recording=recording, imu_speedup=SPEEDUP) as emu:
         lib.connect(emu.url)
         lib.upload_without("Badminton")
         lib.start_sensor_mode("LIVE", "RECORD")
-        lib.collect(hops=19)
+        lib.collect(hops=18)
         lib.live_decisions_match_reference()
         events = lib.decisions_follow(gestures, 3, "Badminton")
         lib.disconnect()

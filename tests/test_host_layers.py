@@ -20,7 +20,8 @@ ALLOWED = {
     "firmware": {"errors", "model"},
     "device": {"errors", "data", "model"},
     "emu": {"errors", "data", "model", "firmware", "device"},
-    "cli": {"errors", "data", "model", "firmware", "device", "emu"},
+    "farm": {"errors", "data", "model", "firmware", "device", "emu"},
+    "cli": {"errors", "data", "model", "firmware", "device", "emu", "farm"},
     "__main__": {"cli"},
 }
 

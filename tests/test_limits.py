@@ -13,7 +13,7 @@ import pytest
 
 from fxclass.device import protocol as p
 from fxclass.errors import ModelStatus
-from fxclass.model import features, fxm, limits, reference as ref
+from fxclass.model import decide, features, fxm, limits, reference as ref
 
 FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
 HEADERS = sorted(h for h in FIRMWARE.rglob("*.h") if "build" not in h.relative_to(FIRMWARE).parts)
@@ -76,6 +76,12 @@ COPIES = [
     ("FX_MODEL_SECTION_FEATURES", fxm.SECTION_FEATURES),
     ("FX_MODEL_SECTION_DECISION", fxm.SECTION_DECISION),
     ("FX_MODEL_SECTION_INPUT_COMPACT", fxm.SECTION_INPUT_COMPACT),
+    ("FX_MODEL_DECISION_HEAD_BYTES", decide.HEAD.size),
+    ("FX_MAX_DECISION_HOPS", decide.MAX_DECISION_HOPS),
+    ("FX_DECISION_UNKNOWN", decide.UNKNOWN),
+    ("FX_DECISION_NONE", decide.NONE),
+    ("FX_RESULT_OUTSIDE", p.RESULT_OUTSIDE),
+    ("FX_RESULT_CHANGED", p.RESULT_CHANGED),
     ("FX_DENSE_RELU", fxm.FLAG_RELU),
     ("FX_DENSE_LOGITS", fxm.FLAG_LOGITS),
     ("FX_FEATURE_SET_STATS8", features.BY_NAME["stats8"].number),

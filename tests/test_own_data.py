@@ -92,3 +92,42 @@ def test_the_calibration_search_keeps_agreement(files, capsys):
     assert code == 0
     agreement = float(re.search(r"\(([\d.]+) % agreement", out).group(1))
     assert agreement >= 90.0
+
+
+@pytest.fixture(scope="module")
+def unitless(files):
+    """The train file's physical values with no `# units` line: what a logger that writes bare floats gives."""
+    path = files / "bare.csv"
+    path.write_text((files / "train.csv").read_text().replace("# units: g, g, g\n", ""))
+    return path
+
+
+def test_a_float_csv_without_units_is_declared_on_the_command_line(files, unitless, capsys):
+    npz = files / "bare.npz"
+    code, out = cli(capsys, "train", "--csv", unitless, "--counts-per-unit", "auto", "--window-len", "64",
+                    "--epochs", "3", "-o", npz)
+    assert code == 4 and "not an integer (sensor counts; for physical values declare `# units:` in the file, or give train --units)" in out, out
+    code, out = cli(capsys, "train", "--csv", unitless, "--units", "g", "--counts-per-unit", "auto",
+                    "--window-len", "64", "--epochs", "3", "-o", npz)
+    assert code == 0 and "inputs g x" in out, out
+    code, out = cli(capsys, "quantize", npz, "--csv", unitless, "-o", files / "bare.fxm")
+    assert code == 0 and f"the train side of {unitless}'s seeded split (--seed 0)" in out, out
+    code, out = cli(capsys, "eval", npz, files / "bare.fxm", "--csv", unitless)
+    assert code == 0 and "quantized accuracy" in out, out
+    code, out = cli(capsys, "train", "--csv", files / "train.csv", "--units", "dps", "--epochs", "1", "-o", npz)
+    assert code == 4 and "the file declares the units 'g, g, g', --units says dps, dps, dps" in out, out
+
+
+def test_csv_commands_without_the_model_say_to_give_it(files, capsys):
+    code, out = cli(capsys, "validate", "--port", "loop://", "--csv", files / "test.csv")
+    assert code == 2 and "--csv needs --model M.fxm" in out, out
+    code, out = cli(capsys, "run", "--port", "loop://", "--csv", files / "test.csv")
+    assert code == 4 and "no counts per unit" in out and "give --model M.fxm" in out and "--counts-per-unit" not in out
+
+
+def test_a_missing_image_names_the_command_that_builds_it(tmp_path):
+    from fxclass.emu.emulator import Emulator
+    from fxclass.errors import ToolError
+
+    with pytest.raises(ToolError, match=r"build it with `fxclass build --board netduinoplus2`"):
+        Emulator(elf=tmp_path / "fxclass.elf").start()

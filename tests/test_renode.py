@@ -11,6 +11,7 @@ import pytest
 
 from fxclass.errors import ToolError
 from fxclass.emu.emulator import Emulator
+from fxclass.emu import renode as renode_backend
 from fxclass.emu.renode import ENV_RENODE, RENODE_BOARDS, find_renode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,14 +84,21 @@ def test_renode_is_found_through_the_option_the_variable_or_path(tmp_path, monke
     tree = tmp_path / "renode_1.15.3_portable"
     tree.mkdir()
     (tree / "renode").write_text("#!/bin/sh\n")
+    (tree / "renode").chmod(0o755)
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.delenv(ENV_RENODE, raising=False)
+    monkeypatch.setattr(renode_backend, "REPO", tmp_path / "checkout")  # nothing beside it
     with pytest.raises(ToolError, match="Renode is not installed: install Renode .* releases"):
         find_renode()
+    (tmp_path / "checkout").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tree.rename(tmp_path / "shared" / "renode"))
+    assert find_renode() == tmp_path / "shared" / "renode" / "renode"  # beside the checkout, as make finds it
+    tree = (tmp_path / "shared" / "renode").rename(tree)
     assert find_renode(tree) == tree / "renode"
     monkeypatch.setenv(ENV_RENODE, str(tree / "renode"))
     assert find_renode() == tree / "renode"
-    with pytest.raises(ToolError, match=f"no Renode at {tmp_path}: give the folder"):
+    with pytest.raises(ToolError, match=f"no Renode at --renode-path={tmp_path} .*: give the folder"):
         find_renode(tmp_path)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

@@ -17,7 +17,7 @@ from fxclass.model.features.rocket import Block, RocketParams
 from fxclass.model.reference import Pipeline
 from test_limits import value
 from test_spectral import (FX_ERR_LAYOUT, FX_ERR_LIMIT, FX_ERR_PARAM, FX_ERR_SHAPE, FX_OK, RUNNERS, edge_windows,
-                           sensor_windows)
+                           feature_cases, sensor_windows)
 
 
 def fitted(L: int, C: int, rng, **options) -> RocketParams:
@@ -58,13 +58,7 @@ def stage_shapes(rng) -> list[RocketParams]:
 @pytest.fixture(scope="module")
 def rocket_cases():
     rng = np.random.default_rng(4)
-    cases = []
-    for p in stage_shapes(rng):
-        count = max(1, min(12, 20_000 // (p.window_len * p.n_channels)))
-        windows = np.concatenate([edge_windows(p.window_len, p.n_channels, rng),
-                                  sensor_windows(p.window_len, p.n_channels, count, rng)])
-        cases.append((p, windows, rocket.transform(p, windows)))
-    return cases
+    return feature_cases(rocket, stage_shapes(rng), rng, 20_000, 12, least=1)
 
 
 @pytest.mark.parametrize("runner", RUNNERS)
@@ -289,3 +283,19 @@ def test_parse_refuses_a_bad_rocket_section(runners, rocket_blobs):
         with pytest.raises(ModelFormatError) as refused:
             fxm.unpack(data)
         assert refused.value.status == status
+
+
+def test_bench_header_and_fuzz_seeds_are_the_generators():
+    """firmware/app/bench_rocket.h is what host/tools/rocket_bench.py writes from its fixed seeds, and the
+    model fuzzer's rocket seeds are those same blobs."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "host" / "tools"))
+    import rocket_bench
+
+    assert (root / "firmware" / "app" / "bench_rocket.h").read_text() == rocket_bench.render()
+    for name, _, _, blob, acc in rocket_bench.models():
+        assert (root / "tests" / "fuzz_seeds" / "model" / f"v3_rocket_{name}.fxm").read_bytes() == blob
+        assert acc >= 0.9

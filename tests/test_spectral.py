@@ -82,16 +82,22 @@ def stage_shapes(rng) -> list[SpectralParams]:
     return shapes
 
 
+def feature_cases(module, stages, rng, values: int, most: int, least: int = 2) -> list:
+    """(params, windows, the twin's features) per stage: the edge windows, then sensor-like ones, about
+    values samples' worth, from least to most."""
+    cases = []
+    for p in stages:
+        count = max(least, min(most, values // (p.window_len * p.n_channels)))
+        windows = np.concatenate([edge_windows(p.window_len, p.n_channels, rng),
+                                  sensor_windows(p.window_len, p.n_channels, count, rng)])
+        cases.append((p, windows, module.transform(p, windows)))
+    return cases
+
+
 @pytest.fixture(scope="module")
 def spectral_cases():
     rng = np.random.default_rng(21)
-    cases = []
-    for p in stage_shapes(rng):
-        count = max(2, min(40, 60_000 // (p.window_len * p.n_channels)))
-        windows = np.concatenate([edge_windows(p.window_len, p.n_channels, rng),
-                                  sensor_windows(p.window_len, p.n_channels, count, rng)])
-        cases.append((p, windows, spectral.transform(p, windows)))
-    return cases
+    return feature_cases(spectral, stage_shapes(rng), rng, 60_000, 40)
 
 
 @pytest.mark.parametrize("runner", RUNNERS)

@@ -59,8 +59,8 @@ def minirocket(name: str, seed: int) -> dict | None:
 def fitted(train_ws, test_ws, row: select.Row, epochs: int, seed: int) -> dict:
     """A candidate trained on the whole training split, quantized, and evaluated on the test split."""
     c = row.candidate
-    fm = train(train_ws, c.hidden, epochs, seed=seed, feature_set=c.feature_set, feature_options=dict(c.options),
-               hop_len=max(1, train_ws.windows.shape[1] // 2))
+    fm = train(train_ws, c.hidden, epochs, l2=c.l2, seed=seed, feature_set=c.feature_set,
+               feature_options=dict(c.options), hop_len=max(1, train_ws.windows.shape[1] // 2))
     fm.meta["input_stage"] = row.input_stage
     qm, percentile, _ = quantize_best(fm, train_ws.windows)
     ev = evaluate(fm, qm, test_ws)
@@ -93,7 +93,7 @@ def run_dataset(name: str, *, folds: int, repeats: int, epochs: int, seed: int, 
             f"{100 * sets[fset.name]['float_accuracy']:.1f} %, quantized {100 * sets[fset.name]['quantized_accuracy']:.1f} %")
     auto = dict(sets[selection.chosen.candidate.set_name])
     if (auto.get("head"), auto.get("options")) != (selection.chosen.candidate.head_text(),
-                                                   dict(selection.chosen.candidate.options)):
+                                                   dict(selection.chosen.candidate.options)):  # another set's best
         auto = fitted(train_ws, test_ws, selection.chosen, epochs, seed)
     auto["reason"] = selection.reason
     mr = minirocket(name, seed) if with_minirocket else None

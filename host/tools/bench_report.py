@@ -12,6 +12,7 @@ import bisect
 import json
 import re
 import subprocess
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -23,6 +24,7 @@ from fxclass.device.link import Device
 from fxclass.device.linkbench import measure, round_trips
 from fxclass.emu.emulator import Emulator
 from fxclass.emu.native import NATIVE_BINARY
+from fxclass.errors import FxError, ToolError
 from fxclass.firmware.build import BOARDS, DEFAULT_MODEL, REPO, elf_symbols, image_dir
 from fxclass.model import fxm
 from fxclass.model.evaluate import evaluate
@@ -305,6 +307,18 @@ def update_readme(readme: Path, results: dict) -> None:
 
 
 def main(argv=None) -> int:
+    """The figures, or one line saying what is missing (a tool, an image) and the fxclass exit code."""
+    try:
+        return measure_all(argv)
+    except FxError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except subprocess.CalledProcessError as exc:
+        print(f"error: {' '.join(map(str, exc.cmd))} failed with status {exc.returncode}", file=sys.stderr)
+        return ToolError.exit_code
+
+
+def measure_all(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--output", default=str(REPO / "bench" / "results.json"))
     ap.add_argument("--readme", default=str(REPO / "README.md"), help="README whose results table to rewrite")

@@ -16,15 +16,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 import generated
 import spectral_bench
-from fxclass.model import fxm
 from fxclass.model.features import rocket
-from fxclass.model.quantize import quantize
-from fxclass.model.reference import Pipeline
-from fxclass.model.train import train
 
 VERSION = 1  # the header's format: bench_main.c checks FX_BENCH_ROCKET_FORMAT against its own
 REPO = Path(__file__).resolve().parents[2]
@@ -35,14 +29,7 @@ MODELS = (("100x6", "BasicMotions, train split", {"n_features": 672}),
 
 def models():
     """(name, training data, quantized model, its blob, quantized accuracy on the test windows) of each."""
-    out = []
-    for name, what, options in MODELS:
-        train_set, test_set = spectral_bench.splits(name)
-        fm = train(train_set, feature_set=rocket.FEATURE_SET, feature_options=options, **spectral_bench.TRAINING)
-        qm = quantize(fm, train_set.windows, input_stage="compact")
-        best, _ = Pipeline(qm).run(test_set.windows)
-        out.append((name, what, qm, fxm.pack(qm), float(np.mean(best == test_set.labels))))
-    return out
+    return spectral_bench.trained(rocket.FEATURE_SET, MODELS)
 
 
 def render() -> str:

@@ -58,10 +58,16 @@ def splits(name: str) -> tuple[datasets.WindowSet, datasets.WindowSet]:
 
 def models():
     """(name, training data, quantized model, its blob, quantized accuracy on the test windows) of each."""
+    return trained(spectral.FEATURE_SET, MODELS)
+
+
+def trained(feature_set: int, specs) -> list:
+    """The bench models of feature_set from specs (name, what, feature options), on splits(name): as
+    models() returns them."""
     out = []
-    for name, what, options in MODELS:
+    for name, what, options in specs:
         train_set, test_set = splits(name)
-        fm = train(train_set, feature_set=spectral.FEATURE_SET, feature_options=options, **TRAINING)
+        fm = train(train_set, feature_set=feature_set, feature_options=options, **TRAINING)
         qm = quantize(fm, train_set.windows, input_stage="compact")
         best, _ = Pipeline(qm).run(test_set.windows)
         out.append((name, what, qm, fxm.pack(qm), float(np.mean(best == test_set.labels))))

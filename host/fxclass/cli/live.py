@@ -4,19 +4,21 @@ from __future__ import annotations
 import click
 
 from ..device import protocol as p
-from ..device.plot import plot_results
+from ..device.plot import PLOT_SUFFIXES, plot_results
 from ..device.runner import Record, ResultWriter
 from ..device.sensor import SensorSession
 from ..errors import LinkError
 from ..model import fxm
 from .common import ResultTable, device_options, open_device
+from .params import FiniteFloatRange, output_file
 
 
 @click.command("live")
 @device_options
-@click.option("--seconds", type=click.FloatRange(0.1, 86400), help="Stop after this much sensor time (default: Ctrl-C).")
-@click.option("--output", type=click.Path(dir_okay=False), help="Write results as they come (.jsonl or .csv).")
-@click.option("--plot", type=click.Path(dir_okay=False), help="Draw the probabilities over time (PNG) at the end.")
+@click.option("--seconds", type=FiniteFloatRange(0.1, 86400), help="Stop after this much sensor time (default: Ctrl-C).")
+@click.option("--output", type=click.Path(dir_okay=False), callback=output_file(".jsonl", ".csv"), help="Write results as they come (.jsonl or .csv).")
+@click.option("--plot", type=click.Path(dir_okay=False), callback=output_file(*PLOT_SUFFIXES),
+              help="Draw the probabilities over time at the end (.png, .svg or .pdf).")
 @click.option("--quiet", is_flag=True, help="No per-hop lines, only the summary.")
 @click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False),
               help="Upload this model first unless the board runs it already.")
@@ -41,7 +43,7 @@ def command(target, seconds, output, plot, quiet, model_path):
             click.echo(table.header())
         wanted = None if seconds is None else int(round(seconds * info.sample_rate_hz))
         try:
-            for live in session.live_results(wanted, max(10.0, 2 * target.timeout + info.shape.hop_seconds)):
+            for live in session.live_results(wanted, max(10.0, 2 * dev.timeout + info.shape.hop_seconds)):
                 rec = session.record(live)
                 records.append(rec)
                 if writer:

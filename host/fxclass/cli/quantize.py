@@ -6,22 +6,32 @@ from pathlib import Path
 
 import click
 
-from ..errors import DataError, ModelFormatError
+from ..errors import DataError, ModelFormatError, file_error
 from ..model import fxm
 from ..data.datasets import split_known
 from ..model.decide import MAX_DECISION_HOPS, Decision
 from ..model.openset import calibrate, describe
 from ..model.quantize import agreement, quantize, quantize_best
 from ..model.train import FloatModel
+from .params import FiniteFloatRange, output_file
 from .data_options import dataset_options, load_split, model_windows
+
+
+def _calibration_source(dataset: str, csv_path: str | None, test_csv: str | None, seed: int) -> str:
+    """Where the calibration windows come from, when that is not plain: the train side of a split."""
+    if dataset == "csv" and test_csv is None:
+        return (f": the train side of {csv_path}'s seeded split (--seed {seed}), the windows train used; "
+                "--test-csv FILE makes all of --csv the calibration data")
+    return ""
 
 
 @click.command("quantize")
 @click.argument("float_model", type=click.Path(exists=True, dir_okay=False))
 @dataset_options
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Model blob (.fxm).")
-@click.option("--c-array", type=click.Path(dir_okay=False), help="Also write the blob as a C source file.")
-@click.option("--percentile", type=click.FloatRange(50, 100), default=None,
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), callback=output_file(),
+              help="Model blob (.fxm).")
+@click.option("--c-array", type=click.Path(dir_okay=False), callback=output_file(), help="Also write the blob as a C source file.")
+@click.option("--percentile", type=FiniteFloatRange(50, 100), default=None,
               help="Activation range percentile for calibration (default: the one of 100, 99.99 .. 95 whose integer "
                    "model agrees best with the float model on the calibration windows).")
 @click.option("--unknown", is_flag=True,
@@ -45,7 +55,7 @@ def command(float_model, dataset, csv_path, test_csv, window_len, hop_len, seed,
     window_len, hop_len = model_windows(window_len, hop_len, fm.window_len, fm.hop_len, dataset)
     # Windows of classes the model was trained without (train --leave-out) calibrate nothing.
     calibration = split_known(load_split("train", dataset, csv_path, window_len, hop_len, seed, test_csv,
-                                         counts_per_unit=fm.counts_per_unit), fm.class_names)[0]
+                                         counts_per_unit=fm.counts_per_unit, units=fm.units), fm.class_names)[0]
     if len(calibration) == 0:
         raise DataError("no calibration windows: give the data the model was trained on")
     try:
@@ -68,14 +78,21 @@ def command(float_model, dataset, csv_path, test_csv, window_len, hop_len, seed,
     if len(blob) > fxm.MAX_MODEL_BYTES:
         raise ModelFormatError(f"the model takes {len(blob)} bytes, the firmware's model buffer holds "
                                f"{fxm.MAX_MODEL_BYTES}: train with fewer hidden units or features")
-    Path(output).write_bytes(blob)
+    try:
+        Path(output).write_bytes(blob)
+    except OSError as exc:
+        raise file_error(output, exc) from None
+    source = _calibration_source(dataset, csv_path, test_csv, seed)
     click.echo(f"model 0x{qm.model_id:08x}: {qm.macs()} MACs, {len(blob)} bytes, calibrated at the "
                f"{percentile:g}th percentile ({100 * agree:.1f} % agreement with the float model on "
-               f"{len(calibration)} calibration windows) -> {output}")
+               f"{len(calibration)} calibration windows{source}) -> {output}")
     if qm.decision is not None:
         click.echo(describe(qm))
     if c_array:
-        Path(c_array).write_text(fxm.c_array(blob))
+        try:
+            Path(c_array).write_text(fxm.c_array(blob))
+        except OSError as exc:
+            raise file_error(c_array, exc) from None
         click.echo(f"C array -> {c_array}")
 
 

@@ -11,21 +11,20 @@ from ..device import protocol as p
 from ..device.sensor import IMU_CHANNEL_NAMES, SensorSession
 from ..errors import DataError, LinkError
 from .common import device_options, open_device
+from .params import FiniteFloatRange, class_label, output_file
 
 
 @click.command("record")
 @device_options
 @click.option("--label", required=True, help="The class of what the sensor sees while recording.")
-@click.option("--seconds", required=True, type=click.FloatRange(0.1, 86400), help="How long to record.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("--seconds", required=True, type=FiniteFloatRange(0.1, 86400), help="How long to record.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), callback=output_file(".csv"),
               help="CSV recording to append to (created with its rate, units and scale declared).")
 @click.option("--recording", "recording_id", help="Id of this recording in the file (default: date and time).")
 def command(target, label, seconds, output, recording_id):
     """Record the board's sensor for SECONDS as the model on the board sees it: its sample rate, its
     units and counts per unit, so that `fxclass train` reads the file back sample for sample."""
-    label = label.strip()
-    if not label or "," in label or "\n" in label:
-        raise click.BadParameter("give a label without commas, such as Walking", param_hint="--label")
+    label = class_label(label)
     recording_id = recording_id or time.strftime("%Y%m%d-%H%M%S")
     with open_device(target) as dev:
         session = SensorSession(dev, target.emulator)
@@ -40,7 +39,7 @@ def command(target, label, seconds, output, recording_id):
                    f"{', '.join(sorted(set(c.unit for c in setup.channels)))} -> {output} (recording {recording_id})")
         try:
             with tqdm(total=wanted, unit="sample", disable=None, leave=False) as bar:
-                for block in session.model_blocks(model, wanted, max(5.0, 2 * target.timeout)):
+                for block in session.model_blocks(model, wanted, max(5.0, 2 * dev.timeout)):
                     writer.write(label, block)
                     bar.update(len(block))
         except KeyboardInterrupt:

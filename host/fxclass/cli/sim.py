@@ -16,7 +16,8 @@ from ..emu.renode import ENV_RENODE
                               "--renode, which also runs nucleo_f411re).")
 @click.option("--renode", is_flag=True, help="Use Renode (renode/fxclass.resc) instead of QEMU.")
 @click.option("--renode-path", type=click.Path(),
-              help=f"Where Renode is: its folder or its `renode` launcher (default: ${ENV_RENODE}, else PATH).")
+              help=f"Where Renode is: its folder or its `renode` launcher (default: ${ENV_RENODE}, else PATH, else "
+                   "../renode or ../shared/renode beside the checkout).")
 @click.option("--native", is_flag=True, help="Run the application natively on hal/host (`make native`) instead.")
 @click.option("--elf", type=click.Path(dir_okay=False), help="Firmware ELF (default: firmware/build/BOARD/fxclass.elf).")
 @click.option("--tcp-port", type=click.IntRange(1, 65535), help="Local TCP port for the UART (default: a free one).")

@@ -18,7 +18,7 @@ from .common import device_options, ensure_model, open_device
 @click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False),
               help="Windows of a recording of one's own, cut with the model's window and hop.")
 @click.option("--split", default="test", show_default=True, type=click.Choice(["train", "test"]))
-@click.option("--model", default=str(DEFAULT_MODEL), show_default="models/default.fxm",
+@click.option("--model", default=None, show_default="models/default.fxm; with --csv, required",
               type=click.Path(dir_okay=False),
               help="The .fxm the device should run: uploaded to an emulator started with --sim, checked against "
                    "a board's.")
@@ -27,6 +27,10 @@ def command(target, dataset, csv_path, split, model, limit):
     """Exit 0 when every window agrees bit for bit, 2 when any differs."""
     if dataset and csv_path:
         raise click.UsageError("give --dataset or --csv, not both")
+    if csv_path and model is None:
+        raise click.UsageError("--csv needs --model M.fxm, the model trained on such data: the built-in model takes "
+                               "BasicMotions' 6 channels")
+    model = model or str(DEFAULT_MODEL)
     qm, blob = fxm.read(model)
     if csv_path:
         ws = datasets.csv_windows(csv_path, qm.window_len, qm.hop_len, class_names=qm.class_names,

@@ -187,8 +187,9 @@ def auto_counts_per_unit(rec: Recording) -> list[float]:
 
 
 def csv_windows(path: str | Path, window_len: int, hop_len: int, sample_rate_hz: float | None = None,
-                class_names: list[str] | None = None, counts_per_unit: list[float] | str | None = None) -> WindowSet:
-    rec = read_recording(path)
+                class_names: list[str] | None = None, counts_per_unit: list[float] | str | None = None,
+                units: list[str] | None = None) -> WindowSet:
+    rec = read_recording(path, units)
     if rec.labels is None:
         raise DataError(f"{path}: no label column (the channels are {', '.join(rec.channels)}): training and "
                         "evaluation need a `label` column with each row's class; every other column but `time` and "
@@ -260,7 +261,8 @@ def split(ws: WindowSet, test_fraction: float = 0.3, seed: int = 0) -> tuple[Win
 
 def load(name: str, split_name: str = "train", *, csv_path: str | None = None, window_len: int = 128,
          hop_len: int = 64, seed: int = 0, test_csv: str | None = None, class_names: list[str] | None = None,
-         counts_per_unit: list[float] | None = None, sample_rate_hz: float | None = None) -> WindowSet:
+         counts_per_unit: list[float] | None = None, sample_rate_hz: float | None = None,
+         units: list[str] | None = None) -> WindowSet:
     """A named dataset split: 'basicmotions', an archive problem ('gunpoint', 'arrowhead', 'osuleaf',
     'acsf1': official splits, from the aeon package), 'synthetic' or 'csv' (csv_path, and test_csv
     for a test set of one's own; else a seeded split that keeps each recording on one side)."""
@@ -275,12 +277,13 @@ def load(name: str, split_name: str = "train", *, csv_path: str | None = None, w
         if csv_path is None:
             raise DataError("the csv dataset needs a file: --csv FILE")
         if test_csv is not None:
-            train = csv_windows(csv_path, window_len, hop_len, sample_rate_hz, class_names, counts_per_unit)
+            train = csv_windows(csv_path, window_len, hop_len, sample_rate_hz, class_names, counts_per_unit, units)
             if split_name == "train":
                 return train
             return csv_windows(test_csv, window_len, hop_len, sample_rate_hz, class_names or train.class_names,
-                               counts_per_unit or train.counts_per_unit)
-        train, test = split(csv_windows(csv_path, window_len, hop_len, sample_rate_hz, class_names, counts_per_unit),
+                               counts_per_unit or train.counts_per_unit, units)
+        train, test = split(csv_windows(csv_path, window_len, hop_len, sample_rate_hz, class_names, counts_per_unit,
+                                        units),
                             seed=seed)
         return train if split_name == "train" else test
     raise DataError(f"unknown dataset {name!r}: use {', '.join(DATASETS)}")

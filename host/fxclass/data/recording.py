@@ -25,12 +25,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, file_error
 
 LABEL_COLUMNS = ("label",)
 RECORDING_COLUMNS = ("recording", "session", "file")
 TIME_COLUMNS = ("time", "t", "timestamp")
 UNITS = ("g", "m/s2", "dps", "rad/s", "A", "other")
+# What a model can declare (docs/model-format.md): a rate in whole hertz (uint16), counts per unit
+# in 1/65536 steps below 65536 (uint32, Q16.16).
+MIN_RATE_HZ, MAX_RATE_HZ = 1, 65535
+MIN_COUNTS_PER_UNIT, MAX_COUNTS_PER_UNIT = 1 / 65536, 65536
 
 
 @dataclass
@@ -90,7 +94,9 @@ def _floats(text: str, path: Path, number: int, what: str) -> list[float]:
     return values
 
 
-def read_recording(path: str | Path) -> Recording:
+def read_recording(path: str | Path, units: list[str] | None = None) -> Recording:
+    """The file at path; units (one per channel, or one for all) declares physical values for a file
+    that has no `# units` line, as `fxclass train --units` does."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -108,6 +114,9 @@ def read_recording(path: str | Path) -> Recording:
     while first < len(lines) and (lines[first].lstrip().startswith("#") or not lines[first].strip()):
         found = _metadata(lines[first], path, first + 1)
         if found:
+            if found[0] in meta:
+                raise DataError(f"{path}:{first + 1}: `{found[0]}` is declared a second time (first on line "
+                                f"{meta[found[0]][1]}): keep one")
             meta[found[0]] = (found[1], first + 1)
         first += 1
     try:
@@ -126,7 +135,15 @@ def read_recording(path: str | Path) -> Recording:
     channel_cols = [i for i, h in enumerate(lower) if i not in (label_col, rec_col) and h not in TIME_COLUMNS]
     if not channel_cols:
         raise DataError(f"{path}:{first + 1}: no channel columns in the header {header}")
+    declared = units
     units = counts_per_unit = rate = None
+    if declared is not None:
+        if len(declared) == 1:
+            declared = declared * len(channel_cols)
+        if "units" in meta and [u.strip() for u in meta["units"][0].split(",")] != declared:
+            raise DataError(f"{path}:{meta['units'][1]}: the file declares the units {meta['units'][0]!r}, "
+                            f"--units says {', '.join(declared)}: leave --units out or make them agree")
+        meta.setdefault("units", (", ".join(declared), first + 1))
     if "units" in meta:
         value, number = meta["units"]
         units = [u.strip() for u in value.split(",")]
@@ -137,6 +154,9 @@ def read_recording(path: str | Path) -> Recording:
     if "counts_per_unit" in meta:
         value, number = meta["counts_per_unit"]
         counts_per_unit = _floats(value, path, number, "counts_per_unit")
+        if not all(MIN_COUNTS_PER_UNIT <= c < MAX_COUNTS_PER_UNIT for c in counts_per_unit):
+            raise DataError(f"{path}:{number}: counts_per_unit {value!r}: a model keeps counts per unit from "
+                            f"1/65536 to below 65536 (in steps of 1/65536)")
         if len(counts_per_unit) == 1:
             counts_per_unit *= len(channel_cols)
         if len(counts_per_unit) != len(channel_cols):
@@ -146,6 +166,9 @@ def read_recording(path: str | Path) -> Recording:
     if "sample_rate_hz" in meta:
         value, number = meta["sample_rate_hz"]
         rate = _floats(value, path, number, "sample_rate_hz")[0]
+        if not MIN_RATE_HZ <= round(rate) <= MAX_RATE_HZ:
+            raise DataError(f"{path}:{number}: sample_rate_hz {value!r}: a model runs at {MIN_RATE_HZ} to "
+                            f"{MAX_RATE_HZ} Hz (a whole number of hertz)")
     values = np.empty((len(rows) - 1, len(channel_cols)), dtype=np.float64)
     labels = [] if label_col is not None else None
     recordings = [] if rec_col is not None else None
@@ -161,8 +184,8 @@ def read_recording(path: str | Path) -> Recording:
             try:
                 v = float(cell) if units is not None else int(cell)
             except ValueError:
-                kind = "a number" if units is not None else "an integer (sensor counts; declare `# units:` for " \
-                                                            "physical values)"
+                kind = "a number" if units is not None else "an integer (sensor counts; for physical values declare " \
+                                                            "`# units:` in the file, or give train --units)"
                 raise DataError(f"{path}:{number}: column {header[col]!r} is {cell!r}, not {kind}") from None
             if units is not None and not math.isfinite(v):
                 raise DataError(f"{path}:{number}: column {header[col]!r} is {cell!r}, not a finite number")
@@ -192,7 +215,8 @@ class RecordingWriter:
         self.recording_id = recording_id
         self.counts_per_unit = np.asarray(counts_per_unit, dtype=np.float64)
         header = ["label", "recording", *channels]
-        if self.path.exists() and self.path.stat().st_size > 0:
+        appending = self.path.is_file() and self.path.stat().st_size > 0
+        if appending:
             old = read_recording(self.path)
             mismatch = [what for what, a, b in (("channels", old.channels, channels), ("units", old.units, units),
                                                 ("counts_per_unit", old.counts_per_unit, list(counts_per_unit)),
@@ -202,25 +226,34 @@ class RecordingWriter:
                                 f" differ): record into a new file")
             if recording_id in set(old.recordings):
                 raise DataError(f"{self.path} already has a recording {recording_id!r}: give another --recording")
-            self._f = self.path.open("a", newline="")
-        else:
-            try:
+        try:
+            if appending:
+                self._f = self.path.open("a", newline="")
+            else:
                 self._f = self.path.open("w", newline="")
-            except OSError as exc:
-                raise DataError(f"cannot write {self.path}: {exc.strerror}") from exc
-            self._f.write(f"# sample_rate_hz: {sample_rate_hz:g}\n# units: {', '.join(units)}\n"
-                          f"# counts_per_unit: {', '.join(f'{c:g}' for c in counts_per_unit)}\n")
-            csv.writer(self._f).writerow(header)
+                self._f.write(f"# sample_rate_hz: {sample_rate_hz:g}\n# units: {', '.join(units)}\n"
+                              f"# counts_per_unit: {', '.join(f'{c:g}' for c in counts_per_unit)}\n")
+                csv.writer(self._f).writerow(header)
+                self._f.flush()
+        except OSError as exc:
+            raise file_error(self.path, exc) from None
         self._csv = csv.writer(self._f)
         self.rows = 0
 
     def write(self, label: str, counts: np.ndarray) -> None:
         """counts (n, channels) in the model's counts: written as physical values that read back
         to exactly these counts."""
-        for row in np.asarray(counts, dtype=np.float64) / self.counts_per_unit:
-            self._csv.writerow([label, self.recording_id, *(repr(float(v)) for v in row)])
-            self.rows += 1
-        self._f.flush()
+        rows = [[label, self.recording_id, *(repr(float(v)) for v in row)]
+                for row in np.asarray(counts, dtype=np.float64) / self.counts_per_unit]
+        try:
+            self._csv.writerows(rows)
+            self._f.flush()
+        except OSError as exc:
+            raise file_error(self.path, exc) from None
+        self.rows += len(rows)
 
     def close(self) -> None:
-        self._f.close()
+        try:
+            self._f.close()
+        except OSError:
+            pass  # what it could not write was reported when it was written

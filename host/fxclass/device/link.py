@@ -18,6 +18,8 @@ from .ports import default_port
 DEFAULT_BAUD = 115200
 ENV_PORT = "FXCLASS_PORT"
 ENV_BAUD = "FXCLASS_BAUD"
+CONNECT_RESEND_S = 0.5  # while connecting, INFO again after this long without an answer
+MAX_EXTENSIONS = 4  # times a reply's time-out starts again because a frame is arriving
 # The longest a write to flash keeps the firmware from answering: a 128 KiB sector's erase takes up
 # to 2 s (STM32F446/F411 datasheets, x32 parallelism), the program a fraction of that.
 FLASH_WRITE_S = 5.0
@@ -74,12 +76,42 @@ class Link:
         self.close()
 
 
-class Device:
-    """The firmware's protocol over a Link: every method is one request and its reply."""
+class WallClock:
+    """A board's time, the wall clock; it never dies. An emulator's (emu/process.py) runs slower when
+    the machine starves it, and says when the emulator has exited."""
 
-    def __init__(self, link: Link, timeout: float = 3.0):
+    def dead(self) -> str | None:
+        return None
+
+    def timer(self) -> "WallTimer":
+        return WallTimer()
+
+
+class WallTimer:
+    own_time = False
+
+    def __init__(self):
+        self.restart()
+
+    def restart(self) -> None:
+        self._start = time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self._start
+
+
+class Device:
+    """The firmware's protocol over a Link: every method is one request and its reply.
+
+    A reply may take timeout seconds of the target's time (clock: a board's is the wall clock, an
+    emulator's runs slower while the machine starves it), counted from the request or from the last
+    byte received, since bytes arriving are a reply on its way; a target that is gone (an emulator
+    that exited, a socket closed) fails at once."""
+
+    def __init__(self, link: Link, timeout: float = 3.0, clock=None):
         self.link = link
         self.timeout = timeout
+        self.clock = clock or WallClock()
         self._seq = 0
         self.info: p.Info | None = None
         self.announcements: list[str] = []
@@ -87,7 +119,7 @@ class Device:
 
     @classmethod
     def open(cls, url: str | None = None, baud: int | None = None, timeout: float = 3.0,
-             boot_timeout: float = 10.0) -> "Device":
+             boot_timeout: float = 10.0, clock=None) -> "Device":
         url = url or os.environ.get(ENV_PORT)
         if not url:
             url = default_port()
@@ -97,7 +129,7 @@ class Device:
             except ValueError:
                 raise LinkError(f"${ENV_BAUD}={os.environ[ENV_BAUD]!r} is not a baud rate: give a number such as "
                                 "115200") from None
-        dev = cls(Link(url, baud), timeout)
+        dev = cls(Link(url, baud), timeout, clock)
         try:
             dev.connect(boot_timeout)
         except Exception:
@@ -106,16 +138,26 @@ class Device:
         return dev
 
     def connect(self, boot_timeout: float = 10.0) -> p.Info:
-        """Wait for the boot announcement or an INFO reply, whichever comes first."""
-        deadline = time.monotonic() + boot_timeout
+        """INFO until it is answered: sent again at once when the firmware announces itself (a request
+        that came before its UART was enabled is lost), and every CONNECT_RESEND_S meanwhile."""
+        booting = self.clock.timer()
         while True:
-            try:
-                self.info = self.request_info(timeout=min(1.0, self.timeout))
-                return self.info
-            except LinkError:
-                if time.monotonic() > deadline:
-                    raise LinkError(f"no answer from {self.link.url} within {boot_timeout:.0f} s: is the "
-                                    "fxclass firmware flashed and running, and the baud rate right?") from None
+            seq = self.send(p.INFO)
+            announced = len(self.announcements)
+            resend = time.monotonic() + CONNECT_RESEND_S
+            while time.monotonic() < resend and len(self.announcements) == announced:
+                reply = self._reply(seq, p.INFO_REPLY)
+                if reply is not None:
+                    self.info = p.Info.parse(reply.payload)
+                    return self.info
+                gone = self.clock.dead()
+                if gone:
+                    raise LinkError(f"{gone}: no answer from {self.link.url}")
+                self.link.poll()
+            if booting.elapsed() > boot_timeout:
+                raise LinkError(f"no answer from {self.link.url} within {boot_timeout:.0f} s{self._whose(booting)}: "
+                                "is the fxclass firmware flashed and running, and the baud rate right? (--timeout T "
+                                "waits longer)")
 
     def close(self) -> None:
         self.link.close()
@@ -151,25 +193,47 @@ class Device:
                 raise LinkError(f"the firmware reported a fault and reset: {text}")
         self.link.reader.texts.clear()
 
-    def wait_reply(self, seq: int, expect: int, timeout: float | None = None) -> p.Frame:
-        deadline = time.monotonic() + (timeout or self.timeout)
+    @staticmethod
+    def _whose(timer) -> str:
+        return " of the emulator's running time" if timer.own_time else ""
+
+    def _reply(self, seq: int, expect: int) -> p.Frame | None:
+        """The reply to seq among the frames received so far, or None; an ERROR reply raises."""
+        self._take_texts()  # before the frames: a reply and the text before it can come in one read
         frames = self.link.reader.frames
+        while frames:
+            frame = frames.pop(0)
+            if frame.type in p.UNSOLICITED:
+                self.unsolicited.append(frame)
+                continue
+            if frame.seq != seq:
+                continue  # a late reply to an earlier, abandoned request
+            if frame.type == p.ERROR:
+                code = frame.payload[0] if frame.payload else 0
+                raise DeviceError(f"the firmware refused the request: {p.error_text(code)}", code)
+            if frame.type == expect:
+                return frame
+        return None
+
+    def wait_reply(self, seq: int, expect: int, timeout: float | None = None) -> p.Frame:
+        budget = timeout or self.timeout
+        waiting = self.clock.timer()
+        seen = self.link.bytes_read
+        extensions = 0
         while True:
-            self._take_texts()  # before the frames: a reply and the text before it can come in one read
-            while frames:
-                frame = frames.pop(0)
-                if frame.type in p.UNSOLICITED:
-                    self.unsolicited.append(frame)
+            reply = self._reply(seq, expect)
+            if reply is not None:
+                return reply
+            gone = self.clock.dead()
+            if gone:
+                raise LinkError(f"{gone}: no reply from {self.link.url}")
+            if waiting.elapsed() > budget:
+                if self.link.reader.pending and self.link.bytes_read != seen and extensions < MAX_EXTENSIONS:
+                    seen, extensions = self.link.bytes_read, extensions + 1  # a frame on its way: wait for it
+                    waiting.restart()
                     continue
-                if frame.seq != seq:
-                    continue  # a late reply to an earlier, abandoned request
-                if frame.type == p.ERROR:
-                    code = frame.payload[0] if frame.payload else 0
-                    raise DeviceError(f"the firmware refused the request: {p.error_text(code)}", code)
-                if frame.type == expect:
-                    return frame
-            if time.monotonic() > deadline:
-                raise LinkError(f"no reply from {self.link.url} within {timeout or self.timeout:.1f} s")
+                raise LinkError(f"no reply from {self.link.url} within {budget:.1f} s{self._whose(waiting)}: a slow "
+                                "device or a busy machine needs a longer --timeout")
             self.link.poll()
 
     def request(self, msg_type: int, payload: bytes, expect: int, timeout: float | None = None) -> p.Frame:
@@ -267,11 +331,11 @@ class Device:
 
     def sensor_frames(self, timeout: float | None = None) -> Iterator[p.LiveResult | p.SampleBlock | p.SensorEvent |
                                                                       p.Event]:
-        """What LIVE and RECORD send, as it comes; ends when nothing has come for timeout seconds
-        (never, without one)."""
+        """What LIVE and RECORD send, as it comes; ends when nothing has come for timeout seconds of
+        the target's time (never, without one)."""
         parsers = {p.LIVE_RESULT: p.LiveResult.parse, p.SAMPLES: p.SampleBlock.parse,
                    p.SENSOR_EVENT: p.SensorEvent.parse, p.EVENT: p.Event.parse}
-        last = time.monotonic()
+        quiet = self.clock.timer()
         while True:
             self._take_texts()
             for frame in self.link.reader.frames:
@@ -279,10 +343,13 @@ class Device:
                     self.unsolicited.append(frame)
             self.link.reader.frames.clear()
             while self.unsolicited:
-                last = time.monotonic()
+                quiet.restart()
                 frame = self.unsolicited.pop(0)
                 yield parsers[frame.type](frame.payload)
-            if timeout is not None and time.monotonic() - last > timeout:
+            gone = self.clock.dead()
+            if gone:
+                raise LinkError(f"{gone}: nothing more from {self.link.url}")
+            if timeout is not None and quiet.elapsed() > timeout:
                 return
             self.link.poll()
 

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ToolError
+from ..errors import ToolError, file_error
 from .runner import Record, score
+
+
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")  # what matplotlib writes by the name's suffix
 
 
 def plot_results(records: list[Record], class_names: list[str], path: str) -> None:
@@ -37,5 +40,9 @@ def plot_results(records: list[Record], class_names: list[str], path: str) -> No
         ax.set_ylabel("true")
         ax.set_title("confusion matrix")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    try:
+        fig.savefig(path, dpi=100)
+    except OSError as exc:
+        raise file_error(path, exc) from None
+    finally:
+        plt.close(fig)

@@ -53,7 +53,8 @@ ERROR_NAMES = {
 MODEL_STATUS = {
     1: "bad argument", 2: "bad magic", 3: "unsupported format version", 4: "size mismatch",
     5: "CRC mismatch", 6: "exceeds firmware limits", 7: "array outside the blob", 8: "layer shapes do not chain",
-    9: "requantization parameter out of range", 10: "misaligned blob",
+    9: "a parameter out of range (a weight outside [-127, 127], a multiplier or shift, a feature set's parameter)",
+    10: "misaligned blob",
 }
 STATS_FIELDS = ("frames_ok", "crc_errors", "framing_errors", "oversize_frames", "error_replies",
                 "rx_overruns", "inferences", "uptime_ms", "sensor_samples", "sensor_lost", "sensor_errors",
@@ -336,6 +337,11 @@ class FrameReader:
         self.frames: list[Frame] = []
         self.texts: list[str] = []
         self.bad_frames = 0
+
+    @property
+    def pending(self) -> int:
+        """Bytes of a frame or line begun and not yet ended."""
+        return len(self._buf)
 
     def feed(self, data: bytes) -> None:
         self._buf.extend(data)

@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..data.datasets import WindowSet
-from ..errors import DataError, LinkError, ModelFormatError, ModelMismatchError
+from ..errors import DataError, LinkError, ModelFormatError, ModelMismatchError, file_error
 from ..model import decide
 from ..model.fxm import Model
 from ..model.shape import Shape
@@ -56,23 +56,33 @@ class ResultWriter:
         try:
             self._f = self.path.open("w", newline="")
         except OSError as exc:
-            raise DataError(f"cannot write {self.path}: {exc.strerror}") from exc
+            raise file_error(self.path, exc) from None
         self._csv = None
         if suffix == ".csv":
             self._csv = csv.writer(self._f)
-            self._csv.writerow(["index", "label", "predicted", "cycles", "latency_ms", *[f"p_{n}" for n in class_names],
-                                "decision"])
+            self._write(self._csv.writerow, ["index", "label", "predicted", "cycles", "latency_ms",
+                                             *[f"p_{n}" for n in class_names], "decision"])
+
+    def _write(self, how, what) -> None:
+        """how(what) and a flush; a full disk or a file that takes nothing more is a DataError."""
+        try:
+            how(what)
+            self._f.flush()
+        except OSError as exc:
+            raise file_error(self.path, exc) from None
 
     def write(self, r: Record) -> None:
         if self._csv is not None:
-            self._csv.writerow([r.index, r.label or "", r.predicted, r.cycles, f"{r.latency_ms:.2f}",
-                                *[f"{p:.5f}" for p in r.prob], r.decision or ""])
+            self._write(self._csv.writerow, [r.index, r.label or "", r.predicted, r.cycles, f"{r.latency_ms:.2f}",
+                                             *[f"{p:.5f}" for p in r.prob], r.decision or ""])
         else:
-            self._f.write(json.dumps(asdict(r)) + "\n")
-        self._f.flush()
+            self._write(self._f.write, json.dumps(asdict(r)) + "\n")
 
     def close(self) -> None:
-        self._f.close()
+        try:
+            self._f.close()
+        except OSError:
+            pass  # what it could not write was reported when it was written
 
 
 def _record(dev: Device, index: int, result: p.Result, started: float, label: str | None) -> Record:

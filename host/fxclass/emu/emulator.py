@@ -4,12 +4,9 @@ One process, started, watched and stopped the same way for each; qemu.py, renode
 hold what differs."""
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,8 +16,14 @@ from ..errors import ToolError
 from ..firmware.build import firmware_elf
 from . import native as native_port, qemu, renode as renode_backend
 from .imu import write_native_imu, write_resd
+from .process import EmulatorClock, ProcessGroup
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Start-up limits, in seconds of the emulator's own time (process.EmulatorTimer): what each takes on
+# a quiet 2-core machine, about ten times over. Renode compiles C# and loads a platform first.
+START_LIMIT_S = {"native": 10.0, "qemu": 20.0, "renode": 90.0}
+# What a reply may take by default (--timeout), in the same time: a request a busy emulator takes
+# longest over (an upload chunk, an INFER of 1.2 KB) is answered well within it.
+REPLY_TIMEOUT_S = {"native": 3.0, "qemu": 5.0, "renode": 10.0}
 
 
 def free_port() -> int:
@@ -42,14 +45,6 @@ def port_listening(port: int) -> bool:
         if any(r[1].endswith(f":{port:04X}") and r[3] == "0A" for r in rows):
             return True
     return False
-
-
-def _die_with_parent() -> None:
-    """In the emulator's process before exec: on Linux, end it when the Python process that started
-    it ends, however that happens, so that no emulator outlives a killed command or test run."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Emulator:
@@ -74,6 +69,7 @@ class Emulator:
         self.imu_recording = Path(imu_recording) if imu_recording else None
         self.imu_speedup = imu_speedup
         self.proc: subprocess.Popen | None = None
+        self.group: ProcessGroup | None = None
         self._script: Path | None = None
         self._log: Path | None = None
         self._imu_file: Path | None = None
@@ -85,6 +81,21 @@ class Emulator:
     @property
     def program(self) -> str:
         return "the native firmware" if self.native else "Renode" if self.renode else "QEMU"
+
+    @property
+    def backend(self) -> str:
+        return "native" if self.native else "renode" if self.renode else "qemu"
+
+    @property
+    def reply_timeout(self) -> float:
+        """The default time a reply may take, in the emulator's own time."""
+        return REPLY_TIMEOUT_S[self.backend]
+
+    @property
+    def clock(self) -> EmulatorClock:
+        """The emulator's own time, for Device: slowed while the machine starves it; dead once it exits."""
+        return EmulatorClock(self.group, lambda status: f"{self.program} exited with status {status}"
+                                                        f"{': ' + self.output(300) if self.output(300) else ''}")
 
     def command(self) -> list[str]:
         if self.native:
@@ -128,10 +139,14 @@ class Emulator:
             self._script = renode_backend.write_script(self.board, self.elf, self.port, self.shield)
         return self._script
 
-    def start(self, timeout: float = 30.0) -> "Emulator":
+    def start(self, timeout: float | None = None) -> "Emulator":
+        """Start it and wait until its socket listens: at most timeout seconds of its own time (by
+        default START_LIMIT_S of the backend), however slowly a busy machine lets it run."""
+        timeout = timeout or START_LIMIT_S[self.backend]
         if not self.elf.exists():
-            make = "make native" if self.native else f"make firmware BOARD={self.board}"
-            raise ToolError(f"firmware image {self.elf} not found: run `{make}`")
+            how = ("`make native` in the checkout" if self.native else
+                   f"`fxclass build --board {self.board}` (or `make firmware BOARD={self.board}` in the checkout)")
+            raise ToolError(f"firmware image {self.elf} not found: build it with {how}")
         self._prepare_imu()
         cmd = self.command()
         env = native_port.environment(self.port, self._imu_file, self.imu_speedup) if self.native else None
@@ -140,20 +155,29 @@ class Emulator:
         fd, log = tempfile.mkstemp(prefix="fxclass-emulator-", suffix=".log")
         self._log = Path(log)
         with os.fdopen(fd, "w") as out:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.renode else subprocess.DEVNULL,
-                                         stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent)
-        deadline = time.monotonic() + timeout
+            try:
+                self.group = ProcessGroup(cmd, stdin=subprocess.PIPE if self.renode else subprocess.DEVNULL,
+                                          stdout=out, stderr=subprocess.STDOUT, env=env)
+            except OSError as exc:
+                self.stop()
+                raise ToolError(f"cannot start {self.program} ({cmd[0]}): {exc.strerror or exc}") from None
+        self.proc = self.group.proc
+        try:
+            self._wait_listening(timeout)
+        except BaseException:  # a time-out, an exit, Ctrl-C: nothing may stay behind
+            self.stop()
+            raise
+        return self
+
+    def _wait_listening(self, timeout: float) -> None:
+        starting = self.clock.timer()
         while not port_listening(self.port):
             if self.proc.poll() is not None:
-                status, output = self.proc.returncode, self.output()
-                self.stop()
-                raise ToolError(f"{self.program} exited with status {status}: {output}")
-            if time.monotonic() > deadline:
-                output = self.output()
-                self.stop()
-                raise ToolError(f"{self.program} did not open port {self.port} within {timeout:.0f} s: {output}")
+                raise ToolError(f"{self.program} exited with status {self.proc.returncode}: {self.output()}")
+            if starting.elapsed() > timeout:
+                raise ToolError(f"{self.program} did not open port {self.port} within {timeout:.0f} s of its running "
+                                f"time: {self.output() or 'it printed nothing'}")
             time.sleep(0.05)
-        return self
 
     def output(self, max_chars: int = 1500) -> str:
         """The end of what the emulator printed, for error messages."""
@@ -163,16 +187,11 @@ class Emulator:
         return ("..." + text[-max_chars:]) if len(text) > max_chars else text
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None and self.proc.stdin is not None:
-            self.proc.stdin.close()
-        self.proc = None
+        if self.group is not None:
+            self.group.stop()
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        self.proc = self.group = None
         for path in (self._script, self._log, self._imu_file):
             if path is not None:
                 path.unlink(missing_ok=True)

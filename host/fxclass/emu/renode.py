@@ -21,19 +21,30 @@ RENODE_HINT = (f"install Renode (1.15.3 is what fxclass is tested with) from its
 
 def find_renode(path: str | Path | None = None) -> Path:
     """The `renode` launcher: path (a Renode folder, such as an unpacked portable release, or the
-    launcher itself), else $FXCLASS_RENODE, else `renode` on PATH."""
-    given = path or os.environ.get(ENV_RENODE)
+    launcher itself), else $FXCLASS_RENODE, else `renode` on PATH, else one beside the checkout."""
+    given, source = (path, "--renode-path") if path else (os.environ.get(ENV_RENODE), f"${ENV_RENODE}")
     if given:
         candidate = Path(given).expanduser()
         launcher = candidate / "renode" if candidate.is_dir() else candidate
-        if not launcher.is_file():
-            raise ToolError(f"no Renode at {given}: give the folder a Renode release was unpacked in "
-                            "(it holds the `renode` launcher) or the launcher itself")
+        if not launcher.is_file() or not os.access(launcher, os.X_OK):
+            what = "is not an executable file" if launcher.is_file() else "does not exist"
+            raise ToolError(f"no Renode at {source}={given} ({launcher} {what}): give the folder a Renode release "
+                            "was unpacked in (it holds the `renode` launcher) or the launcher itself")
         return launcher.resolve()
-    found = shutil.which("renode")
+    found = shutil.which("renode") or beside_checkout()
     if found is None:
         raise ToolError(f"Renode is not installed: {RENODE_HINT}")
     return Path(found)
+
+
+def beside_checkout() -> Path | None:
+    """A portable Renode unpacked beside the checkout, where `make test` finds it too (../renode or
+    ../shared/renode), so that commands run from any folder with no variable set find it."""
+    for folder in (REPO.parent / "renode", REPO.parent / "shared" / "renode"):
+        launcher = folder / "renode"
+        if launcher.is_file() and os.access(launcher, os.X_OK):
+            return launcher
+    return None
 
 
 def find_renode_test(path: str | Path | None = None) -> Path:
@@ -73,10 +84,12 @@ def write_script(board: str, elf: Path, port: int, shield: bool) -> Path:
     return Path(name)
 
 
-def play_commands(resd: Path) -> list[str]:
-    """Monitor commands that start the LSM6DSO playing resd now. Paused, so that both streams start at
-    the same virtual time: between two commands to a running emulation time goes on, and a rate
-    stream a sample late would pair each acceleration with the previous angular rate."""
-    feeds = [f"sysbus.i2c1.lsm6dso Feed{kind}SamplesFromRESD @{resd} 0 0 CurrentVirtualTime"
+def play_commands(resd: Path | str) -> list[str]:
+    """Monitor commands that start the LSM6DSO playing resd (a file, or a monitor variable such as
+    "$imu_recording" that holds one) now. Paused, so that both streams start at the same virtual
+    time: between two commands to a running emulation time goes on, and a rate stream a sample late
+    would pair each acceleration with the previous angular rate."""
+    source = resd if isinstance(resd, str) else f"@{resd}"
+    feeds = [f"sysbus.i2c1.lsm6dso Feed{kind}SamplesFromRESD {source} 0 0 CurrentVirtualTime"
              for kind in ("Acceleration", "AngularRate")]
     return ["pause", *feeds, "start"]

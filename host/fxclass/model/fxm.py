@@ -125,7 +125,10 @@ def check_firmware_limits(window_len: int, n_channels: int, feature_set: int, hi
         problems.append(f"windows of {window_len} x {n_channels} = {window_len * n_channels} values, the firmware "
                         f"holds at most {MAX_WINDOW_VALUES}")
     fset = features.SETS.get(feature_set)
-    if fset is not None and not fset.section:
+    if fset is not None and fset.section and window_len < fset.min_window_len:
+        problems.append(f"{fset.name} features need windows of at least {fset.min_window_len} samples, not "
+                        f"{window_len} (use a longer --window-len)")
+    elif fset is not None and not fset.section:
         try:
             n_features = fset.n_features(fset.default_params(window_len, n_channels))
         except ModelFormatError as exc:

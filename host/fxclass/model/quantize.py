@@ -5,9 +5,10 @@ import zlib
 
 import numpy as np
 
-from .fxm import Layer, Model, pack
+from ..data.datasets import WindowSet
+from .fxm import MAX_MODEL_BYTES, Layer, Model, pack
 from .reference import LOGIT_FRAC_BITS, Pipeline
-from .train import FloatModel
+from .train import FloatModel, train
 
 INPUT_STAGES = ("standard", "compact")
 
@@ -118,3 +119,21 @@ def quantize_best(fm: FloatModel, calibration: np.ndarray, percentiles=PERCENTIL
 
 
 __all__ = ["INPUT_STAGES", "agreement", "multiplier", "quantize", "quantize_best"]
+
+
+def widest_that_fits(data: WindowSet, widths: tuple[int, ...], feature_set: int, hop_len: int) -> tuple[int, ...]:
+    """widths, halved as often as needed for the blob to fit the firmware's model buffer (the default
+    hidden layer for data with many features)."""
+    while widths and model_bytes(data, widths, feature_set, hop_len) > MAX_MODEL_BYTES and max(widths) > 1:
+        widths = tuple(max(1, w // 2) for w in widths)
+    return widths
+
+
+def model_bytes(data: WindowSet, hidden: tuple[int, ...], feature_set: int, hop_len: int) -> int:
+    """The size of the blob that training hidden layers on data would give, known before training:
+    one epoch on a few windows, quantized and packed (the size depends on the shapes only)."""
+    few = data.windows[:16], data.labels[:16]
+    sample = WindowSet(few[0], few[1], data.class_names, data.sample_rate_hz, data.channel_names, data.units,
+                       data.counts_per_unit)
+    fm = train(sample, hidden, epochs=1, hop_len=hop_len, feature_set=feature_set)
+    return len(pack(quantize(fm, sample.windows)))

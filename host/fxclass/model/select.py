@@ -29,6 +29,9 @@ from .train import FloatModel, fit_head
 from .train import train as train_model
 
 HEADS: tuple[tuple[int, ...], ...] = ((), (16,), (32,))
+# Weight decay of the head: weak suits a few dozen features, strong the hundreds or thousands of a
+# convolutional set fitted on a few dozen windows; cross-validation picks.
+L2S: tuple[float, ...] = (1e-3, 1e-2)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Candidate:
     feature_set: int            # the set's number (features.SETS)
     options: tuple              # its fit options, as sorted (name, value) pairs
     hidden: tuple[int, ...]     # hidden widths of the head; () is softmax regression
+    l2: float = 1e-3            # the head's weight decay
 
     @property
     def set_name(self) -> str:
@@ -45,7 +49,8 @@ class Candidate:
         return ", ".join(f"{k} {v}" for k, v in self.options)
 
     def head_text(self) -> str:
-        return "softmax" if not self.hidden else "mlp " + ",".join(str(w) for w in self.hidden)
+        width = "softmax" if not self.hidden else "mlp " + ",".join(str(w) for w in self.hidden)
+        return f"{width}, l2 {self.l2:g}"
 
 
 @dataclass
@@ -149,7 +154,7 @@ def blob_size(train: WindowSet, feature_set: int, params, hidden: tuple[int, ...
     fset = features.get(feature_set)
     sample = train.windows[: min(len(train), 8)]
     head = fit_head(fset.transform(params, sample), train.labels[: len(sample)], len(train.class_names), hidden,
-                    epochs=1)
+                    epochs=1)  # the shapes are all that count
     fm = FloatModel(head.weights, head.biases, head.feature_mean, head.feature_std, list(train.class_names),
                     Shape(train.windows.shape[1], train.windows.shape[2], max(1, train.windows.shape[1] // 2),
                           train.sample_rate_hz), feature_set=feature_set, units=train.units,
@@ -162,7 +167,7 @@ def blob_size(train: WindowSet, feature_set: int, params, hidden: tuple[int, ...
     return size, "compact"
 
 
-def candidate_rows(train: WindowSet, heads=HEADS, instr_budget: int | None = None) -> tuple[list[Row], dict]:
+def candidate_rows(train: WindowSet, heads=HEADS, instr_budget: int | None = None, l2s=L2S) -> tuple[list[Row], dict]:
     """Every candidate of every registered set with what it costs and whether it fits; and the
     feature parameters fitted on the whole training data for each (set, options)."""
     window_len, n_channels = train.windows.shape[1:]
@@ -175,12 +180,12 @@ def candidate_rows(train: WindowSet, heads=HEADS, instr_budget: int | None = Non
                 params = fset.fit(train.windows, train.labels, **options)
                 n_features = fset.n_features(params)
             except (ModelFormatError, DataError, ValueError) as exc:
-                rows += [Row(Candidate(*key, h), why_not=f"not for this data: {exc}") for h in heads]
+                rows += [Row(Candidate(*key, h, l2), why_not=f"not for this data: {exc}") for h in heads for l2 in l2s]
                 continue
             fitted[key] = params
             work = fset.working_memory(params)
-            for hidden in heads:
-                row = Row(Candidate(*key, hidden), n_features=n_features, work_bytes=work,
+            for hidden, l2 in ((h, l2) for h in heads for l2 in l2s):
+                row = Row(Candidate(*key, hidden, l2), n_features=n_features, work_bytes=work,
                           instructions=cost.inference_instructions(fset.number, params, hidden, n_classes))
                 if n_features > MAX_FEATURES:
                     row.why_not = f"{n_features} features > {MAX_FEATURES}"
@@ -224,9 +229,9 @@ def choose(rows: list[Row]) -> tuple[Row, Row, str]:
 
 def select(train: WindowSet, heads=HEADS, n_folds: int = 5, repeats: int = 1, seed: int = 0, epochs: int = 400,
            lr: float = 0.01, instr_budget: int | None = None,
-           progress: Callable[[str], None] | None = None) -> Selection:
+           progress: Callable[[str], None] | None = None, l2s=L2S) -> Selection:
     """Score every fitting candidate by cross-validation on train and choose one (module docstring)."""
-    rows, _ = candidate_rows(train, heads, instr_budget)
+    rows, _ = candidate_rows(train, heads, instr_budget, l2s)
     by_key: dict[tuple, list[Row]] = {}
     for row in rows:
         if row.fits:
@@ -245,7 +250,8 @@ def select(train: WindowSet, heads=HEADS, n_folds: int = 5, repeats: int = 1, se
                 f_fit = fset.transform(params, part.windows)
                 f_val = fset.transform(params, train.windows[val_idx])
                 for row in group:
-                    head = fit_head(f_fit, part.labels, n_classes, row.candidate.hidden, epochs, lr, seed=seed + r)
+                    head = fit_head(f_fit, part.labels, n_classes, row.candidate.hidden, epochs, lr, row.candidate.l2,
+                                    seed=seed + r)
                     pred = np.argmax(head.logits(f_val), axis=1)
                     row.fold_accuracies.append(float(np.mean(pred == train.labels[val_idx])))
                 done += 1
@@ -259,12 +265,12 @@ def select(train: WindowSet, heads=HEADS, n_folds: int = 5, repeats: int = 1, se
 
 def train_auto(train: WindowSet, heads=HEADS, n_folds: int = 5, repeats: int = 1, seed: int = 0,
                epochs: int = 400, lr: float = 0.01, instr_budget: int | None = None, hop_len: int | None = None,
-               progress: Callable[[str], None] | None = None) -> tuple[FloatModel, Selection]:
+               progress: Callable[[str], None] | None = None, l2s=L2S) -> tuple[FloatModel, Selection]:
     """select, then the chosen candidate trained on the whole training data; its meta records the
     set, its options, the head, the input stage that fits and the choice (Selection.summary)."""
-    selection = select(train, heads, n_folds, repeats, seed, epochs, lr, instr_budget, progress)
+    selection = select(train, heads, n_folds, repeats, seed, epochs, lr, instr_budget, progress, l2s)
     c = selection.chosen.candidate
-    fm = train_model(train, c.hidden, epochs, lr, seed=seed, hop_len=hop_len, feature_set=c.feature_set,
+    fm = train_model(train, c.hidden, epochs, lr, c.l2, seed=seed, hop_len=hop_len, feature_set=c.feature_set,
                      feature_options=dict(c.options))
     fm.meta["input_stage"] = selection.chosen.input_stage
     fm.meta["selection"] = selection.summary()
@@ -288,4 +294,4 @@ def format_table(rows: list[Row], chosen: Row | None = None) -> str:
 
 
 __all__ = ["HEADS", "Candidate", "Row", "Selection", "blob_size", "candidate_rows", "choose", "fold_indices",
-           "format_table", "select", "train_auto"]
+           "L2S", "format_table", "select", "train_auto"]

@@ -203,7 +203,7 @@ def train(data: WindowSet, hidden: tuple[int, ...] = (32,), epochs: int = 400, l
     window_len, n_channels = data.windows.shape[1:]
     shape = Shape(window_len, n_channels, hop_len or max(1, window_len // 2), data.sample_rate_hz)
     return FloatModel(head.weights, head.biases, head.feature_mean, head.feature_std, list(data.class_names), shape,
-                      meta={"hidden": list(hidden), "epochs": epochs, "seed": seed, "features": fset.name,
+                      meta={"hidden": list(hidden), "epochs": epochs, "l2": l2, "seed": seed, "features": fset.name,
                             **({"feature_options": feature_options} if feature_options else {})},
                       feature_set=feature_set, units=data.units, counts_per_unit=data.counts_per_unit,
                       feature_params=feature_params if fset.section else None)

@@ -27,12 +27,14 @@ it, with the options that the number fixes (stats8's four segments).
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from types import ModuleType
 
 import numpy as np
 
 from ...errors import ModelFormatError, ModelStatus
+from ..limits import MAX_FEATURES
 from . import rocket, spectral, stats
 
 
@@ -61,9 +63,15 @@ class FeatureSet:
         return self.module.n_features(params)
 
     def search_options(self, window_len: int, n_channels: int) -> list[dict]:
-        """The fit options that `--features auto` compares for this set (its module's search_options)."""
+        """The fit options that `--features auto` compares for this set: its module's search_options;
+        for a module without, its defaults and, when its fit takes n_features, the firmware's largest
+        feature count as well (more features cost instructions and bytes, which auto weighs)."""
         options = getattr(self.module, "search_options", None)
-        return options(window_len, n_channels) if options else [{}]
+        if options:
+            return options(window_len, n_channels)
+        if "n_features" in inspect.signature(self.module.fit).parameters:
+            return [{}, {"n_features": MAX_FEATURES}]
+        return [{}]
 
     def instructions(self, params) -> float | None:
         """Estimated Cortex-M4 instructions of the feature stage; None when the set has no cost model."""
@@ -74,6 +82,11 @@ class FeatureSet:
         """Bytes of working memory the stage asks of the firmware, the larger of its variants'."""
         memory = getattr(self.module, "working_memory", None)
         return int(memory(params, dsp=True)) if memory else 0
+
+    @property
+    def min_window_len(self) -> int:
+        """The shortest window the set's kernel takes (its module's MIN_WINDOW_LEN, else 1)."""
+        return getattr(self.module, "MIN_WINDOW_LEN", 1)
 
     def default_params(self, window_len: int, n_channels: int):
         """The parameters of a set without a FEATURES section, which its number and the window fix."""

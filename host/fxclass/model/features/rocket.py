@@ -297,8 +297,8 @@ def fit(windows: np.ndarray, labels=None, *, n_features: int = 504, n_kernels: i
     windows = np.asarray(windows)
     n, L, C = windows.shape
     if L < MIN_WINDOW_LEN:
-        raise ModelFormatError(f"rocket features need windows of at least {MIN_WINDOW_LEN} samples, not {L}",
-                               ModelStatus.SHAPE)
+        raise ModelFormatError(f"rocket features need windows of at least {MIN_WINDOW_LEN} samples, not {L} (use a "
+                               "longer --window-len)", ModelStatus.SHAPE)
     if n == 0:
         raise ModelFormatError("rocket features are fitted on training windows: none given", ModelStatus.SHAPE)
     rng = np.random.default_rng(seed)

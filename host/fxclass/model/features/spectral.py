@@ -37,6 +37,7 @@ NAME = "spectral"
 
 TABLE_LEN = 1024           # one period of the sine tables: the largest FFT's N
 MIN_FFT_LEN = 16
+MIN_WINDOW_LEN = MIN_FFT_LEN  # one whole FFT segment
 MAX_FFT_LEN = TABLE_LEN
 MAX_BANDS = 64
 MAX_SEGMENTS = 255

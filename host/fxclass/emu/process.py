@@ -1,0 +1,166 @@
+"""An emulator's processes: a process group of their own, stopped whole, watched for the CPU they get.
+
+They never outlive fxclass. Renode's `renode` is a shell script that runs mono as its child:
+signalling the script alone leaves Renode running with parent 1. So every emulator runs in a session
+(and process group) of its own, which stop() ends whole; a watchdog (a shell, told by the kernel when fxclass dies however it dies)
+ends the group if fxclass cannot; and the CPU the group wanted and got (/proc/PID/task/*/schedstat)
+tells a reply that is late because the machine starves the emulator from one that is not coming."""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PIDS_EVERY_S = 5.0
+STOP_GRACE_S = 5.0  # how long a group gets to end on SIGTERM before SIGKILL
+# A watchdog that sleeps until fxclass dies (the kernel sends it SIGTERM then) and kills the group.
+WATCHDOG = 'trap "kill -KILL -- -$1 2>/dev/null; exit 0" TERM HUP INT; while :; do sleep 1; done'
+
+
+def _die_with_parent() -> None:
+    """In a child before exec, on Linux: SIGTERM when the process that started it ends, however."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _session_of_its_own() -> None:
+    os.setsid()
+    _die_with_parent()
+
+
+def group_pids(pgid: int) -> list[int]:
+    """The live processes of process group pgid (zombies excluded), from /proc."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after the command name, which may hold spaces
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+class ProcessGroup:
+    """cmd in a process group of its own, with a watchdog that ends the group if fxclass dies first."""
+
+    def __init__(self, cmd: list[str], **popen):
+        self.proc = subprocess.Popen(cmd, preexec_fn=_session_of_its_own, **popen)
+        self.pgid = self.proc.pid
+        self._pids: list[int] = [self.pgid]
+        self._pids_at = 0.0
+        self._watchdog = None
+        if sys.platform.startswith("linux"):
+            self._watchdog = subprocess.Popen(["sh", "-c", WATCHDOG, "fxclass-watchdog", str(self.pgid)],
+                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def pids(self) -> list[int]:
+        """The group's processes, looked up again at most every PIDS_EVERY_S (a scan of /proc is slow on
+        a busy machine, and an emulator's processes are all there within its first seconds)."""
+        if time.monotonic() - self._pids_at > PIDS_EVERY_S:
+            self._pids, self._pids_at = group_pids(self.pgid), time.monotonic()
+        return self._pids
+
+    def stop(self) -> None:
+        """SIGTERM to the whole group, SIGKILL to what is left after STOP_GRACE_S; then the watchdog."""
+        try:
+            os.killpg(self.pgid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + STOP_GRACE_S
+        while time.monotonic() < deadline:
+            self.proc.poll()  # reap the leader, so that it does not count as alive
+            if not group_pids(self.pgid):
+                break
+            time.sleep(0.05)
+        else:
+            try:
+                os.killpg(self.pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        if self._watchdog is not None:
+            self._watchdog.terminate()  # its trap kills an empty group: nothing
+            self._watchdog.wait()
+            self._watchdog = None
+
+
+class EmulatorClock:
+    """Time as a process group running an emulator sees it: the wall clock, slowed by the share of the
+    CPU the group wanted and did not get. A time-out measured on it waits for a starved emulator (on
+    a machine at a load of 10, an emulator runs a fifth of the time it wants) and still ends on time
+    for one that idles, as a firmware that lost a request does; a group whose leader exited is dead."""
+
+    def __init__(self, group: ProcessGroup, describe_exit=None):
+        self.group = group
+        self.describe_exit = describe_exit or (lambda status: f"the emulator exited with status {status}")
+
+    def dead(self) -> str | None:
+        """Why the emulator will never answer (it exited), or None."""
+        status = self.group.poll()
+        return None if status is None else self.describe_exit(status)
+
+    def timer(self) -> "EmulatorTimer":
+        return EmulatorTimer(self.group)
+
+
+class EmulatorTimer:
+    """Seconds of an emulator's own time since it was started or restarted."""
+
+    SAMPLE_S = 0.25
+    BUSY = 0.5  # wanting the CPU more than half of the wall time: the emulator is computing
+    MAX_SLOWDOWN = 20.0  # never more than this many wall seconds per emulator second
+    own_time = True
+
+    def __init__(self, group: ProcessGroup):
+        self.group = group
+        self.restart()
+
+    def restart(self) -> None:
+        self._elapsed = 0.0
+        self._wall = time.monotonic()
+        self._demand = None  # sampled at the first SAMPLE_S: a request answered sooner costs no look-up
+
+    def _schedstat(self) -> tuple[int, int]:
+        """CPU time run and waited for on a run queue, in ns, summed over the group's threads."""
+        ran = waited = 0
+        for pid in self.group.pids():
+            try:
+                tasks = list(Path(f"/proc/{pid}/task").iterdir())
+            except OSError:
+                continue
+            for task in tasks:
+                try:
+                    run_ns, wait_ns, _ = (int(v) for v in (task / "schedstat").read_text().split())
+                except (OSError, ValueError):
+                    continue
+                ran += run_ns
+                waited += wait_ns
+        return ran, waited
+
+    def elapsed(self) -> float:
+        now = time.monotonic()
+        wall = now - self._wall
+        if wall < self.SAMPLE_S:
+            return self._elapsed + wall
+        ran, waited = self._schedstat()
+        share = 1.0
+        if self._demand is not None:
+            d_ran, d_waited = max(0, ran - self._demand[0]), max(0, waited - self._demand[1])
+            if (d_ran + d_waited) / 1e9 > self.BUSY * wall:
+                share = d_ran / (d_ran + d_waited)
+        self._elapsed += wall * max(share, 1 / self.MAX_SLOWDOWN)
+        self._wall, self._demand = now, (ran, waited)
+        return self._elapsed

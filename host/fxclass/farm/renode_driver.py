@@ -1,0 +1,106 @@
+"""The exporter's Renode driver for fxclass boards: jumpstarter-driver-renode, fitted to Renode 1.15.
+
+Imported by a Jumpstarter exporter only (farm/exporters/renode-*.yaml name it as their driver type),
+never by the fxclass library. Two things differ from the driver it extends:
+
+- Renode 1.15's telnet monitor opens with four option requests and takes the client's first bytes
+  as their answers, writing no prompt until a line follows them: the monitor here answers them (and
+  sends that line), else the driver's first command is cut and it waits for a prompt that never
+  comes, and `power on` fails.
+- The console is the project's block terminal (renode/BlockSocketTerminal.cs) on a local TCP port,
+  served by Jumpstarter's TCP network driver, rather than Renode's UART pty terminal: 1.15's own
+  terminals hand the USART one byte per synchronised event, 0.2-0.45 s of host time for an INFER
+  where the block terminal takes 5-20 ms (README: Renode)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from subprocess import DEVNULL, Popen
+
+from anyio import connect_tcp, fail_after, sleep
+from jumpstarter_driver_network.driver import TcpNetwork
+from jumpstarter_driver_renode.driver import Renode, RenodeFlasher, RenodePower, _find_free_port, _find_renode
+from jumpstarter_driver_renode.monitor import RenodeMonitor
+
+from jumpstarter.driver import export
+
+# Mono's start and the first C# compilation take seconds on a loaded host.
+MONITOR_CONNECT_TIMEOUT_S = 120
+BLOCK_TERMINAL = Path(__file__).resolve().parents[3] / "renode" / "BlockSocketTerminal.cs"
+
+
+# IAC WILL BINARY, IAC DO ECHO, IAC DO SUPPRESS-GO-AHEAD, IAC DONT LINEMODE: the answers to what
+# Renode's telnet server asks on connection (IAC DO BINARY, WILL ECHO, WILL SGA, WONT LINEMODE).
+TELNET_ANSWERS = bytes([255, 251, 0, 255, 253, 1, 255, 253, 3, 255, 254, 34])
+
+
+class PromptingMonitor(RenodeMonitor):
+    """Renode's telnet monitor, its option requests answered and its prompt asked for on connection."""
+
+    async def connect(self, host: str, port: int, timeout: float = MONITOR_CONNECT_TIMEOUT_S) -> None:
+        with fail_after(timeout):
+            while True:
+                try:
+                    self._stream = await connect_tcp(host, port)
+                except OSError:
+                    await sleep(0.5)
+                    continue
+                self._buffer = b""
+                await self._stream.send(TELNET_ANSWERS + b"\n")
+                await self._read_until_prompt()
+                return
+
+
+@dataclass(kw_only=True)
+class FxclassRenodePower(RenodePower):
+    """RenodePower with the prompting monitor and the block terminal on the console's port."""
+
+    @export
+    async def on(self) -> None:
+        if self._process is not None:
+            self.logger.warning("already powered on, ignoring request")
+            return
+        port = self.parent.monitor_port or _find_free_port()
+        self.parent._active_monitor_port = port
+        cmdline = [_find_renode(), "--disable-xwt", "--plain", "--port", str(port)]
+        self.logger.info("starting Renode: %s", " ".join(cmdline))
+        self._process = Popen(cmdline, stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
+        self._monitor = PromptingMonitor()
+        try:
+            await self._monitor.connect("127.0.0.1", port)
+            await self._configure_simulation()
+            await self._monitor.execute("start")
+        except BaseException:
+            await self.off()
+            raise
+
+    async def _configure_simulation(self) -> None:
+        parent = self.parent
+        self._monitor.add_expected_prompt(parent.machine_name)
+        await self._monitor.execute(f'mach create "{parent.machine_name}"')
+        await self._monitor.execute(f"machine LoadPlatformDescription @{parent.platform}")
+        await self._monitor.execute(f"include @{BLOCK_TERMINAL}", timeout=MONITOR_CONNECT_TIMEOUT_S)
+        await self._monitor.execute(f'emulation CreateBlockSocketTerminal {parent.console_port} "console"')
+        await self._monitor.execute(f"connector Connect {parent.uart} console")
+        for command in parent.extra_commands:
+            await self._monitor.execute(command, timeout=MONITOR_CONNECT_TIMEOUT_S)
+        if parent._firmware_path:
+            await self._monitor.execute(f'{parent._load_command or "sysbus LoadELF"} @{parent._firmware_path}')
+
+
+@dataclass(kw_only=True)
+class FxclassRenode(Renode):
+    """A Nucleo in Renode: power (the Renode process), flasher (loads the image) and console (TCP)."""
+
+    console_port: int = 0  # 0: a free port, chosen when the exporter starts
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.console_port = self.console_port or _find_free_port()
+        self.children["power"] = FxclassRenodePower(parent=self)
+        self.children["flasher"] = RenodeFlasher(parent=self)
+        self.children["console"] = TcpNetwork(host="127.0.0.1", port=self.console_port)
+
+    @classmethod
+    def client(cls) -> str:
+        return "jumpstarter_driver_renode.client.RenodeClient"
