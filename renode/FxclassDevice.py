@@ -20,6 +20,7 @@ from fxclass.device.link import Device
 from fxclass.device.sensor import IMU_CHANNEL_NAMES
 from fxclass.emu.emulator import free_port
 from fxclass.emu.imu import write_resd
+from fxclass.emu.process import EmulatorClock, ServingGroup
 from fxclass.errors import DeviceError
 from fxclass.firmware.build import elf_symbols
 from fxclass.model import fxm
@@ -48,6 +49,15 @@ def round_trip_ms(dev: Device, window: np.ndarray, count: int = 20) -> dict[str,
     return figures
 
 
+def _clock_of(url: str):
+    """The time of the emulator serving url (renode-test's Renode, which this library did not start),
+    or the wall clock when it cannot be found (another user's process, no /proc)."""
+    try:
+        return EmulatorClock(ServingGroup(int(url.rsplit(":", 1)[1])), lambda status: "the emulator exited")
+    except (ProcessLookupError, PermissionError, ValueError, OSError):
+        return None
+
+
 @library(scope="SUITE")
 class FxclassDevice:
     def __init__(self):
@@ -55,6 +65,7 @@ class FxclassDevice:
         self.model: fxm.Model | None = None
         self.setup: p.ModeReply | None = None
         self.fed: np.ndarray | None = None  # the sensor counts the recording makes the part deliver
+        self.fed_rate_hz = RENODE_SENSOR_HZ  # and the rate they were written for
         self.raw: list[p.SampleBlock] = []
         self.live: list[p.LiveResult] = []
         self.events: list[p.Event] = []
@@ -65,8 +76,10 @@ class FxclassDevice:
         # host time and a 5,000-byte burst in about 20 ms. Renode's own terminal, one byte at a
         # time, took 0.2-0.45 s for the INFER and 2.5 s for the burst on a quiet machine, and 17 s
         # for the burst at a load average of 8, with virtual time standing still meanwhile. The
-        # time-out bounds a lost reply, not the emulator's pace.
-        self.dev = Device.open(url, timeout=30, boot_timeout=30)
+        # time-outs count Renode's own running time (fxclass.emu.process): on a busy machine they
+        # stretch by the share of the CPU Renode wanted and did not get, so they bound a lost
+        # reply, not the emulator's pace; a Renode that exits fails the wait at once.
+        self.dev = Device.open(url, timeout=10, boot_timeout=30, clock=_clock_of(url))
         self.model = fxm.load(model)
 
     @keyword("Disconnect From Firmware")
@@ -151,7 +164,7 @@ class FxclassDevice:
         started = time.monotonic()
         seqs = self.dev.send_at_once([(p.INFER, w.astype("<i2").tobytes()) for w in windows])
         for i, seq in enumerate(seqs):
-            r = p.Result.parse_many(self.dev.wait_reply(seq, p.RESULT, timeout=60).payload, 1)[0]
+            r = p.Result.parse_many(self.dev.wait_reply(seq, p.RESULT, timeout=20).payload, 1)[0]
             print(f"*INFO* reply {i} after {time.monotonic() - started:.2f} s")  # in the Robot log
             if r.class_index != ref_class[i] or not np.array_equal(r.prob_q15, ref_prob[i]):
                 raise AssertionError(f"window {i} of the burst: firmware {r.class_index} {r.prob_q15.tolist()}, "
@@ -437,12 +450,12 @@ class FxclassDevice:
         return [(e.hop, decide.label(e.decided, self.model.class_names)) for e in self.events]
 
     @keyword("Decisions Should Follow The Gestures")
-    def decisions_follow(self, gestures: str, windows_per_gesture: int, unseen: str):
+    def decisions_follow(self, gestures: str, windows_per_gesture: int, unseen: str, known: str | None = None):
         """Over the recording of gestures (windows_per_gesture BasicMotions windows each, fed to the sensor
-        after some samples of its own): at the last hop whose window lies inside a gesture the decision is
-        the gesture's class (unknown for the unseen one), and there are no more decisions than gestures, so
-        the decision changed once per gesture boundary and never flickered. Returns the EVENTs as (hop,
-        decision name)."""
+        after some samples of its own): at the last hop whose window lies inside the unseen gesture the
+        decision is unknown, and inside each of the gestures named in known (default: every other) it is
+        the gesture's class; and there are no more decisions than gestures, so the decision changed at
+        most once per gesture boundary and never flickered. Returns the EVENTs as (hop, decision name)."""
         from fxclass.model import decide
 
         m = self.model
@@ -450,14 +463,20 @@ class FxclassDevice:
         start = find_block(self._raw(), self.fed[:120])  # where the recording's first 10 s begin
         if start is None:
             raise AssertionError("the recording's samples are not among those the sensor delivered")
-        offset = start * m.sample_rate_hz * 1000 / self.setup.sensor_rate_millihertz  # in model samples
-        span = int(windows_per_gesture) * 100  # BasicMotions windows are 100 samples at the model's 10 Hz
+        # In model samples: the firmware takes the part's samples at the rate it set (12.5 Hz), which
+        # Renode's part delivers at 12 Hz, so a gesture spans 4 % fewer model samples there.
+        to_model = m.sample_rate_hz * 1000 / self.setup.sensor_rate_millihertz
+        offset = start * to_model
+        span = int(windows_per_gesture) * 100 / datasets.BASICMOTIONS_RATE_HZ * self.fed_rate_hz * to_model
         decided = {r.result.index: r.result.decided for r in self.live}
         first_inside = int(np.ceil(offset / m.hop_len))
         last_inside = int((offset + len(names) * span - m.window_len) // m.hop_len)
         if last_inside not in decided:
             raise AssertionError(f"LIVE stopped at hop {max(decided)}, before the recording's end (hop {last_inside})")
+        checked = names if known is None else [unseen] + [g.strip() for g in known.split(",")]
         for k, name in enumerate(names):
+            if name not in checked:
+                continue
             last = int((offset + (k + 1) * span - m.window_len) // m.hop_len)
             want = decide.UNKNOWN if name == unseen else m.class_names.index(name)
             if decided[last] != want:
@@ -488,7 +507,7 @@ class FxclassDevice:
                       for w in test.windows[test.labels == test.class_names.index(g.strip())][:int(windows)]]
         motion = np.concatenate(picked).astype(np.float64) / datasets.BASICMOTIONS_COUNTS_PER_UNIT
         t_in = np.arange(len(motion)) / datasets.BASICMOTIONS_RATE_HZ
-        rate_hz = float(rate_hz)
+        rate_hz = self.fed_rate_hz = float(rate_hz)
         t_out = np.arange(int(len(motion) * rate_hz / datasets.BASICMOTIONS_RATE_HZ)) / rate_hz
         resampled = np.stack([np.interp(t_out, t_in, motion[:, c]) for c in range(6)], axis=1)
         accel_lsb_per_g = 32768 / int(accel_full_scale_g)  # as Renode's model scales acceleration

@@ -48,9 +48,13 @@ LIVE Calls A Movement The Model Never Saw Unknown And Changes Its Decision Once 
     Execute Command    emulation SetAdvanceImmediately true
     Start Sensor Mode    LIVE    RECORD
     Play The Recording To The Sensor From Now    ${resd}
-    Collect Sensor Frames    hops=18
+    Collect Sensor Frames    hops=18    idle_timeout=120
     LIVE Decisions Should Match The Reference For Every Hop
-    ${events}=    Decisions Should Follow The Gestures    Standing,Badminton,Running    3    Badminton
+    # Running is not required to be decided as itself here: Renode's part delivers 12 samples a second
+    # where the firmware set 12.5 (a real part and the native simulation give 12.5), so the firmware sees
+    # running 4 % slower than it was trained on, and the reference, bit for bit, calls those windows
+    # unknown; tests/test_decide_stream.py decides running as running natively.
+    ${events}=    Decisions Should Follow The Gestures    Standing,Badminton,Running    3    Badminton    known=Standing
     Log    ${events}
 
 RECORD Returns Exactly The Samples Fed, In Order
