@@ -158,7 +158,7 @@ accuracy: $(VENV)/.accuracy-done ## every feature set and auto vs aeon's MiniRoc
 	$(PY) host/tools/accuracy.py --output bench/accuracy.json --readme README.md
 
 SOAK ?= 5000
-soak: setup firmwares $(HOST_BUILD)/fxclass_native ## SOAK=N inferences natively and in QEMU, each checked against the reference
+soak: setup firmwares $(HOST_BUILD)/fxclass_native ## SOAK=N inferences natively, in QEMU and in Renode, each checked against the reference
 	$(PY) host/tools/soak.py --count $(SOAK)
 
 # ---- a Jumpstarter board farm (README: Board farm) -------------------------------------------------

@@ -20,6 +20,7 @@ from fxclass.device.link import Device
 from fxclass.device.sensor import IMU_CHANNEL_NAMES
 from fxclass.emu.emulator import free_port
 from fxclass.emu.imu import write_resd
+from fxclass.emu.process import EmulatorClock, ServingGroup
 from fxclass.errors import DeviceError
 from fxclass.firmware.build import elf_symbols
 from fxclass.model import fxm
@@ -48,6 +49,15 @@ def round_trip_ms(dev: Device, window: np.ndarray, count: int = 20) -> dict[str,
     return figures
 
 
+def _clock_of(url: str):
+    """The time of the emulator serving url (renode-test's Renode, which this library did not start),
+    or the wall clock when it cannot be found (another user's process, no /proc)."""
+    try:
+        return EmulatorClock(ServingGroup(int(url.rsplit(":", 1)[1])), lambda status: "the emulator exited")
+    except (ProcessLookupError, PermissionError, ValueError, OSError):
+        return None
+
+
 @library(scope="SUITE")
 class FxclassDevice:
     def __init__(self):
@@ -66,8 +76,10 @@ class FxclassDevice:
         # host time and a 5,000-byte burst in about 20 ms. Renode's own terminal, one byte at a
         # time, took 0.2-0.45 s for the INFER and 2.5 s for the burst on a quiet machine, and 17 s
         # for the burst at a load average of 8, with virtual time standing still meanwhile. The
-        # time-out bounds a lost reply, not the emulator's pace.
-        self.dev = Device.open(url, timeout=30, boot_timeout=30)
+        # time-outs count Renode's own running time (fxclass.emu.process): on a busy machine they
+        # stretch by the share of the CPU Renode wanted and did not get, so they bound a lost
+        # reply, not the emulator's pace; a Renode that exits fails the wait at once.
+        self.dev = Device.open(url, timeout=10, boot_timeout=30, clock=_clock_of(url))
         self.model = fxm.load(model)
 
     @keyword("Disconnect From Firmware")
@@ -152,7 +164,7 @@ class FxclassDevice:
         started = time.monotonic()
         seqs = self.dev.send_at_once([(p.INFER, w.astype("<i2").tobytes()) for w in windows])
         for i, seq in enumerate(seqs):
-            r = p.Result.parse_many(self.dev.wait_reply(seq, p.RESULT, timeout=60).payload, 1)[0]
+            r = p.Result.parse_many(self.dev.wait_reply(seq, p.RESULT, timeout=20).payload, 1)[0]
             print(f"*INFO* reply {i} after {time.monotonic() - started:.2f} s")  # in the Robot log
             if r.class_index != ref_class[i] or not np.array_equal(r.prob_q15, ref_prob[i]):
                 raise AssertionError(f"window {i} of the burst: firmware {r.class_index} {r.prob_q15.tolist()}, "

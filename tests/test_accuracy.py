@@ -13,7 +13,10 @@ from fxclass.model import features  # noqa: E402
 
 
 def test_a_tiny_run_writes_the_json_and_the_readme_table(tmp_path):
-    report = accuracy.run(["basicmotions"], folds=2, epochs=20, heads=((),), with_minirocket=False)
+    written = []
+    report = accuracy.run(["basicmotions"], folds=2, epochs=20, heads=((),), with_minirocket=False,
+                          partial=written.append)
+    assert [list(w["datasets"]) for w in written] == [["basicmotions"]]  # kept after each dataset
     result = report["datasets"]["basicmotions"]
     assert set(result["sets"]) == {s.name for s in features.SETS.values()}  # every registered set
     for entry in result["sets"].values():

@@ -56,3 +56,8 @@ def test_bench_report_says_what_failed_in_one_line(monkeypatch, capsys):
 
     monkeypatch.setattr(bench_report, "measure_all", failing)
     assert bench_report.main([]) == 7 and "make bench failed with status 2" in capsys.readouterr().err
+
+
+def test_the_renode_round_trip_is_measured_and_within_its_goal():
+    link = json.loads((ROOT / "bench" / "results.json").read_text())["link"]
+    assert 0 < link["round_trip_ms_renode"] <= 200

@@ -121,3 +121,16 @@ def test_a_starved_emulator_s_time_runs_slower_than_the_wall_clock():
         rival.wait()
         group.stop()
     assert not group_pids(group.pgid)
+
+
+def test_an_emulator_started_elsewhere_is_found_by_its_port_and_watched(native_binary):
+    """The Robot keywords' clock: renode-test starts Renode, the library finds it by the port it serves."""
+    from fxclass.emu.process import EmulatorClock, ServingGroup
+
+    with Emulator(elf=native_binary, native=True) as emu:
+        group = ServingGroup(emu.port)
+        assert group.pid == emu.proc.pid and EmulatorClock(group).dead() is None
+        dev = Device.open(emu.url, timeout=10, clock=EmulatorClock(group))
+        assert dev.request_info().board == "host"
+        dev.close()
+    assert EmulatorClock(group).dead()

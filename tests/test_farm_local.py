@@ -49,7 +49,10 @@ def fxclass(inventory: Path, *args: str, **kw) -> subprocess.Popen:
 
 def test_two_leases_at_once_each_validate_bit_exact(farm):
     inventory, _ = farm
-    runs = {board: fxclass(inventory, "validate", "--lease", f"board={board}", "--dataset", "basicmotions")
+    # 30 s per reply, as the Robot suites give Renode: a bound on a lost reply, not the emulator's pace
+    # on a loaded host, where two Renodes start at once.
+    runs = {board: fxclass(inventory, "validate", "--lease", f"board={board}", "--dataset", "basicmotions",
+                           "--timeout", "30")
             for board in ("nucleo_f446re", "nucleo_f411re")}
     for board, proc in runs.items():
         out, err = proc.communicate(timeout=900)

@@ -2,13 +2,16 @@
 real Renode (the Robot suites in renode/ run there too, through tests/run_robot.py)."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from fxclass.data.recording import read_recording
 from fxclass.errors import ToolError
 from fxclass.emu.emulator import Emulator
 from fxclass.emu import renode as renode_backend
@@ -74,7 +77,8 @@ def test_sim_renode_script_loads_the_boards_platform_and_image(shield):
             f"$platform=@{RENODE / 'nucleo_f411re.repl'}",
             f"$elf=@{ROOT / 'firmware' / 'build' / 'nucleo_f411re' / 'fxclass.elf'}",
             "$port=4567", f"include @{RENODE / 'fxclass.resc'}",
-            *([f"include @{RENODE / 'iks01a3.resc'}"] if shield else []), "start"]
+            *([f"include @{RENODE / 'iks01a3.resc'}"] if shield else []), "emulation SetAdvanceImmediately true",
+            "start"]
     finally:
         emu.stop()
     assert not script.exists(), "stop() removes the script"
@@ -159,3 +163,26 @@ def test_sim_renode_starts_both_imu_streams_at_one_virtual_time(tmp_path):
     feeds = [f"sysbus.i2c1.lsm6dso Feed{kind}SamplesFromRESD @{emu._imu_file} 0 0 CurrentVirtualTime"
              for kind in ("Acceleration", "AngularRate")]
     assert lines == ["pause", *feeds, "start"]
+
+
+def test_record_in_renode_from_outside_the_checkout_begins_with_the_recordings_first_sample(renode_launcher,
+                                                                                              tmp_path):
+    """`fxclass record --renode` from another folder with no variable set: Renode found beside the
+    checkout, the recording played with virtual time running ahead, and its first row the file's first
+    sample (the part's zeros from before the recording was fed are not written)."""
+    subprocess.run(["make", "-s", "-C", str(ROOT / "firmware"), "BOARD=nucleo_f446re"], check=True,
+                   stdout=subprocess.DEVNULL)
+    first = [0.5, -0.25, 1.0, 10.0, -20.0, 30.0]
+    rows = [first] + [[0.1 * k, -0.1, 0.98, k, -k, 0.5] for k in range(1, 80)]
+    recording = tmp_path / "imu.csv"
+    recording.write_text("# sample_rate_hz: 12\n# units: g, g, g, dps, dps, dps\nacc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n"
+                         + "".join(",".join(map(str, r)) + "\n" for r in rows))
+    env = {k: v for k, v in os.environ.items() if k != ENV_RENODE}
+    proc = subprocess.run([sys.executable, "-m", "fxclass", "record", "--renode", "--imu-recording", str(recording),
+                           "--label", "walk", "--seconds", "3", "-o", "rec.csv"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    values = read_recording(tmp_path / "rec.csv").values
+    assert not np.any(np.all(values == 0, axis=1))
+    expected = np.array(first) * [1, 1, 1, np.pi / 180, np.pi / 180, np.pi / 180]
+    assert np.allclose(values[0], expected, atol=2 / 512), values[:2]

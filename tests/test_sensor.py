@@ -148,3 +148,22 @@ def test_record_writes_what_the_model_sees_and_reads_back_unchanged(native_binar
     expected = sensor_path(lib.fed, mult, shift, 12500, 10000)[:120]
     counts = rec.counts()
     assert np.array_equal(counts[:120], expected) and np.array_equal(counts[120:], expected)
+
+
+def test_values_beyond_the_parts_full_scale_saturate_at_it(native_binary, tmp_path):
+    """1e30 g and 99,999 dps read as the LSM6DSO's full scale (16 g, 2000 dps), as the part reads them,
+    not wrapped around int32 (99,999 dps had come back as 1,214.75) nor as 0 g."""
+    recording = tmp_path / "extreme.csv"
+    recording.write_text("# sample_rate_hz: 12.5\n# units: g, g, g, dps, dps, dps\nacc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n"
+                         + "1e30,-1e30,1.0,99999,-99999,0.5\n" * 40)
+    out = tmp_path / "rec.csv"
+    env = {"FXCLASS_NATIVE_IMU_SPEEDUP": str(SPEEDUP), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-m", "fxclass", "record", "--native", "--imu-recording", recording,
+                           "--label", "X", "--seconds", "2", "-o", str(out)], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    values = read_recording(out).values
+    full_g, full_rad_s = 16 * 32767 / 32768, np.deg2rad(2000)
+    assert np.allclose(values[:, 0], full_g, atol=0.01) and np.allclose(values[:, 1], -full_g, atol=0.01)
+    assert np.allclose(values[:, 3], full_rad_s, atol=0.01) and np.allclose(values[:, 4], -full_rad_s, atol=0.01)
+    assert np.allclose(values[:, 2], 1.0, atol=0.01)

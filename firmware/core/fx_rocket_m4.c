@@ -63,18 +63,18 @@ static const uint32_t *words_at(const work *w, uint32_t i)
     return (const uint32_t *)(const void *)((i & 1u) ? w->odd + i - 1u : w->even + i);
 }
 
-/* S9 over the words of samples [0, 2 words): the nine taps of U summed by SADD16, divided by 3. */
+/* S9 over the words of samples [0, 2 words): the nine taps of U summed by SADD16 (written out, so that
+   each tap is one load and one SADD16 a word), divided by 3. */
 static FX_NOINLINE void nine_tap_sums(const work *w, uint32_t pad, uint32_t dilation, uint32_t words)
 {
-    const uint32_t *taps[FX_ROCKET_TAPS];
-    for (uint32_t j = 0; j < FX_ROCKET_TAPS; ++j) {
-        taps[j] = words_at(w, pad + j * dilation - 4u * dilation);
-    }
+    const uint32_t *t0 = words_at(w, pad - 4u * dilation), *t1 = words_at(w, pad - 3u * dilation);
+    const uint32_t *t2 = words_at(w, pad - 2u * dilation), *t3 = words_at(w, pad - dilation);
+    const uint32_t *t4 = words_at(w, pad), *t5 = words_at(w, pad + dilation);
+    const uint32_t *t6 = words_at(w, pad + 2u * dilation), *t7 = words_at(w, pad + 3u * dilation);
+    const uint32_t *t8 = words_at(w, pad + 4u * dilation);
     for (uint32_t i = 0; i < words; ++i) {
-        uint32_t sum = taps[0][i];
-        for (uint32_t j = 1; j < FX_ROCKET_TAPS; ++j) {
-            sum = __sadd16(sum, taps[j][i]);
-        }
+        const uint32_t sum = __sadd16(__sadd16(__sadd16(t0[i], t1[i]), __sadd16(t2[i], t3[i])),
+                                      __sadd16(__sadd16(t4[i], t5[i]), __sadd16(__sadd16(t6[i], t7[i]), t8[i])));
         w->s9[i] = ((sum * 43691u) & 0xFFFFu) | (sum >> 16) * 43691u << 16;
     }
 }

@@ -42,9 +42,6 @@ static uint8_t *decision_field(fx_config *c, uint16_t key, int32_t *max)
 
 int fx_config_get(const fx_config *c, uint16_t key, int32_t *value)
 {
-    fx_config copy = *c;
-    int32_t max;
-    const uint8_t *decision = decision_field(&copy, key, &max);
     const int pin = class_of_pin_key(key);
     if (key == FX_CONFIG_BOOT_MODE) {
         *value = c->boot_mode;
@@ -52,8 +49,12 @@ int fx_config_get(const fx_config *c, uint16_t key, int32_t *value)
         *value = c->led;
     } else if (pin >= 0) {
         *value = c->class_pin[pin];
-    } else if (decision != NULL) {
-        *value = *decision;
+    } else if (key == FX_CONFIG_DECISION_HOPS) {
+        *value = c->decision_hops;
+    } else if (key == FX_CONFIG_DECISION_VOTES) {
+        *value = c->decision_votes;
+    } else if (key == FX_CONFIG_DECISION_DWELL) {
+        *value = c->decision_dwell;
     } else {
         return 1;
     }

@@ -160,14 +160,24 @@ def update_readme(readme: Path, report: dict) -> None:
 
 
 def run(names=DATASETS, *, folds: int = 5, repeats: int = 1, epochs: int = 400, seed: int = 0,
-        heads=select.HEADS, with_minirocket: bool = True) -> dict:
+        heads=select.HEADS, with_minirocket: bool = True, partial=None) -> dict:
+    """The report over names; partial(report so far) is called after each dataset (a long run that
+    is stopped keeps what it measured)."""
     start = time.monotonic()
-    results = {n: run_dataset(n, folds=folds, repeats=repeats, epochs=epochs, seed=seed, heads=heads,
-                              with_minirocket=with_minirocket) for n in names}
+    results = {}
+    for n in names:
+        results[n] = run_dataset(n, folds=folds, repeats=repeats, epochs=epochs, seed=seed, heads=heads,
+                                 with_minirocket=with_minirocket)
+        if partial is not None:
+            partial(report(results, folds, repeats, epochs, seed, time.monotonic() - start))
+    return report(results, folds, repeats, epochs, seed, time.monotonic() - start)
+
+
+def report(results: dict, folds: int, repeats: int, epochs: int, seed: int, seconds: float) -> dict:
     return {"method": f"official train/test splits; choices by {folds}-fold cross-validation x {repeats} on the "
                       f"training split (seed {seed}), {epochs} epochs; quantized = the bit-exact integer reference",
-            "aeon": archive.installed_version(), "datasets": results, "summary": summary(results),
-            "seconds": round(time.monotonic() - start, 1)}
+            "aeon": archive.installed_version(), "datasets": dict(results), "summary": summary(results),
+            "seconds": round(seconds, 1)}
 
 
 def main(argv=None) -> int:
@@ -180,14 +190,17 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=400)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    report = run([n.strip() for n in args.datasets.split(",") if n.strip()], folds=args.folds, repeats=args.repeats,
-                 epochs=args.epochs, seed=args.seed)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    def write(so_far: dict) -> None:
+        args.output.write_text(json.dumps(so_far, indent=2) + "\n")
+
+    result = run([n.strip() for n in args.datasets.split(",") if n.strip()], folds=args.folds, repeats=args.repeats,
+                 epochs=args.epochs, seed=args.seed, partial=write)
+    write(result)
     if args.readme:
-        update_readme(Path(args.readme), report)
-    print(markdown(report))
+        update_readme(Path(args.readme), result)
+    print(markdown(result))
     print(f"{args.output}{' and ' + args.readme if args.readme else ''} written; the run took "
-          f"{report['seconds']:.0f} s")
+          f"{result['seconds']:.0f} s")
     return 0
 
 

@@ -1,8 +1,9 @@
-"""A soak run (`make soak`): many INFER requests to the native port and QEMU, each checked against the reference.
+"""A soak run (`make soak`): many INFER requests to the native port, QEMU and Renode, each checked against the reference.
 
-Wrong answers, resets and latency deciles are reported.
+Wrong answers, resets and latency deciles are reported per backend; a backend that cannot run (no
+Renode) is said so, and an error is one line, never a traceback.
 
-python host/tools/soak.py [--count N] [--backend native|qemu|both]
+python host/tools/soak.py [--count N] [--backend native|qemu|renode|all]
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from fxclass.data import datasets
 from fxclass.device.link import Device
 from fxclass.emu.emulator import Emulator
 from fxclass.emu.native import NATIVE_BINARY
+from fxclass.emu.renode import find_renode
+from fxclass.errors import FxError, ToolError
 from fxclass.firmware.build import DEFAULT_MODEL
 from fxclass.model import fxm
 from fxclass.model.validate import validate
@@ -51,23 +54,44 @@ def soak(dev: Device, model: fxm.Model, count: int, seed: int = 0, progress=None
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=5000)
-    parser.add_argument("--backend", choices=("native", "qemu", "both"), default="both")
+    parser.add_argument("--backend", choices=(*BACKENDS, "all"), default="all")
     args = parser.parse_args(argv)
     model = fxm.load(DEFAULT_MODEL)
     failed = False
-    for backend in ("native", "qemu") if args.backend == "both" else (args.backend,):
-        emu = Emulator(elf=NATIVE_BINARY, native=True) if backend == "native" else Emulator()
-        started = time.perf_counter()
-        with emu, Device.open(emu.url, timeout=10) as dev:
-            r = soak(dev, model, args.count,
-                     progress=lambda i: print(f"\r{backend}: {i + 1}/{args.count}", end="", file=sys.stderr)
-                     if (i + 1) % 500 == 0 else None)
-        print(file=sys.stderr)
-        print(f"{backend}: {r['inferences']} inferences in {time.perf_counter() - started:.0f} s, {r['wrong']} wrong "
-              f"answers, {r['resets']} resets, {r['faults']} faults, {r['rx_overruns']} receive overruns; "
+    for backend in BACKENDS if args.backend == "all" else (args.backend,):
+        try:
+            r, seconds = soak_backend(backend, model, args.count)
+        except FxError as exc:
+            skipped = backend == "renode" and isinstance(exc, ToolError) and "not installed" in str(exc)
+            print(f"{backend}: {'not run' if skipped else 'failed'}: {exc}", file=sys.stderr)
+            failed = failed or not skipped
+            continue
+        print(f"{backend}: {r['inferences']} inferences in {seconds:.0f} s, {r['wrong']} wrong answers, "
+              f"{r['resets']} resets, {r['faults']} faults, {r['rx_overruns']} receive overruns; "
               f"latency deciles (ms) {r['latency_deciles_ms']}")
         failed = failed or r["wrong"] or r["resets"] or r["faults"]
     return 1 if failed else 0
+
+
+BACKENDS = ("native", "qemu", "renode")
+
+
+def soak_backend(backend: str, model: fxm.Model, count: int) -> tuple[dict, float]:
+    """count inferences on one backend: its figures and the seconds they took."""
+    if backend == "native":
+        emu = Emulator(elf=NATIVE_BINARY, native=True)
+    elif backend == "renode":
+        find_renode()
+        emu = Emulator("nucleo_f446re", renode=True, shield=False)
+    else:
+        emu = Emulator()
+    started = time.perf_counter()
+    with emu, Device.open(emu.url, timeout=emu.reply_timeout, boot_timeout=60, clock=emu.clock) as dev:
+        r = soak(dev, model, count,
+                 progress=lambda i: print(f"\r{backend}: {i + 1}/{count}", end="", file=sys.stderr)
+                 if (i + 1) % 500 == 0 else None)
+    print(file=sys.stderr)
+    return r, time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -68,7 +68,9 @@ static void load(void)
             imu.rate_millihertz = rate;
         } else if (sscanf(line, "%ld %ld %ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) == 6) {
             for (int c = 0; c < 6; ++c) {
-                imu.values[imu.n][c] = (int32_t)v[c];
+                /* Saturated, as the part saturates at its full scale (counts() then clamps to it),
+                 * never wrapped: 99,999 dps must not play as 1,214 dps. */
+                imu.values[imu.n][c] = (int32_t)(v[c] > INT32_MAX ? INT32_MAX : v[c] < INT32_MIN ? INT32_MIN : v[c]);
             }
             ++imu.n;
         }

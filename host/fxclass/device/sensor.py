@@ -31,6 +31,10 @@ class SensorSession:
         self.messages: list[str] = []
         self._next_hop = 0
         self._started = 0.0
+        # Renode's LSM6DSO gives all-zero samples until the recording it plays is fed to it, which the
+        # host can do only once the firmware has set the part's rate (the mode's reply): those samples
+        # are the emulator's, not the recording's, and RECORD leaves them out.
+        self._zeros_first = bool(getattr(emulator, "renode", False) and getattr(emulator, "imu_recording", None))
 
     @property
     def model_info(self) -> p.Info:
@@ -73,13 +77,20 @@ class SensorSession:
         path = SensorPathStream([c.mult for c in self.setup.channels], [c.shift for c in self.setup.channels],
                                 self.setup.sensor_rate_millihertz, model_info.shape.sample_rate_millihertz)
         done = 0
+        before_recording = self._zeros_first
         for frame in self._frames(idle_timeout):
             if not isinstance(frame, p.SampleBlock):
                 continue
             if frame.lost > self.lost:
                 path.restart()
                 self.lost = frame.lost
-            block = path.push(frame.samples)[:wanted - done]
+            samples = np.asarray(frame.samples)
+            if before_recording:
+                begun = np.flatnonzero(np.any(samples != 0, axis=1))
+                if not len(begun):
+                    continue
+                samples, before_recording = samples[begun[0]:], False
+            block = path.push(samples)[:wanted - done]
             done += len(block)
             if len(block):
                 yield block

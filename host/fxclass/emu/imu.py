@@ -14,6 +14,7 @@ from ..device.sensor import IMU_CHANNEL_NAMES
 from ..errors import DataError, ToolError
 
 G = 9.80665
+FULL_SCALE_G, FULL_SCALE_DPS = 16, 2000  # the LSM6DSO's largest full scales (DS12814)
 
 
 def imu_micro_units(rec: Recording) -> np.ndarray:
@@ -30,7 +31,9 @@ def imu_micro_units(rec: Recording) -> np.ndarray:
         raise DataError(f"{rec.path}: the units {', '.join(rec.units)} are not an IMU's: give g or m/s2 for the first "
                         "three channels and dps or rad/s for the last three")
     scale = np.array([accel[rec.units[0]]] * 3 + [gyro[rec.units[3]]] * 3) * 1e6
-    return np.round(rec.values * scale).astype(np.int64)
+    # Beyond the part's largest full scale it reads its full scale, as an LSM6DSO does (16 g, 2000 dps).
+    limit = np.array([FULL_SCALE_G] * 3 + [FULL_SCALE_DPS] * 3) * 1e6
+    return np.round(np.clip(rec.values * scale, -limit, limit)).astype(np.int64)
 
 
 def _rate(rec: Recording) -> float:

@@ -97,13 +97,60 @@ class ProcessGroup:
             self._watchdog = None
 
 
+class ServingGroup:
+    """The process group of an emulator fxclass did not start (renode-test's Renode), found by the
+    local TCP port it serves: watched as a ProcessGroup is, never stopped."""
+
+    def __init__(self, port: int):
+        self.pid = serving_pid(port)
+        self.pgid = os.getpgid(self.pid)
+        self._pids: list[int] = [self.pid]
+        self._pids_at = 0.0
+
+    pids = ProcessGroup.pids
+
+    def poll(self) -> int | None:
+        """None while the serving process lives; its status is not ours to know, so -1 after."""
+        try:
+            os.kill(self.pid, 0)
+            return None
+        except ProcessLookupError:
+            return -1
+
+
+def serving_pid(port: int) -> int:
+    """The process that listens on local TCP port: its socket's inode in /proc/net/tcp, found among
+    the processes' open files."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if os.path.exists(table):
+            with open(table) as f:
+                inodes |= {row[9] for row in (line.split() for line in f.readlines()[1:])
+                           if row[1].endswith(f":{port:04X}") and row[3] == "0A"}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fds = list((entry / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                return int(entry.name)
+    raise ProcessLookupError(f"no process listens on port {port}")
+
+
 class EmulatorClock:
     """Time as a process group running an emulator sees it: the wall clock, slowed by the share of the
     CPU the group wanted and did not get. A time-out measured on it waits for a starved emulator (on
     a machine at a load of 10, an emulator runs a fifth of the time it wants) and still ends on time
     for one that idles, as a firmware that lost a request does; a group whose leader exited is dead."""
 
-    def __init__(self, group: ProcessGroup, describe_exit=None):
+    def __init__(self, group: "ProcessGroup | ServingGroup", describe_exit=None):
         self.group = group
         self.describe_exit = describe_exit or (lambda status: f"the emulator exited with status {status}")
 
@@ -120,11 +167,14 @@ class EmulatorTimer:
     """Seconds of an emulator's own time since it was started or restarted."""
 
     SAMPLE_S = 0.25
-    BUSY = 0.5  # wanting the CPU more than half of the wall time: the emulator is computing
+    # Wanting the CPU more than this share of the wall time, the emulator is working and its time is
+    # what it got of what it wanted. QEMU hands each received byte between two threads: a machine at
+    # a load of 15 starves it at every hand-over though it wants less than half a core.
+    WORKING = 0.05
     MAX_SLOWDOWN = 20.0  # never more than this many wall seconds per emulator second
     own_time = True
 
-    def __init__(self, group: ProcessGroup):
+    def __init__(self, group: "ProcessGroup | ServingGroup"):
         self.group = group
         self.restart()
 
@@ -159,7 +209,7 @@ class EmulatorTimer:
         share = 1.0
         if self._demand is not None:
             d_ran, d_waited = max(0, ran - self._demand[0]), max(0, waited - self._demand[1])
-            if (d_ran + d_waited) / 1e9 > self.BUSY * wall:
+            if (d_ran + d_waited) / 1e9 > self.WORKING * wall:
                 share = d_ran / (d_ran + d_waited)
         self._elapsed += wall * max(share, 1 / self.MAX_SLOWDOWN)
         self._wall, self._demand = now, (ran, waited)

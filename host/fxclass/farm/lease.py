@@ -120,10 +120,9 @@ def matching_exporters(selector: str) -> list[tuple[str, dict[str, str]]]:
     if os.environ.get(local.ENV_FARM):
         return [(e.name, e.labels) for e in local.read_inventory(os.environ[local.ENV_FARM])
                 if local.labels_match(e.labels, selector)]
+    config = client_config()
     try:
-        found = client_config().list_exporters(filter=selector)
-    except LeaseError:
-        raise
+        found = config.list_exporters(filter=selector)
     except Exception as exc:
         raise LeaseError(f"the controller did not list the exporters matching {selector!r}: {exc}") from exc
     return [(e.name, dict(e.labels)) for e in found.exporters]
