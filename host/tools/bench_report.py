@@ -217,20 +217,31 @@ def renode_round_trip(count: int = 100) -> dict:
 README_BEGIN, README_END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
+def _window_text(model: dict) -> str:
+    """A bench model's window as the README writes it: "1,460 x 1"."""
+    return " x ".join(f"{int(v):,}" for v in model["window"].split("x"))
+
+
+def _stage_row(figures: dict) -> tuple[str, str, str]:
+    """The README's row of a feature-set bench model's instructions per stage and its accuracy."""
+    m, stages = figures["model"], figures["stage_instructions"]
+    return ("of which: features / scaling / dense / softmax / rest",
+            " / ".join(f"{stages[k]:,}" for k in ("features", "scaling", "dense", "softmax", "rest")),
+            f"quantized accuracy {100 * m['quantized_accuracy']:.1f} % (trained on {m['data']})")
+
+
 def spectral_rows(figures: dict) -> list[tuple[str, str, str]]:
     """The README's rows of the spectral bench models (feature_sets.spectral)."""
     rows = []
     for name, f in figures.items():
-        m, stages, routines = f["model"], f["stage_instructions"], f["feature_stage_instructions"]
-        window = " x ".join(f"{int(v):,}" for v in m["window"].split("x"))
+        m, routines = f["model"], f["feature_stage_instructions"]
+        window = _window_text(m)
         goal = f"at most {SPECTRAL_BUDGET_100X6:,}" if name == "100x6" else ""
         rows += [
             (f"spectral, {window} (N {m['fft_len']}, hop {m['hop_len']}, {m['n_segments']} segments, {m['n_bands']} "
              f"bands; {m['n_features']} features, dense {', '.join(m['layers'])}): instructions per inference",
              f"{f['instructions_per_inference']:,}", goal),
-            (f"of which: features / scaling / dense / softmax / rest",
-             " / ".join(f"{stages[k]:,}" for k in ("features", "scaling", "dense", "softmax", "rest")),
-             f"quantized accuracy {100 * m['quantized_accuracy']:.1f} % (trained on {m['data']})"),
+            _stage_row(f),
             (f"spectral feature stage, {window}: pass 1 / deviations / FFT segments / bands / tables and statistics",
              " / ".join(f"{routines[k]:,}" for k in ("pass1", "deviations", "fft_segments", "bands", "rest")),
              f"{f['fft_segment_instructions']:,} per FFT segment; working memory {f['working_memory_bytes']:,} B"),
@@ -242,16 +253,14 @@ def rocket_rows(figures: dict) -> list[tuple[str, str, str]]:
     """The README's rows of the rocket bench models (feature_sets.rocket)."""
     rows = []
     for name, f in figures.items():
-        m, stages, routines = f["model"], f["stage_instructions"], f["feature_stage_instructions"]
-        window = " x ".join(f"{int(v):,}" for v in m["window"].split("x"))
+        m, routines = f["model"], f["feature_stage_instructions"]
+        window = _window_text(m)
         goal = f"at most {ROCKET_BUDGET_100X6:g}" if name == "100x6" else ""
         rows += [
             (f"rocket, {window} ({m['kernels']} kernels, {m['blocks']} blocks, dilations "
              f"{', '.join(map(str, m['dilations']))}; {m['n_features']} features, dense {', '.join(m['layers'])}): "
              "instructions per inference", f"{f['instructions_per_inference']:,}", ""),
-            ("of which: features / scaling / dense / softmax / rest",
-             " / ".join(f"{stages[k]:,}" for k in ("features", "scaling", "dense", "softmax", "rest")),
-             f"quantized accuracy {100 * m['quantized_accuracy']:.1f} % (trained on {m['data']})"),
+            _stage_row(f),
             (f"rocket feature stage, {window}: signal / nine-tap sums / pair sums / counts / kernel loop",
              " / ".join(f"{routines[k]:,}" for k in ("signal", "nine_tap_sums", "pair_sums", "counts", "rest")),
              f"working memory {f['working_memory_bytes']:,} B"),
