@@ -97,3 +97,61 @@ def test_live_calls_a_gesture_never_seen_unknown_and_decides_once_per_gesture(na
         events = lib.decisions_follow(gestures, 3, "Badminton")
         lib.disconnect()
     assert [name for _, name in events][-3:] == ["Standing", "unknown", "Running"]
+
+
+def _stream_and_events(device, samples):
+    device.take_events()
+    results = list(device.stream(samples))
+    return results, device.take_events()
+
+
+def _assert_decisions_are(results, events, ref) -> None:
+    assert [r.decided for r in results] == ref["decided"].tolist()
+    assert [r.changed for r in results] == ref["changed"].tolist()
+    expected = decide.events(ref["decided"], ref["changed"], ref["smoothed"])
+    assert [(e.hop, e.decided, e.previous, e.prob_q15) for e in events] == expected
+
+
+@pytest.mark.parametrize("key, value", [("decision_hops", 6), ("decision_votes", 1), ("decision_dwell", 5),
+                                        ("decision_hops", 1)])
+def test_each_decision_key_changes_the_stream_as_the_reference_does(device, model_and_recording, key, value):
+    """`config set decision_*=N` replaces the model's K, M or dwell (K 3, M 2, dwell 2) from the next
+    stream on: every hop's decision and every EVENT equal the reference with that setting, which differs
+    from the reference with the model's own; `config reset` brings the model's back."""
+    from fxclass.device import config as cfg
+
+    model, samples = model_and_recording
+    device.upload(fxm.pack(model))
+    code, _ = cfg.DECISION_KEYS[key]
+    settings = decide.DecideSettings(**{key.removeprefix("decision_"): value})
+    ref = Pipeline(model).stream(samples, settings)
+    own = Pipeline(model).stream(samples)
+    assert not np.array_equal(ref["decided"], own["decided"]), "this setting would not show on this recording"
+    try:
+        reply = cfg.set_values(device, [f"{key}={value}"])
+        assert reply.values[code] == value
+        results, events = _stream_and_events(device, samples)
+        assert [r.class_index for r in results] == ref["class"].tolist()  # the hops are the same; their decisions not
+        _assert_decisions_are(results, events, ref)
+    finally:
+        assert cfg.reset(device).values[code] == 0
+    results, events = _stream_and_events(device, samples)
+    _assert_decisions_are(results, events, own)
+
+
+def test_votes_set_above_the_hops_are_capped_as_the_reference_caps_them(device, model_and_recording):
+    """decision_votes=9 with the model's K 3: M is capped at K (fx_decide_config_apply), so a class needs
+    every one of the last 3 votes."""
+    from fxclass.device import config as cfg
+
+    model, samples = model_and_recording
+    device.upload(fxm.pack(model))
+    ref = Pipeline(model).stream(samples, decide.DecideSettings(votes=9))
+    assert np.array_equal(ref["decided"], Pipeline(model).stream(samples, decide.DecideSettings(votes=3))["decided"])
+    assert not np.array_equal(ref["decided"], Pipeline(model).stream(samples)["decided"])
+    try:
+        cfg.set_values(device, ["decision_votes=9", "decision_dwell=1"])
+        results, events = _stream_and_events(device, samples)
+        _assert_decisions_are(results, events, Pipeline(model).stream(samples, decide.DecideSettings(votes=9, dwell=1)))
+    finally:
+        cfg.reset(device)
