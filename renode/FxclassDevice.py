@@ -600,3 +600,85 @@ class FxclassDevice:
                 raise AssertionError(f"refused with {exc}, not for want of a sensor") from None
             return str(exc)
         raise AssertionError("the firmware started LIVE without a sensor")
+
+    # -- the class pins and the unknown pulse (renode/standalone.robot) -------------------------------
+
+    @keyword("Keep A BasicMotions Model Trained Without")
+    def keep_without(self, left_out: str, hops: int = 3, votes: int = 2, dwell: int = 2):
+        """Upload A BasicMotions Model Trained Without, kept in flash so that it runs from power-on."""
+        self.upload_without(left_out, hops, votes, dwell)
+        self.dev.upload(fxm.pack(self.model), keep=True)
+        if self.dev.info.model_source not in ("flash slot 0", "flash slot 1"):
+            raise AssertionError(f"the model runs from {self.dev.info.model_source}, not from flash")
+        return f"0x{self.dev.info.model_id:08x}"
+
+    @staticmethod
+    def _transitions(record: str) -> list[tuple[float, int]]:
+        """LedRecorder.cs's "t_ms:state ..." as (t_ms, state), repeats of a state dropped."""
+        out: list[tuple[float, int]] = []
+        for item in record.replace('"', " ").split():
+            if ":" in item:
+                t, state = item.split(":")
+                if not out or out[-1][1] != int(state):
+                    out.append((float(t), int(state)))
+        return out
+
+    @keyword("Class Pins Should Have Followed The LIVE Decisions")
+    def pins_follow_decisions(self, **records: str):
+        """records: CLASS=the LedRecorder record of the pin configured for that class. At every instant
+        at most one pin is high, and the sequence of pins high (none while no class with a pin is
+        decided: before the first decision, unknown, a class without one) is that of the LIVE results'
+        decisions, up to the last result collected (a change after it may follow): the pin goes high
+        when its class is decided and low when another is, with no cycle's lag as on the LED."""
+        from fxclass.model import decide
+
+        names = self.model.class_names
+        pin_class = {names.index(name): self._transitions(record) for name, record in records.items()}
+        changes = sorted((t, c, state) for c, record in pin_class.items() for t, state in record)
+        high: set[int] = set()
+        shown = [-1]
+        i = 0
+        while i < len(changes):
+            t = changes[i][0]
+            while i < len(changes) and changes[i][0] - t <= 1.0:  # a change of class lowers one, raises the other
+                _, c, state = changes[i]
+                (high.add if state else high.discard)(c)
+                i += 1
+            if len(high) > 1:
+                raise AssertionError(f"at {t:.1f} ms the pins of {sorted(high)} are all high")
+            now = next(iter(high), -1)
+            if now != shown[-1]:
+                shown.append(now)
+        decided = [-1] + [r.result.decided if r.result.decided in pin_class else -1 for r in self.live]
+        decided = [c for i, c in enumerate(decided) if i == 0 or decided[i - 1] != c]
+        labels = [str(decide.label(c, names)) if c >= 0 else "none" for c in shown]
+        if shown[:len(decided)] != decided or len(shown) > len(decided) + 1 or len(set(shown) - {-1}) < 2:
+            raise AssertionError(f"the pins showed {labels}, LIVE decided "
+                                 f"{[str(decide.label(c, names)) if c >= 0 else 'none' for c in decided]}")
+        return labels
+
+    @keyword("Unknown Should Have Been Shown As 1 s Pulses")
+    def unknown_pulses(self, record: str):
+        """Every long LED pulse (longer than the heartbeat's 500 ms) lasts 1 s and is followed by 1 s
+        dark, or by the end of the record (within 2 ms: the pattern runs on the millisecond tick); there
+        is at least one. Returns their number."""
+        changes = self._transitions(record)
+        pulses = [(on, off, changes[k + 2][0] if k + 2 < len(changes) else None)
+                  for k, ((on, lit), (off, _)) in enumerate(zip(changes, changes[1:])) if lit]
+        long = [(on, off, nxt) for on, off, nxt in pulses if off - on > 600]
+        if not long:
+            raise AssertionError(f"no pulse longer than the heartbeat's among {len(pulses)}")
+        for on, off, nxt in long:
+            if abs(off - on - 1000) > 2 or (nxt is not None and nxt - off < 998):
+                raise AssertionError(f"a pulse of {off - on:.1f} ms at {on:.1f} ms, then "
+                                     f"{'the end' if nxt is None else f'{nxt - off:.1f} ms'} dark: unknown is 1 s, 1 s")
+        return len(long)
+
+    @keyword("Forget What The Board Keeps")
+    def forget(self):
+        """FORGET: the kept models and configuration erased; the built-in model runs, host-driven."""
+        info = self.dev.forget()
+        if (info.model_source, info.config_source, info.boot_mode) != ("built-in", "built-in", 0):
+            raise AssertionError(f"after FORGET the model runs from {info.model_source}, the configuration is "
+                                 f"{info.config_source}, boot mode {info.boot_mode}")
+        return f"0x{info.model_id:08x}"
