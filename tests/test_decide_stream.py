@@ -155,3 +155,51 @@ def test_votes_set_above_the_hops_are_capped_as_the_reference_caps_them(device, 
         _assert_decisions_are(results, events, Pipeline(model).stream(samples, decide.DecideSettings(votes=9, dwell=1)))
     finally:
         cfg.reset(device)
+
+
+def test_validate_compares_every_hop_and_event_under_the_devices_settings(device, model_and_recording):
+    """validate_decisions finds the stream equal to the reference under the device's decision settings, and
+    reports the hops and EVENTs that differ when compared under other settings than the device's."""
+    from fxclass.device import config as cfg
+    from fxclass.model.validate import validate_decisions
+
+    model, samples = model_and_recording
+    device.upload(fxm.pack(model))
+
+    def stream(s):
+        device.take_events()
+        return list(device.stream(s)), device.take_events()
+
+    check = validate_decisions(stream, model, samples)
+    assert check.equal and check.hops == len(Pipeline(model).stream(samples)["class"]) and check.events >= 3
+    try:
+        reply = cfg.set_values(device, ["decision_dwell=5"])
+        settings = cfg.decide_settings(reply)
+        assert settings == decide.DecideSettings(0, 0, 5)
+        assert validate_decisions(stream, model, samples, settings).equal
+        wrong = validate_decisions(stream, model, samples)  # the model's dwell 2, where the device holds 5
+        ref, own = Pipeline(model).stream(samples, settings), Pipeline(model).stream(samples)
+        differing = np.flatnonzero((ref["decided"] != own["decided"]) | (ref["changed"] != own["changed"]))
+        assert [d.hop for d in wrong.hop_differences] == differing.tolist() and len(differing) > 0
+        assert all(d.device[1] == ref["decided"][d.hop] and d.reference[1] == own["decided"][d.hop]
+                   for d in wrong.hop_differences)
+        assert wrong.event_differences
+    finally:
+        cfg.reset(device)
+
+
+def test_cli_validate_checks_the_decisions_of_a_model_with_a_decision_section(default_model, tmp_path):
+    from fxclass.data import datasets
+    from test_cli import fx
+
+    train = datasets.basicmotions("train")
+    model = fxm.Model(**{**default_model.__dict__, "model_id": 0xDEC1DE,  # another id: the emulator gets it uploaded
+                         "decision": calibrate(default_model, train.windows, train.labels, 99.0, 3, 2, 2)})
+    path = tmp_path / "decided.fxm"
+    path.write_bytes(fxm.pack(model))
+    r = fx("validate", "--native", "--model", str(path), "--limit", "12")
+    assert r.returncode == 0, r.stdout + r.stderr
+    hops = len(Pipeline(model).stream(datasets.basicmotions("test").windows[:12].reshape(-1, 6))["class"])
+    assert f"the windows streamed: {hops} hops, 0 decisions differ" in r.stdout, r.stdout
+    r = fx("validate", "--native", "--limit", "2")  # the built-in model has no DECISION section: windows only
+    assert r.returncode == 0 and "streamed" not in r.stdout, r.stdout
