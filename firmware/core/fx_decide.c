@@ -3,11 +3,6 @@
 
 #include <string.h>
 
-#include "fx_compiler.h"
-#if FX_DSP
-#include <arm_acle.h>
-#endif
-
 fx_decide_config fx_decide_config_apply(fx_decide_config config, const fx_decide_settings *settings)
 {
     if (settings != NULL) {
@@ -103,31 +98,8 @@ fx_status fx_decide_push(fx_decider *d, const int16_t *prob_q15, uint8_t vote, f
     return FX_OK;
 }
 
-#if FX_DSP
-/* acc + the squares of (x02 - c02, x13 - c13), lane by lane, where c02 and c13 are the int8 values
-   c0..c3 of the word c widened as pairs (SXTB16, and with ROR #8): |difference| <= 255 fits a lane,
-   and 2016 x 255^2 fits the int32 SMLAD accumulates in. */
-static int32_t add_squares4(int32_t acc, uint32_t x02, uint32_t x13, uint32_t c)
-{
-    const int16x2_t d02 = __ssub16((int16x2_t)x02, __sxtb16((int8x4_t)c));
-    const int16x2_t d13 = __ssub16((int16x2_t)x13, __sxtb16((int8x4_t)((c >> 8) | (c << 24))));
-    return __smlad(d13, d13, __smlad(d02, d02, acc));
-}
-
-/* Four bytes of a row, which may start anywhere: one LDR, which takes unaligned addresses on a
-   Cortex-M4 (CMSIS's __UNALIGNED_UINT32_READ, where a memcpy would be a call at -Os). */
-struct fx_unaligned_u32 {
-    uint32_t v;
-} __attribute__((packed));
-
-static uint32_t word_at(const int8_t *p)
-{
-    return ((const struct fx_unaligned_u32 *)(const void *)p)->v;
-}
-#endif
-
 /* Input i of the first layer: an int8 value, or a lane of its pairs (per four inputs x0..x3 the words
-   (x0, x2) and (x1, x3) of two int16 lanes, lane 0 low; fx_kernels.h). */
+   (x0, x2) and (x1, x3), lane 0 low; fx_kernels.h). */
 static int32_t input_at(const fx_activations *in, uint32_t i, int pairs)
 {
     if (!pairs) {
@@ -137,36 +109,6 @@ static int32_t input_at(const fx_activations *in, uint32_t i, int pairs)
     return (int16_t)(uint16_t)((i & 2u) ? word >> 16 : word);
 }
 
-/* The squared distance of the first n inputs to a centroid; on a Cortex-M4 four at a time, int8
-   inputs widened as the pairs are. */
-static uint32_t distance2(const fx_activations *in, int pairs, const int8_t *centroid, uint32_t n)
-{
-    uint32_t i = 0;
-    uint32_t sum = 0;
-#if FX_DSP
-    int32_t acc = 0;
-    for (; i + 4u <= n; i += 4u) {
-        uint32_t x02;
-        uint32_t x13;
-        if (pairs) {
-            x02 = in->pairs[i / 2u];
-            x13 = in->pairs[i / 2u + 1u];
-        } else {
-            const uint32_t w = word_at(in->s8 + i);
-            x02 = (uint32_t)__sxtb16((int8x4_t)w);
-            x13 = (uint32_t)__sxtb16((int8x4_t)((w >> 8) | (w << 24)));
-        }
-        acc = add_squares4(acc, x02, x13, word_at(centroid + i));
-    }
-    sum = (uint32_t)acc;
-#endif
-    for (; i < n; ++i) {
-        const int32_t d = input_at(in, i, pairs) - centroid[i];
-        sum += (uint32_t)(d * d);
-    }
-    return sum;
-}
-
 int fx_decide_outside(const fx_decide_space *space, const fx_activations *in, int pairs)
 {
     if (space->n_dims == 0) {
@@ -174,7 +116,12 @@ int fx_decide_outside(const fx_decide_space *space, const fx_activations *in, in
     }
     for (uint8_t c = 0; c < space->n_classes; ++c) {
         const int8_t *centroid = space->centroid + (uint32_t)c * space->n_dims;
-        if (distance2(in, pairs, centroid, space->n_dims) <= space->radius2[c]) {
+        uint32_t distance2 = 0;
+        for (uint32_t i = 0; i < space->n_dims; ++i) {
+            const int32_t d = input_at(in, i, pairs) - centroid[i];
+            distance2 += (uint32_t)(d * d);
+        }
+        if (distance2 <= space->radius2[c]) {
             return 0;
         }
     }
