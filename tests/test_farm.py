@@ -169,6 +169,37 @@ def test_a_lease_that_cannot_be_had_is_its_own_error(jumpstarter, monkeypatch, t
     assert "is not a local farm's inventory" in capsys.readouterr().err
 
 
+def test_validate_keeps_the_windows_compared_when_the_lease_is_lost(monkeypatch, capsys):
+    """The board answers 5 windows, one of them wrongly, then its exporter is gone."""
+    import contextlib
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from fxclass.cli import validate as validate_cli
+    from fxclass.model import fxm
+    from fxclass.model.reference import Pipeline
+
+    model = fxm.load(ROOT / "models" / "default.fxm")
+    answered = []
+
+    def infer(window):
+        if len(answered) == 5:
+            raise LeaseError("the lease of renode-nucleo-f411re was lost: its exporter no longer answers")
+        ref_class, ref_prob = Pipeline(model).run(window[None])
+        wrong = len(answered) == 2
+        answered.append(window)
+        return SimpleNamespace(class_index=int(ref_class[0]) + wrong, prob_q15=np.asarray(ref_prob[0]))
+
+    monkeypatch.setattr(validate_cli, "open_device", lambda target: contextlib.nullcontext(SimpleNamespace(infer=infer)))
+    monkeypatch.setattr(validate_cli, "ensure_model", lambda *args: None)
+    assert main(["validate", "--lease", "board=nucleo_f411re", "--dataset", "basicmotions"]) == 8
+    out, err = capsys.readouterr()
+    assert "window 2: device class" in out and "window 3" not in out
+    assert "5 of 40 windows compared before the run stopped, 1 differ from the reference" in out
+    assert "error: the lease of renode-nucleo-f411re was lost: its exporter no longer answers; 5 results were kept" in err
+
+
 def test_the_cli_imports_jumpstarter_only_when_a_lease_is_asked_for():
     code = "import sys, fxclass.cli; print(sorted(m for m in sys.modules if m.startswith('jumpstarter')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -144,6 +144,24 @@ def serving_pid(port: int) -> int:
     raise ProcessLookupError(f"no process listens on port {port}")
 
 
+def cpu_ns(pids: list[int]) -> tuple[int, int]:
+    """CPU time run and waited for on a run queue, in ns, summed over the threads of pids."""
+    ran = waited = 0
+    for pid in pids:
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                run_ns, wait_ns, _ = (int(v) for v in (task / "schedstat").read_text().split())
+            except (OSError, ValueError):
+                continue
+            ran += run_ns
+            waited += wait_ns
+    return ran, waited
+
+
 class EmulatorClock:
     """Time as a process group running an emulator sees it: the wall clock, slowed by the share of the
     CPU the group wanted and did not get. A time-out measured on it waits for a starved emulator (on
@@ -184,21 +202,7 @@ class EmulatorTimer:
         self._demand = None  # sampled at the first SAMPLE_S: a request answered sooner costs no look-up
 
     def _schedstat(self) -> tuple[int, int]:
-        """CPU time run and waited for on a run queue, in ns, summed over the group's threads."""
-        ran = waited = 0
-        for pid in self.group.pids():
-            try:
-                tasks = list(Path(f"/proc/{pid}/task").iterdir())
-            except OSError:
-                continue
-            for task in tasks:
-                try:
-                    run_ns, wait_ns, _ = (int(v) for v in (task / "schedstat").read_text().split())
-                except (OSError, ValueError):
-                    continue
-                ran += run_ns
-                waited += wait_ns
-        return ran, waited
+        return cpu_ns(self.group.pids())
 
     def elapsed(self) -> float:
         now = time.monotonic()

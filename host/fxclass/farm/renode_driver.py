@@ -1,7 +1,7 @@
 """The exporter's Renode driver for fxclass boards: jumpstarter-driver-renode, fitted to Renode 1.15.
 
 Imported by a Jumpstarter exporter only (farm/exporters/renode-*.yaml name it as their driver type),
-never by the fxclass library. Two things differ from the driver it extends:
+never by the fxclass library. Three things differ from the driver it extends:
 
 - Renode 1.15's telnet monitor opens with four option requests and takes the client's first bytes
   as their answers, writing no prompt until a line follows them: the monitor here answers them (and
@@ -10,22 +10,31 @@ never by the fxclass library. Two things differ from the driver it extends:
 - The console is the project's block terminal (renode/BlockSocketTerminal.cs) on a local TCP port,
   served by Jumpstarter's TCP network driver, rather than Renode's UART pty terminal: 1.15's own
   terminals hand the USART one byte per synchronised event, 0.2-0.45 s of host time for an INFER
-  where the block terminal takes 5-20 ms (README: Renode)."""
+  where the block terminal takes 5-20 ms (README: Renode).
+- Renode runs in a process group of its own with a watchdog (fxclass.emu.process.ProcessGroup, as
+  fxclass's own emulators do), ended whole when the board is powered off, when the driver closes
+  (a lease's session ends, the exporter stops) and when the exporter dies however it dies. The stock
+  driver signals the `renode` launcher script only, which leaves mono running Renode.exe with
+  parent 1; and the CPU the group got and waited for is exported (cpu_ns), so that a client
+  measures its reply time-outs in Renode's own time, as for a local emulator."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from subprocess import DEVNULL, Popen
+from subprocess import DEVNULL
 
-from anyio import connect_tcp, fail_after, sleep
+from anyio import connect_tcp, fail_after, sleep, to_thread
 from jumpstarter_driver_network.driver import TcpNetwork
 from jumpstarter_driver_renode.driver import Renode, RenodeFlasher, RenodePower, _find_free_port, _find_renode
 from jumpstarter_driver_renode.monitor import RenodeMonitor
 
 from jumpstarter.driver import export
 
+from ..emu.process import ProcessGroup, cpu_ns
+
 # Mono's start and the first C# compilation take seconds on a loaded host.
 MONITOR_CONNECT_TIMEOUT_S = 120
+STOP_QUIT_TIMEOUT_S = 5  # Renode's `quit` answered, else its group is ended without it
 BLOCK_TERMINAL = Path(__file__).resolve().parents[3] / "renode" / "BlockSocketTerminal.cs"
 
 
@@ -53,7 +62,10 @@ class PromptingMonitor(RenodeMonitor):
 
 @dataclass(kw_only=True)
 class FxclassRenodePower(RenodePower):
-    """RenodePower with the prompting monitor and the block terminal on the console's port."""
+    """RenodePower with Renode in a process group of its own, the prompting monitor and the block
+    terminal on the console's port."""
+
+    _group: ProcessGroup | None = field(init=False, default=None, repr=False)
 
     @export
     async def on(self) -> None:
@@ -64,7 +76,10 @@ class FxclassRenodePower(RenodePower):
         self.parent._active_monitor_port = port
         cmdline = [_find_renode(), "--disable-xwt", "--plain", "--port", str(port)]
         self.logger.info("starting Renode: %s", " ".join(cmdline))
-        self._process = Popen(cmdline, stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
+        # Started from the exporter's event loop thread, which lives as long as the exporter: the
+        # parent-death signal (of Renode and of its watchdog) follows that thread.
+        self._group = ProcessGroup(cmdline, stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
+        self._process = self._group.proc
         self._monitor = PromptingMonitor()
         try:
             await self._monitor.connect("127.0.0.1", port)
@@ -73,6 +88,36 @@ class FxclassRenodePower(RenodePower):
         except BaseException:
             await self.off()
             raise
+
+    @export
+    async def off(self) -> None:
+        """Quit Renode through its monitor, then end its process group whole."""
+        if self._group is None:
+            self.logger.warning("already powered off, ignoring request")
+            return
+        if self._monitor is not None:
+            try:
+                with fail_after(STOP_QUIT_TIMEOUT_S):
+                    await self._monitor.execute("quit")
+            except Exception:
+                pass  # the group is ended below either way
+            await self._monitor.disconnect()
+            self._monitor = None
+        group, self._group, self._process = self._group, None, None
+        await to_thread.run_sync(group.stop)
+
+    def close(self) -> None:
+        """The driver's teardown (a lease's session ended, the exporter stopping): Renode's group ended."""
+        if self._monitor is not None:
+            self._monitor.close_sync()
+            self._monitor = None
+        if self._group is not None:
+            group, self._group, self._process = self._group, None, None
+            group.stop()
+
+    def cpu_ns(self) -> list[int]:
+        """[run, waited for a CPU] in ns, summed over Renode's threads; [0, 0] while it is off."""
+        return list(cpu_ns(self._group.pids())) if self._group is not None else [0, 0]
 
     async def _configure_simulation(self) -> None:
         parent = self.parent
@@ -100,6 +145,12 @@ class FxclassRenode(Renode):
         self.children["power"] = FxclassRenodePower(parent=self)
         self.children["flasher"] = RenodeFlasher(parent=self)
         self.children["console"] = TcpNetwork(host="127.0.0.1", port=self.console_port)
+
+    @export
+    def cpu_ns(self) -> list[int]:
+        """The CPU time Renode ran and waited for, in ns (process.EmulatorTimer's measure): a client
+        on the same or another machine measures its reply time-outs in Renode's own time with it."""
+        return self.children["power"].cpu_ns()
 
     @classmethod
     def client(cls) -> str:
