@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,26 @@ def test_validate_keeps_the_windows_compared_when_the_lease_is_lost(monkeypatch,
     assert "window 2: device class" in out and "window 3" not in out
     assert "5 of 40 windows compared before the run stopped, 1 differ from the reference" in out
     assert "error: the lease of renode-nucleo-f411re was lost: its exporter no longer answers; 5 results were kept" in err
+
+
+def test_a_process_group_started_as_the_renode_driver_starts_renode_ends_with_its_starter():
+    """An exporter killed (SIGKILL) leaves nothing: the watchdog ends the group (emu/process.py)."""
+    from fxclass.emu.process import group_pids
+
+    starter = subprocess.Popen([sys.executable, "-c", "import sys, time; from fxclass.emu.process import ProcessGroup\n"
+                                "g = ProcessGroup(['sh', '-c', 'sleep 300 & wait']); print(g.pgid, flush=True)\n"
+                                "time.sleep(300)"], stdout=subprocess.PIPE, text=True)
+    pgid = int(starter.stdout.readline())
+    deadline = time.monotonic() + 10
+    while len(group_pids(pgid)) < 2:  # the shell and its sleep, as Renode's launcher and mono
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    starter.kill()
+    starter.wait()
+    deadline = time.monotonic() + 5
+    while group_pids(pgid):
+        assert time.monotonic() < deadline, f"left: {group_pids(pgid)}"
+        time.sleep(0.1)
 
 
 def test_the_cli_imports_jumpstarter_only_when_a_lease_is_asked_for():

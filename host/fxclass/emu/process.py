@@ -19,7 +19,8 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 PIDS_EVERY_S = 5.0
 STOP_GRACE_S = 5.0  # how long a group gets to end on SIGTERM before SIGKILL
 # A watchdog that sleeps until fxclass dies (the kernel sends it SIGTERM then) and kills the group.
-WATCHDOG = 'trap "kill -KILL -- -$1 2>/dev/null; exit 0" TERM HUP INT; while :; do sleep 1; done'
+# `kill -s KILL -- -PGID` is the POSIX form that dash (Debian's sh) takes too: it refuses `-KILL --`.
+WATCHDOG = 'trap "kill -s KILL -- -$1 2>/dev/null; exit 0" TERM HUP INT; while :; do sleep 1; done'
 
 
 def _die_with_parent() -> None:

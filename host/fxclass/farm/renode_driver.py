@@ -23,17 +23,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from subprocess import DEVNULL
 
-from anyio import connect_tcp, fail_after, sleep, to_thread
+from anyio import connect_tcp, fail_after, move_on_after, sleep, to_thread
 from jumpstarter_driver_network.driver import TcpNetwork
 from jumpstarter_driver_renode.driver import Renode, RenodeFlasher, RenodePower, _find_free_port, _find_renode
 from jumpstarter_driver_renode.monitor import RenodeMonitor
 
 from jumpstarter.driver import export
 
-from ..emu.process import ProcessGroup, cpu_ns
+from ..emu.process import EmulatorTimer, ProcessGroup, cpu_ns
 
-# Mono's start and the first C# compilation take seconds on a loaded host.
+# In Renode's own time (process.EmulatorTimer). Mono's start and the first C# compilation take
+# seconds on a quiet host, ten times that on a loaded one.
 MONITOR_CONNECT_TIMEOUT_S = 120
+COMMAND_TIMEOUT_S = 30  # the stock monitor's, per command
 STOP_QUIT_TIMEOUT_S = 5  # Renode's `quit` answered, else its group is ended without it
 BLOCK_TERMINAL = Path(__file__).resolve().parents[3] / "renode" / "BlockSocketTerminal.cs"
 
@@ -44,20 +46,46 @@ TELNET_ANSWERS = bytes([255, 251, 0, 255, 253, 1, 255, 253, 3, 255, 254, 34])
 
 
 class PromptingMonitor(RenodeMonitor):
-    """Renode's telnet monitor, its option requests answered and its prompt asked for on connection."""
+    """Renode's telnet monitor, its option requests answered and its prompt asked for on connection,
+    each wait measured in Renode's own time (process.EmulatorTimer) as fxclass's emulators' are: the
+    stock monitor's 10 s to connect and 30 s per command, on the wall clock, end while two Renodes
+    starting at once on a loaded host are still loading their platforms."""
+
+    def __init__(self, group: ProcessGroup):
+        super().__init__()
+        self.group = group
+        self._own_timeout = float(COMMAND_TIMEOUT_S)
 
     async def connect(self, host: str, port: int, timeout: float = MONITOR_CONNECT_TIMEOUT_S) -> None:
-        with fail_after(timeout):
-            while True:
-                try:
-                    self._stream = await connect_tcp(host, port)
-                except OSError:
-                    await sleep(0.5)
-                    continue
-                self._buffer = b""
-                await self._stream.send(TELNET_ANSWERS + b"\n")
-                await self._read_until_prompt()
-                return
+        starting = EmulatorTimer(self.group)
+        while True:
+            try:
+                self._stream = await connect_tcp(host, port)
+                break
+            except OSError:
+                if starting.elapsed() > timeout:
+                    raise TimeoutError(f"Renode's monitor did not listen on port {port} within {timeout:.0f} s "
+                                       "of its running time") from None
+                await sleep(0.5)
+        self._buffer = b""
+        await self._stream.send(TELNET_ANSWERS + b"\n")
+        self._own_timeout = timeout
+        await self._read_until_prompt()
+
+    async def execute(self, command: str, timeout: float = COMMAND_TIMEOUT_S) -> str:
+        """The stock command, its time-out in Renode's own time (the wall clock's bound is the most a
+        starved Renode may take for it)."""
+        self._own_timeout = timeout
+        return await super().execute(command, timeout * EmulatorTimer.MAX_SLOWDOWN)
+
+    async def _read_until_prompt(self) -> str:
+        waiting = EmulatorTimer(self.group)
+        while True:
+            with move_on_after(EmulatorTimer.SAMPLE_S):
+                return await super()._read_until_prompt()  # resumable: what it read stays in _buffer
+            if waiting.elapsed() > self._own_timeout:
+                raise TimeoutError(f"no prompt from Renode's monitor within {self._own_timeout:.0f} s of its "
+                                   "running time")
 
 
 @dataclass(kw_only=True)
@@ -80,7 +108,7 @@ class FxclassRenodePower(RenodePower):
         # parent-death signal (of Renode and of its watchdog) follows that thread.
         self._group = ProcessGroup(cmdline, stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
         self._process = self._group.proc
-        self._monitor = PromptingMonitor()
+        self._monitor = PromptingMonitor(self._group)
         try:
             await self._monitor.connect("127.0.0.1", port)
             await self._configure_simulation()
