@@ -201,13 +201,14 @@ def test_validate_keeps_the_windows_compared_when_the_lease_is_lost(monkeypatch,
     assert "error: the lease of renode-nucleo-f411re was lost: its exporter no longer answers; 5 results were kept" in err
 
 
-def test_a_process_group_started_as_the_renode_driver_starts_renode_ends_with_its_starter():
+@pytest.mark.parametrize("fork_free", [True, False], ids=["fork-free, as the Renode driver", "as fxclass's emulators"])
+def test_a_process_group_ends_with_its_starter(fork_free):
     """An exporter killed (SIGKILL) leaves nothing: the watchdog ends the group (emu/process.py)."""
     from fxclass.emu.process import group_pids
 
     starter = subprocess.Popen([sys.executable, "-c", "import sys, time; from fxclass.emu.process import ProcessGroup\n"
-                                "g = ProcessGroup(['sh', '-c', 'sleep 300 & wait']); print(g.pgid, flush=True)\n"
-                                "time.sleep(300)"], stdout=subprocess.PIPE, text=True)
+                                f"g = ProcessGroup(['sh', '-c', 'sleep 300 & wait'], fork_free={fork_free})\n"
+                                "print(g.pgid, flush=True); time.sleep(300)"], stdout=subprocess.PIPE, text=True)
     pgid = int(starter.stdout.readline())
     deadline = time.monotonic() + 10
     while len(group_pids(pgid)) < 2:  # the shell and its sleep, as Renode's launcher and mono

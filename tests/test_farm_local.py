@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytest.importorskip("jumpstarter.config.exporter", reason="Jumpstarter is not installed (make farm-setup)")
@@ -95,11 +94,14 @@ def zombie(pid: int) -> bool:
 
 
 def long_recording(path: Path, repeats: int) -> Path:
-    """BasicMotions' test windows one after another, repeats times: thousands of hops to stream."""
-    samples = np.concatenate(list(datasets.basicmotions("test").windows) * repeats)
+    """BasicMotions' test windows one after another, repeats times, each sample labelled with its
+    window's class: thousands of hops to stream, windows to validate."""
+    ws = datasets.basicmotions("test")
     with path.open("w") as f:
-        f.write("acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n")
-        f.writelines(",".join(str(v) for v in row) + "\n" for row in samples)
+        f.write("acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z,label\n")
+        for _ in range(repeats):
+            for window, label in zip(ws.windows, ws.labels):
+                f.writelines(",".join(str(v) for v in row) + f",{ws.class_names[label]}\n" for row in window)
     return path
 
 

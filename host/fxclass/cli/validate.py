@@ -5,6 +5,7 @@ import click
 from tqdm import tqdm
 
 from ..data import datasets
+from ..data.recording import read_recording
 from ..errors import LinkError
 from ..firmware.build import DEFAULT_MODEL
 from ..model import fxm
@@ -34,8 +35,11 @@ def command(target, dataset, csv_path, split, model, limit):
     model = model or str(DEFAULT_MODEL)
     qm, blob = fxm.read(model)
     if csv_path:
+        # The model's counts per unit turn physical values into its counts; a recording of integer
+        # counts is taken as it is, as `run --csv` takes it.
+        physical = read_recording(csv_path).units is not None
         ws = datasets.csv_windows(csv_path, qm.window_len, qm.hop_len, class_names=qm.class_names,
-                                  counts_per_unit=qm.counts_per_unit)
+                                  counts_per_unit=qm.counts_per_unit if physical else None)
     else:
         ws = datasets.load(dataset or "basicmotions", split, window_len=qm.window_len)
     if ws.windows.shape[1:] != qm.shape.window_shape:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -53,16 +54,24 @@ def group_pids(pgid: int) -> list[int]:
 class ProcessGroup:
     """cmd in a process group of its own, with a watchdog that ends the group if fxclass dies first."""
 
-    def __init__(self, cmd: list[str], **popen):
-        self.proc = subprocess.Popen(cmd, preexec_fn=_session_of_its_own, **popen)
+    def __init__(self, cmd: list[str], fork_free: bool = False, **popen):
+        """fork_free: started from a process whose threads hold locks across fork() (a Jumpstarter
+        exporter's gRPC aborts in its fork handlers), so no code runs between fork and exec: Python
+        vforks, and util-linux's setpriv sets the parent-death signal before it execs cmd."""
+        setpriv = shutil.which("setpriv") if fork_free and sys.platform.startswith("linux") else None
+        if setpriv:
+            self.proc = subprocess.Popen([setpriv, "--pdeathsig", "TERM", *cmd], start_new_session=True, **popen)
+        else:
+            self.proc = subprocess.Popen(cmd, preexec_fn=_session_of_its_own, **popen)
         self.pgid = self.proc.pid
         self._pids: list[int] = [self.pgid]
         self._pids_at = 0.0
         self._watchdog = None
         if sys.platform.startswith("linux"):
-            self._watchdog = subprocess.Popen(["sh", "-c", WATCHDOG, "fxclass-watchdog", str(self.pgid)],
-                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                              stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+            watchdog = ["sh", "-c", WATCHDOG, "fxclass-watchdog", str(self.pgid)]
+            quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self._watchdog = (subprocess.Popen([setpriv, "--pdeathsig", "TERM", *watchdog], **quiet) if setpriv else
+                              subprocess.Popen(watchdog, preexec_fn=_die_with_parent, **quiet))
 
     def poll(self) -> int | None:
         return self.proc.poll()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from subprocess import DEVNULL
+from subprocess import DEVNULL, STDOUT
 
 from anyio import connect_tcp, fail_after, move_on_after, sleep, to_thread
 from jumpstarter_driver_network.driver import TcpNetwork
@@ -36,6 +36,7 @@ from ..emu.process import EmulatorTimer, ProcessGroup, cpu_ns
 # seconds on a quiet host, ten times that on a loaded one.
 MONITOR_CONNECT_TIMEOUT_S = 120
 COMMAND_TIMEOUT_S = 30  # the stock monitor's, per command
+LOG_TAIL_CHARS = 600  # of Renode's output, in the error when it does not start
 STOP_QUIT_TIMEOUT_S = 5  # Renode's `quit` answered, else its group is ended without it
 BLOCK_TERMINAL = Path(__file__).resolve().parents[3] / "renode" / "BlockSocketTerminal.cs"
 
@@ -63,6 +64,9 @@ class PromptingMonitor(RenodeMonitor):
                 self._stream = await connect_tcp(host, port)
                 break
             except OSError:
+                if self.group.poll() is not None:
+                    raise ConnectionError(f"Renode exited with status {self.group.poll()} before its monitor "
+                                          f"listened on port {port}") from None
                 if starting.elapsed() > timeout:
                     raise TimeoutError(f"Renode's monitor did not listen on port {port} within {timeout:.0f} s "
                                        "of its running time") from None
@@ -105,16 +109,23 @@ class FxclassRenodePower(RenodePower):
         cmdline = [_find_renode(), "--disable-xwt", "--plain", "--port", str(port)]
         self.logger.info("starting Renode: %s", " ".join(cmdline))
         # Started from the exporter's event loop thread, which lives as long as the exporter: the
-        # parent-death signal (of Renode and of its watchdog) follows that thread.
-        self._group = ProcessGroup(cmdline, stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
+        # parent-death signal (of Renode and of its watchdog) follows that thread. Fork-free: a fork
+        # of the exporter, gRPC's threads running, aborted now and then in gRPC's fork handler.
+        # Its output goes to a file, read when it fails to start: a pipe nobody reads would stall it.
+        log = Path(self.parent._tmp_dir.name) / "renode.log"
+        with open(log, "wb") as out:
+            self._group = ProcessGroup(cmdline, fork_free=True, stdin=DEVNULL, stdout=out, stderr=STDOUT)
         self._process = self._group.proc
         self._monitor = PromptingMonitor(self._group)
         try:
             await self._monitor.connect("127.0.0.1", port)
             await self._configure_simulation()
             await self._monitor.execute("start")
-        except BaseException:
+        except BaseException as exc:
             await self.off()
+            if isinstance(exc, (TimeoutError, ConnectionError)):  # the client's message says what Renode said
+                printed = log.read_text(errors="replace").strip()[-LOG_TAIL_CHARS:]
+                raise type(exc)(f"{exc}; Renode printed: {printed or 'nothing'}") from exc
             raise
 
     @export
