@@ -9,10 +9,16 @@ Renode driver's teardown, which ends a lease's session, ends its Renode whole.
 Needs Jumpstarter (`make farm-setup`) and Renode; `make farm-test` runs it."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
+import re
+import select
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -52,8 +58,9 @@ def farm(prepared, tmp_path_factory):
 
 
 def fxclass(inventory: Path, *args: str, **kw) -> subprocess.Popen:
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kw}
     return subprocess.Popen([sys.executable, "-m", "fxclass", *args], env={**os.environ, local.ENV_FARM: str(inventory)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, **kw)
+                            text=True, cwd=ROOT, **pipes)
 
 
 def test_two_leases_at_once_each_validate_bit_exact(farm):
@@ -126,31 +133,40 @@ def test_a_lease_lost_mid_run_is_its_own_error_and_the_results_received_stay(far
     assert f"{len(kept)} results, written to {output}" in out
 
 
-def bytes_written(pid: int) -> int:
-    """What a process has written so far (its requests to the board, as validate prints nothing before
-    its end)."""
-    io = dict(line.split(": ") for line in Path(f"/proc/{pid}/io").read_text().splitlines())
-    return int(io["wchar"])
+def read_terminal(terminal: int) -> bytes:
+    try:
+        return os.read(terminal, 65536)
+    except OSError:  # EIO: the command ended, closing its side
+        return b""
 
 
 def test_validate_keeps_the_windows_compared_when_the_lease_is_lost(farm, tmp_path):
+    """Killed once its progress bar (on a terminal, as a user sees it) shows 200 windows compared."""
     inventory, exporters = farm
-    model = ROOT / "models" / "default.fxm"
-    proc = fxclass(inventory, "validate", "--lease", "board=nucleo_f411re", "--model", str(model), "--csv",
-                   str(long_recording(tmp_path / "long.csv", 25)))
-    window_bytes = 100 * 6 * 2  # an INFER request of the default model's window
+    terminal, its_end = pty.openpty()
+    fcntl.ioctl(its_end, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a bar needs columns
+    proc = fxclass(inventory, "validate", "--lease", "board=nucleo_f411re", "--model", str(ROOT / "models" / "default.fxm"),
+                   "--csv", str(long_recording(tmp_path / "long.csv", 25)), stderr=its_end)
+    os.close(its_end)
+    shown = b""
     deadline = time.monotonic() + 600
-    while bytes_written(proc.pid) < 200 * window_bytes:
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "no windows sent after 10 minutes"
-        time.sleep(0.2)
+    while not (bars := re.findall(rb"(\d+)/(\d+) \[", shown)) or int(bars[-1][0]) < 200:
+        assert proc.poll() is None, (proc.communicate(), shown)
+        assert time.monotonic() < deadline, "no windows compared after 10 minutes"
+        if select.select([terminal], [], [], 0.5)[0]:
+            shown += read_terminal(terminal)
     kill_and_check_nothing_is_left(exporters["nucleo_f411re"])
-    out, err = proc.communicate(timeout=120)
+    out, _ = proc.communicate(timeout=120)
+    while chunk := read_terminal(terminal):
+        shown += chunk
+    os.close(terminal)
+    err = shown.decode(errors="replace")
+    total = int(bars[-1][1])
     assert proc.returncode == LeaseError.exit_code == 8, err
     assert "the lease of renode-nucleo-f411re was lost: its exporter no longer answers" in err
-    compared = int(err.rpartition("; ")[2].split()[0])
-    assert f"{compared} of " in out and "windows compared before the run stopped, 0 differ from the reference" in out
-    assert 1 <= compared < int(out.split(" of ")[1].split()[0]), "the comparison was cut short, after windows seen"
+    compared = int(re.search(r"(\d+) results were kept", err).group(1))
+    assert 200 <= compared < total, "the comparison was cut short, after the windows seen"
+    assert f"{compared} of {total} windows compared before the run stopped, 0 differ from the reference" in out
 
 
 def test_the_renode_drivers_teardown_ends_its_renode_whole(prepared, monkeypatch):
