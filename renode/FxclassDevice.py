@@ -5,7 +5,10 @@ Renode; either way the console UART ends up on a local TCP socket that these key
 """
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -462,7 +465,8 @@ class FxclassDevice:
         names = [g.strip() for g in gestures.split(",")]
         start = find_block(self._raw(), self.fed[:120])  # where the recording's first 10 s begin
         if start is None:
-            raise AssertionError("the recording's samples are not among those the sensor delivered")
+            raise AssertionError(f"the recording's samples are not among those the sensor delivered: "
+                                 f"{self._where_fed_went(self._raw(), self.fed[:120])}")
         # In model samples: the firmware takes the part's samples at the rate it set (12.5 Hz), which
         # Renode's part delivers at 12 Hz, so a gesture spans 4 % fewer model samples there.
         to_model = m.sample_rate_hz * 1000 / self.setup.sensor_rate_millihertz
@@ -499,8 +503,8 @@ class FxclassDevice:
                             gyro_full_scale_dps: int = 2000, gestures: str = "") -> str:
         """BasicMotions test windows (10 Hz) as the LSM6DSO would sample them at rate_hz (Renode's
         part samples at 12 Hz where a real one does 12.5), in whole counts of the given full scales,
-        written as a CSV recording and, with Renode's tools folder, as RESD; returns the path of
-        the RESD, or of the CSV without tools. The first windows of the test split, or with gestures
+        written as a CSV recording and, with Renode's tools folder, as RESD, in a new folder under
+        folder; returns the path of the RESD, or of the CSV without tools. The first windows of the test split, or with gestures
         (class names, comma-separated) that many windows of each class in turn."""
         test = datasets.basicmotions("test")
         picked = test.windows[:int(windows)]
@@ -518,14 +522,19 @@ class FxclassDevice:
                                  np.round(np.degrees(resampled[:, 3:]) * gyro_lsb_per_dps)], axis=1)
         self.fed = np.clip(counts, -32767, 32767).astype(np.int16)
         physical = np.concatenate([self.fed[:, :3] / accel_lsb_per_g, self.fed[:, 3:] / gyro_lsb_per_dps], axis=1)
-        csv_path = Path(folder) / "imu.csv"
+        # A folder of its own for each recording: suites run side by side (both Nucleos at once, other
+        # checkouts' runs) all get the same ${TEMPDIR}, and a recording another run rewrote under this
+        # one's name between its writing and Renode's reading was a recording this test never fed.
+        folder = Path(tempfile.mkdtemp(prefix="fxclass-imu-", dir=folder))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        csv_path = folder / "imu.csv"
         with csv_path.open("w") as f:
             f.write(f"# sample_rate_hz: {rate_hz:g}\n# units: g, g, g, dps, dps, dps\n")
             f.write(",".join(IMU_CHANNEL_NAMES) + "\n")
             f.writelines(",".join(repr(float(v)) for v in row) + "\n" for row in physical)
         if not renode_tools:
             return str(csv_path)
-        resd = Path(folder) / "imu.resd"
+        resd = folder / "imu.resd"
         write_resd(read_recording(csv_path), resd, Path(renode_tools))
         return str(resd)
 
@@ -584,9 +593,26 @@ class FxclassDevice:
         raw = self._raw()
         start = find_block(raw, self.fed)
         if start is None:
-            raise AssertionError(f"the {len(self.fed)} samples fed are not in the {len(raw)} recorded in one piece; "
-                                 f"first fed {self.fed[0].tolist()}, recorded {raw[:4].tolist()}")
+            raise AssertionError(f"the {len(self.fed)} samples fed are not in the {len(raw)} recorded in one piece: "
+                                 f"{self._where_fed_went(raw, self.fed)}")
         return start
+
+    @staticmethod
+    def _where_fed_went(raw: np.ndarray, fed: np.ndarray) -> str:
+        """What a failed search for fed in raw found instead: the longest run of fed samples delivered in
+        order, and where the acceleration and the angular rate each begin, apart (a pairing off by one)."""
+        def longest(cols):
+            best = (0, None)
+            for at in range(len(raw)):
+                n = 0
+                while n < len(fed) and at + n < len(raw) and np.array_equal(raw[at + n, cols], fed[n, cols]):
+                    n += 1
+                best = max(best, (n, at), key=lambda b: b[0])
+            return best
+        (n, at), (n_acc, at_acc), (n_gyro, at_gyro) = longest(slice(0, 6)), longest(slice(0, 3)), longest(slice(3, 6))
+        return (f"at most {n} of the {len(fed)} in order (from sample {at} of the {len(raw)} delivered); acceleration "
+                f"alone {n_acc} from {at_acc}, angular rate alone {n_gyro} from {at_gyro}; first fed {fed[0].tolist()}, "
+                f"first delivered {raw[:2].tolist()}")
 
     @keyword("Starting LIVE Should Be Refused For Want Of A Sensor")
     def no_sensor(self):
