@@ -18,8 +18,11 @@ from pathlib import Path
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 PIDS_EVERY_S = 5.0
 STOP_GRACE_S = 5.0  # how long a group gets to end on SIGTERM before SIGKILL
-# A watchdog that sleeps until fxclass dies (the kernel sends it SIGTERM then) and kills the group.
-WATCHDOG = 'trap "kill -KILL -- -$1 2>/dev/null; exit 0" TERM HUP INT; while :; do sleep 1; done'
+# A watchdog that sleeps until fxclass dies (the kernel sends it SIGTERM then) and kills the group. It
+# waits on its sleep with `wait`, which a trapped signal ends at once: a shell runs its traps only after
+# a command in the foreground ends, which made every stop() wait for the `sleep 1` under way.
+WATCHDOG = ('trap \'kill $nap 2>/dev/null; kill -KILL -- -$1 2>/dev/null; exit 0\' TERM HUP INT; '
+            'while :; do sleep 60 & nap=$!; wait $nap; done')
 
 
 def _die_with_parent() -> None:
@@ -80,8 +83,11 @@ class ProcessGroup:
         except ProcessLookupError:
             pass
         deadline = time.monotonic() + STOP_GRACE_S
+        try:
+            self.proc.wait(STOP_GRACE_S)  # the leader first (reaped, so it does not count as alive):
+        except subprocess.TimeoutExpired:  # its end is seen at once, and a scan of /proc is slow
+            pass
         while time.monotonic() < deadline:
-            self.proc.poll()  # reap the leader, so that it does not count as alive
             if not group_pids(self.pgid):
                 break
             time.sleep(0.05)
