@@ -193,9 +193,11 @@ class EmulatorTimer:
         self._wall = time.monotonic()
         self._demand = None  # sampled at the first SAMPLE_S: a request answered sooner costs no look-up
 
-    def _schedstat(self) -> tuple[int, int]:
-        """CPU time run and waited for on a run queue, in ns, summed over the group's threads."""
+    def _schedstat(self) -> tuple[int, int, bool]:
+        """CPU time run and waited for on a run queue, in ns, summed over the group's threads, and
+        whether one of them is runnable now (state R)."""
         ran = waited = 0
+        runnable = False
         for pid in self.group.pids():
             try:
                 tasks = list(Path(f"/proc/{pid}/task").iterdir())
@@ -204,23 +206,29 @@ class EmulatorTimer:
             for task in tasks:
                 try:
                     run_ns, wait_ns, _ = (int(v) for v in (task / "schedstat").read_text().split())
+                    stat = (task / "stat").read_text()
                 except (OSError, ValueError):
                     continue
                 ran += run_ns
                 waited += wait_ns
-        return ran, waited
+                runnable = runnable or stat[stat.rindex(")") + 2] == "R"
+        return ran, waited, runnable
 
     def elapsed(self) -> float:
         now = time.monotonic()
         wall = now - self._wall
         if wall < self.SAMPLE_S:
             return self._elapsed + wall
-        ran, waited = self._schedstat()
+        ran, waited, runnable = self._schedstat()
         share = 1.0
         if self._demand is not None:
             d_ran, d_waited = max(0, ran - self._demand[0]), max(0, waited - self._demand[1])
             if (d_ran + d_waited) / 1e9 > self.WORKING * wall:
                 share = d_ran / (d_ran + d_waited)
+            elif runnable:
+                # The kernel adds a wait on the run queue to schedstat when the wait ends: a thread
+                # that waited the whole sample and waits still shows nothing. Starved, not idle.
+                share = 0.0
         self._elapsed += wall * max(share, 1 / self.MAX_SLOWDOWN)
         self._wall, self._demand = now, (ran, waited)
         return self._elapsed
