@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,58 @@ def test_a_lease_that_cannot_be_had_is_its_own_error(jumpstarter, monkeypatch, t
     monkeypatch.setenv(local.ENV_FARM, str(bad))
     assert main(["info", "--lease", "board=nucleo_f446re"]) == 8
     assert "is not a local farm's inventory" in capsys.readouterr().err
+
+
+def test_validate_keeps_the_windows_compared_when_the_lease_is_lost(monkeypatch, capsys):
+    """The board answers 5 windows, one of them wrongly, then its exporter is gone."""
+    import contextlib
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from fxclass.cli import validate as validate_cli
+    from fxclass.model import fxm
+    from fxclass.model.reference import Pipeline
+
+    model = fxm.load(ROOT / "models" / "default.fxm")
+    answered = []
+
+    def infer(window):
+        if len(answered) == 5:
+            raise LeaseError("the lease of renode-nucleo-f411re was lost: its exporter no longer answers")
+        ref_class, ref_prob = Pipeline(model).run(window[None])
+        wrong = len(answered) == 2
+        answered.append(window)
+        return SimpleNamespace(class_index=int(ref_class[0]) + wrong, prob_q15=np.asarray(ref_prob[0]))
+
+    monkeypatch.setattr(validate_cli, "open_device", lambda target: contextlib.nullcontext(SimpleNamespace(infer=infer)))
+    monkeypatch.setattr(validate_cli, "ensure_model", lambda *args: None)
+    assert main(["validate", "--lease", "board=nucleo_f411re", "--dataset", "basicmotions"]) == 8
+    out, err = capsys.readouterr()
+    assert "window 2: device class" in out and "window 3" not in out
+    assert "5 of 40 windows compared before the run stopped, 1 differ from the reference" in out
+    assert "error: the lease of renode-nucleo-f411re was lost: its exporter no longer answers; 5 results were kept" in err
+
+
+@pytest.mark.parametrize("fork_free", [True, False], ids=["fork-free, as the Renode driver", "as fxclass's emulators"])
+def test_a_process_group_ends_with_its_starter(fork_free):
+    """An exporter killed (SIGKILL) leaves nothing: the watchdog ends the group (emu/process.py)."""
+    from fxclass.emu.process import group_pids
+
+    starter = subprocess.Popen([sys.executable, "-c", "import sys, time; from fxclass.emu.process import ProcessGroup\n"
+                                f"g = ProcessGroup(['sh', '-c', 'sleep 300 & wait'], fork_free={fork_free})\n"
+                                "print(g.pgid, flush=True); time.sleep(300)"], stdout=subprocess.PIPE, text=True)
+    pgid = int(starter.stdout.readline())
+    deadline = time.monotonic() + 10
+    while len(group_pids(pgid)) < 2:  # the shell and its sleep, as Renode's launcher and mono
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    starter.kill()
+    starter.wait()
+    deadline = time.monotonic() + 5
+    while group_pids(pgid):
+        assert time.monotonic() < deadline, f"left: {group_pids(pgid)}"
+        time.sleep(0.1)
 
 
 def test_the_cli_imports_jumpstarter_only_when_a_lease_is_asked_for():

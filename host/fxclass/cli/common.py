@@ -127,6 +127,7 @@ def open_device(target: Target, elf: str | None = None):
         if target.leased:
             board = stack.enter_context(LeasedBoard(target.lease))
             target.emulator = board
+            timeout = target.timeout or board.reply_timeout or timeout  # a Renode board's in its own time
             dev = stack.enter_context(board.open_device(target.baud, timeout, max(30.0, 2 * timeout)))
             yield dev
             return

@@ -5,6 +5,8 @@ import click
 from tqdm import tqdm
 
 from ..data import datasets
+from ..data.recording import read_recording
+from ..errors import LinkError
 from ..firmware.build import DEFAULT_MODEL
 from ..model import fxm
 from ..model.validate import validate
@@ -33,21 +35,41 @@ def command(target, dataset, csv_path, split, model, limit):
     model = model or str(DEFAULT_MODEL)
     qm, blob = fxm.read(model)
     if csv_path:
+        # The model's counts per unit turn physical values into its counts; a recording of integer
+        # counts is taken as it is, as `run --csv` takes it.
+        physical = read_recording(csv_path).units is not None
         ws = datasets.csv_windows(csv_path, qm.window_len, qm.hop_len, class_names=qm.class_names,
-                                  counts_per_unit=qm.counts_per_unit)
+                                  counts_per_unit=qm.counts_per_unit if physical else None)
     else:
         ws = datasets.load(dataset or "basicmotions", split, window_len=qm.window_len)
     if ws.windows.shape[1:] != qm.shape.window_shape:
         raise click.UsageError(f"the windows are {ws.windows.shape[1]} x {ws.windows.shape[2]}, {model} takes "
                                f"{qm.window_len} x {qm.n_channels}: give --csv with the model's channels")
     windows = ws.windows[:limit]
+    diffs: list = []
+    compared = 0
+
+    def compared_one(_index):
+        nonlocal compared
+        compared += 1
+        bar.update(1)
+
     with open_device(target) as dev:
         ensure_model(dev, target, model, qm, blob)
         with tqdm(total=len(windows), unit="window", disable=None, leave=False) as bar:
-            diffs = validate(dev.infer, qm, windows, on_window=lambda i: bar.update(1))
+            try:
+                validate(dev.infer, qm, windows, on_window=compared_one, diffs=diffs)
+            except LinkError as exc:  # the link or the lease lost: what was compared is still reported
+                _report(diffs, f"{compared} of {len(windows)} windows compared before the run stopped")
+                click.echo(f"error: {exc}; {compared} results were kept", err=True)
+                raise SystemExit(exc.exit_code) from None
+    _report(diffs, f"{len(windows)} windows")
+    if diffs:
+        raise SystemExit(2)
+
+
+def _report(diffs, windows: str) -> None:
     for d in diffs:
         click.echo(f"window {d.index}: device class {d.device_class} {d.device_prob}, "
                    f"reference class {d.reference_class} {d.reference_prob}")
-    click.echo(f"{len(windows)} windows, {len(diffs)} differ from the reference")
-    if diffs:
-        raise SystemExit(2)
+    click.echo(f"{windows}, {len(diffs)} differ from the reference")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,10 +19,11 @@ from pathlib import Path
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 PIDS_EVERY_S = 5.0
 STOP_GRACE_S = 5.0  # how long a group gets to end on SIGTERM before SIGKILL
-# A watchdog that sleeps until fxclass dies (the kernel sends it SIGTERM then) and kills the group. It
-# waits on its sleep with `wait`, which a trapped signal ends at once: a shell runs its traps only after
-# a command in the foreground ends, which made every stop() wait for the `sleep 1` under way.
-WATCHDOG = ('trap \'kill $nap 2>/dev/null; kill -KILL -- -$1 2>/dev/null; exit 0\' TERM HUP INT; '
+# A watchdog that sleeps until fxclass dies (the kernel sends it SIGTERM then) and kills the group.
+# `kill -s KILL -- -PGID` is the POSIX form that dash (Debian's sh) takes too: it refuses `-KILL --`.
+# It waits on its sleep with `wait`, which a trapped signal ends at once: a shell runs its traps only
+# after a command in the foreground ends, which made every stop() wait for the `sleep 1` under way.
+WATCHDOG = ('trap \'kill $nap 2>/dev/null; kill -s KILL -- -$1 2>/dev/null; exit 0\' TERM HUP INT; '
             'while :; do sleep 60 & nap=$!; wait $nap; done')
 
 
@@ -55,16 +57,24 @@ def group_pids(pgid: int) -> list[int]:
 class ProcessGroup:
     """cmd in a process group of its own, with a watchdog that ends the group if fxclass dies first."""
 
-    def __init__(self, cmd: list[str], **popen):
-        self.proc = subprocess.Popen(cmd, preexec_fn=_session_of_its_own, **popen)
+    def __init__(self, cmd: list[str], fork_free: bool = False, **popen):
+        """fork_free: started from a process whose threads hold locks across fork() (a Jumpstarter
+        exporter's gRPC aborts in its fork handlers), so no code runs between fork and exec: Python
+        vforks, and util-linux's setpriv sets the parent-death signal before it execs cmd."""
+        setpriv = shutil.which("setpriv") if fork_free and sys.platform.startswith("linux") else None
+        if setpriv:
+            self.proc = subprocess.Popen([setpriv, "--pdeathsig", "TERM", *cmd], start_new_session=True, **popen)
+        else:
+            self.proc = subprocess.Popen(cmd, preexec_fn=_session_of_its_own, **popen)
         self.pgid = self.proc.pid
         self._pids: list[int] = [self.pgid]
         self._pids_at = 0.0
         self._watchdog = None
         if sys.platform.startswith("linux"):
-            self._watchdog = subprocess.Popen(["sh", "-c", WATCHDOG, "fxclass-watchdog", str(self.pgid)],
-                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                              stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+            watchdog = ["sh", "-c", WATCHDOG, "fxclass-watchdog", str(self.pgid)]
+            quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self._watchdog = (subprocess.Popen([setpriv, "--pdeathsig", "TERM", *watchdog], **quiet) if setpriv else
+                              subprocess.Popen(watchdog, preexec_fn=_die_with_parent, **quiet))
 
     def poll(self) -> int | None:
         return self.proc.poll()
@@ -150,6 +160,41 @@ def serving_pid(port: int) -> int:
     raise ProcessLookupError(f"no process listens on port {port}")
 
 
+def cpu_ns(pids: list[int]) -> tuple[int, int]:
+    """CPU time run and waited for on a run queue, in ns, summed over the threads of pids."""
+    ran = waited = 0
+    for pid in pids:
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                run_ns, wait_ns, _ = (int(v) for v in (task / "schedstat").read_text().split())
+            except (OSError, ValueError):
+                continue
+            ran += run_ns
+            waited += wait_ns
+    return ran, waited
+
+
+def any_runnable(pids: list[int]) -> bool:
+    """Whether a thread of pids is running or waiting on a run queue (state R)."""
+    for pid in pids:
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                stat = (task / "stat").read_text()
+            except OSError:
+                continue
+            if stat[stat.rindex(")") + 2] == "R":
+                return True
+    return False
+
+
 class EmulatorClock:
     """Time as a process group running an emulator sees it: the wall clock, slowed by the share of the
     CPU the group wanted and did not get. A time-out measured on it waits for a starved emulator (on
@@ -194,25 +239,9 @@ class EmulatorTimer:
         self._demand = None  # sampled at the first SAMPLE_S: a request answered sooner costs no look-up
 
     def _schedstat(self) -> tuple[int, int, bool]:
-        """CPU time run and waited for on a run queue, in ns, summed over the group's threads, and
-        whether one of them is runnable now (state R)."""
-        ran = waited = 0
-        runnable = False
-        for pid in self.group.pids():
-            try:
-                tasks = list(Path(f"/proc/{pid}/task").iterdir())
-            except OSError:
-                continue
-            for task in tasks:
-                try:
-                    run_ns, wait_ns, _ = (int(v) for v in (task / "schedstat").read_text().split())
-                    stat = (task / "stat").read_text()
-                except (OSError, ValueError):
-                    continue
-                ran += run_ns
-                waited += wait_ns
-                runnable = runnable or stat[stat.rindex(")") + 2] == "R"
-        return ran, waited, runnable
+        """cpu_ns of the group, and whether one of its threads is runnable now (state R)."""
+        pids = self.group.pids()
+        return (*cpu_ns(pids), any_runnable(pids))
 
     def elapsed(self) -> float:
         now = time.monotonic()

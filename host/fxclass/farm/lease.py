@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 
 from ..device.link import Device, Link
+from ..emu.emulator import REPLY_TIMEOUT_S
+from ..emu.process import EmulatorTimer
 from ..emu.renode import RENODE_BOARDS
 from ..errors import LeaseError, LinkError
 from ..firmware.build import image_dir
@@ -28,7 +30,7 @@ JMP_EXPORTER_LABELS = "JMP_EXPORTER_LABELS"
 INSTALL_HINT = ("Jumpstarter is not installed: `pip install 'fxclass[farm]'` (in this checkout: "
                 "`.venv/bin/pip install -e 'host[farm]'`), README: Board farm")
 WAIT_FOR_BOARD_S = 600.0  # how long a local lease waits while every matching board is leased
-STATUS_TIMEOUT_S = 5.0
+STATUS_TIMEOUT_S = 5.0  # an exporter's status, and Renode's CPU time from it
 IMU_VARIABLE = "$imu_recording"  # the monitor variable a Renode exporter sets to its recording's RESD
 
 
@@ -70,12 +72,44 @@ class LeasedLink(Link):
             raise self.board.lost(exc) from exc
 
 
+class ExporterClock:
+    """A leased Renode board's own time, as Device measures reply time-outs in (link.WallClock,
+    process.EmulatorClock): the wall clock slowed by the share of the CPU its Renode wanted and did
+    not get, which the exporter reports (renode_driver.FxclassRenode.cpu_ns), on this machine or
+    another. Two Renodes starting at once on a loaded exporter answer late, not never. Whether the
+    exporter is gone is the lease's question (LeasedBoard.lost), not the clock's."""
+
+    def __init__(self, board: "LeasedBoard"):
+        self.board = board
+
+    def dead(self) -> str | None:
+        return None
+
+    def timer(self) -> "ExporterTimer":
+        return ExporterTimer(self.board)
+
+
+class ExporterTimer(EmulatorTimer):
+    def __init__(self, board: "LeasedBoard"):
+        self.board = board
+        super().__init__(group=None)
+
+    def _schedstat(self) -> tuple[int, int]:
+        """Renode's CPU time run and waited for; none while the exporter does not say (the wall
+        clock then), so that a lost exporter ends a wait on time."""
+        try:
+            ran, waited = self.board.call_within("cpu_ns", STATUS_TIMEOUT_S)
+            return int(ran), int(waited)
+        except Exception:
+            return 0, 0
+
+
 class LeasedDevice(Device):
     """The protocol over a leased board: no reply, or no sensor frame, while the exporter is gone is
     the lease lost (the port forward may hold the local socket open after the exporter died)."""
 
-    def __init__(self, link: LeasedLink, timeout: float):
-        super().__init__(link, timeout)
+    def __init__(self, link: LeasedLink, timeout: float, clock=None):
+        super().__init__(link, timeout, clock)
         self.board = link.board
 
     def wait_reply(self, seq: int, expect: int, timeout: float | None = None):
@@ -280,6 +314,28 @@ class LeasedBoard:
         except Exception:
             return False
 
+    def call_within(self, method: str, timeout_s: float, *args):
+        """The board driver's exported method, its answer awaited timeout_s at most (a gRPC call to
+        an exporter that died may otherwise wait for the connection's own time-outs)."""
+        import anyio
+
+        async def call(client):
+            with anyio.fail_after(timeout_s):
+                return await client.call_async(method, *args)
+
+        return self._client.portal.call(call, self.board_client)
+
+    @property
+    def reply_timeout(self) -> float | None:
+        """The default time a reply may take: a Renode board's as for a local Renode, in its own time;
+        None for a real board (the CLI's default for boards)."""
+        return REPLY_TIMEOUT_S["renode"] if self.emulated else None
+
+    @property
+    def clock(self):
+        """A Renode board's own time (ExporterClock); a real board's is the wall clock (Device's default)."""
+        return ExporterClock(self) if self.emulated else None
+
     def play_imu(self) -> None:
         """Renode: start the exporter's IMU recording ($imu_recording, farm/exporters/renode-*.yaml)
         now, both streams at one virtual time; a real board's sensor needs nothing."""
@@ -295,7 +351,7 @@ class LeasedBoard:
             self.board_client.monitor_cmd(command)
 
     def open_device(self, baud: int, timeout: float, boot_timeout: float) -> Device:
-        dev = LeasedDevice(LeasedLink(self.url, baud, self), timeout)
+        dev = LeasedDevice(LeasedLink(self.url, baud, self), timeout, self.clock)
         try:
             dev.connect(boot_timeout)
         except Exception:

@@ -162,25 +162,39 @@ def wait_listening(exporters: list[Exporter], timeout_s: float = START_TIMEOUT_S
             time.sleep(0.2)
 
 
-def exporter_pids(exporter: Exporter) -> list[int]:
-    """`jmp run` and the child it serves from (in a process group of its own, with Renode in it)."""
-    parent = exporter.process.pid
+def children(pid: int) -> list[int]:
     try:
-        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
-        children = []
-    return [parent, *map(int, children)]
+        return []
+
+
+def exporter_pids(exporter: Exporter) -> list[int]:
+    """`jmp run` and the child it serves from (which forks it, in a process group of its own)."""
+    return [exporter.process.pid, *children(exporter.process.pid)]
+
+
+def renode_groups(exporter: Exporter) -> list[int]:
+    """The process groups of the Renodes the exporter runs: its children that lead a group of their
+    own (renode_driver.FxclassRenodePower starts each so)."""
+    return [pid for server in exporter_pids(exporter)[1:] for pid in children(server) if _leads_a_group(pid)]
+
+
+def _leads_a_group(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pid
+    except ProcessLookupError:
+        return False
 
 
 def kill(exporter: Exporter) -> None:
-    """End an exporter at once, Renode with it, as a crash or a pulled plug would."""
-    pids = exporter_pids(exporter)
-    for pid in pids[1:]:
+    """End an exporter's processes at once (SIGKILL), as a crash or the OOM killer would: nothing of
+    it ends what it started, which must end by itself (Renode does: renode_driver.py)."""
+    for pid in exporter_pids(exporter):
         try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
             pass
-    exporter.process.kill()
     exporter.process.wait()
 
 
