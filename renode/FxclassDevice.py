@@ -5,7 +5,10 @@ Renode; either way the console UART ends up on a local TCP socket that these key
 """
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -462,7 +465,8 @@ class FxclassDevice:
         names = [g.strip() for g in gestures.split(",")]
         start = find_block(self._raw(), self.fed[:120])  # where the recording's first 10 s begin
         if start is None:
-            raise AssertionError("the recording's samples are not among those the sensor delivered")
+            raise AssertionError(f"the recording's samples are not among those the sensor delivered: "
+                                 f"{self._where_fed_went(self._raw(), self.fed[:120])}")
         # In model samples: the firmware takes the part's samples at the rate it set (12.5 Hz), which
         # Renode's part delivers at 12 Hz, so a gesture spans 4 % fewer model samples there.
         to_model = m.sample_rate_hz * 1000 / self.setup.sensor_rate_millihertz
@@ -499,8 +503,8 @@ class FxclassDevice:
                             gyro_full_scale_dps: int = 2000, gestures: str = "") -> str:
         """BasicMotions test windows (10 Hz) as the LSM6DSO would sample them at rate_hz (Renode's
         part samples at 12 Hz where a real one does 12.5), in whole counts of the given full scales,
-        written as a CSV recording and, with Renode's tools folder, as RESD; returns the path of
-        the RESD, or of the CSV without tools. The first windows of the test split, or with gestures
+        written as a CSV recording and, with Renode's tools folder, as RESD, in a new folder under
+        folder; returns the path of the RESD, or of the CSV without tools. The first windows of the test split, or with gestures
         (class names, comma-separated) that many windows of each class in turn."""
         test = datasets.basicmotions("test")
         picked = test.windows[:int(windows)]
@@ -518,14 +522,19 @@ class FxclassDevice:
                                  np.round(np.degrees(resampled[:, 3:]) * gyro_lsb_per_dps)], axis=1)
         self.fed = np.clip(counts, -32767, 32767).astype(np.int16)
         physical = np.concatenate([self.fed[:, :3] / accel_lsb_per_g, self.fed[:, 3:] / gyro_lsb_per_dps], axis=1)
-        csv_path = Path(folder) / "imu.csv"
+        # A folder of its own for each recording: suites run side by side (both Nucleos at once, other
+        # checkouts' runs) all get the same ${TEMPDIR}, and a recording another run rewrote under this
+        # one's name between its writing and Renode's reading was a recording this test never fed.
+        folder = Path(tempfile.mkdtemp(prefix="fxclass-imu-", dir=folder))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        csv_path = folder / "imu.csv"
         with csv_path.open("w") as f:
             f.write(f"# sample_rate_hz: {rate_hz:g}\n# units: g, g, g, dps, dps, dps\n")
             f.write(",".join(IMU_CHANNEL_NAMES) + "\n")
             f.writelines(",".join(repr(float(v)) for v in row) + "\n" for row in physical)
         if not renode_tools:
             return str(csv_path)
-        resd = Path(folder) / "imu.resd"
+        resd = folder / "imu.resd"
         write_resd(read_recording(csv_path), resd, Path(renode_tools))
         return str(resd)
 
@@ -584,9 +593,26 @@ class FxclassDevice:
         raw = self._raw()
         start = find_block(raw, self.fed)
         if start is None:
-            raise AssertionError(f"the {len(self.fed)} samples fed are not in the {len(raw)} recorded in one piece; "
-                                 f"first fed {self.fed[0].tolist()}, recorded {raw[:4].tolist()}")
+            raise AssertionError(f"the {len(self.fed)} samples fed are not in the {len(raw)} recorded in one piece: "
+                                 f"{self._where_fed_went(raw, self.fed)}")
         return start
+
+    @staticmethod
+    def _where_fed_went(raw: np.ndarray, fed: np.ndarray) -> str:
+        """What a failed search for fed in raw found instead: the longest run of fed samples delivered in
+        order, and where the acceleration and the angular rate each begin, apart (a pairing off by one)."""
+        def longest(cols):
+            best = (0, None)
+            for at in range(len(raw)):
+                n = 0
+                while n < len(fed) and at + n < len(raw) and np.array_equal(raw[at + n, cols], fed[n, cols]):
+                    n += 1
+                best = max(best, (n, at), key=lambda b: b[0])
+            return best
+        (n, at), (n_acc, at_acc), (n_gyro, at_gyro) = longest(slice(0, 6)), longest(slice(0, 3)), longest(slice(3, 6))
+        return (f"at most {n} of the {len(fed)} in order (from sample {at} of the {len(raw)} delivered); acceleration "
+                f"alone {n_acc} from {at_acc}, angular rate alone {n_gyro} from {at_gyro}; first fed {fed[0].tolist()}, "
+                f"first delivered {raw[:2].tolist()}")
 
     @keyword("Starting LIVE Should Be Refused For Want Of A Sensor")
     def no_sensor(self):
@@ -600,3 +626,85 @@ class FxclassDevice:
                 raise AssertionError(f"refused with {exc}, not for want of a sensor") from None
             return str(exc)
         raise AssertionError("the firmware started LIVE without a sensor")
+
+    # -- the class pins and the unknown pulse (renode/standalone.robot) -------------------------------
+
+    @keyword("Keep A BasicMotions Model Trained Without")
+    def keep_without(self, left_out: str, hops: int = 3, votes: int = 2, dwell: int = 2):
+        """Upload A BasicMotions Model Trained Without, kept in flash so that it runs from power-on."""
+        self.upload_without(left_out, hops, votes, dwell)
+        self.dev.upload(fxm.pack(self.model), keep=True)
+        if self.dev.info.model_source not in ("flash slot 0", "flash slot 1"):
+            raise AssertionError(f"the model runs from {self.dev.info.model_source}, not from flash")
+        return f"0x{self.dev.info.model_id:08x}"
+
+    @staticmethod
+    def _transitions(record: str) -> list[tuple[float, int]]:
+        """LedRecorder.cs's "t_ms:state ..." as (t_ms, state), repeats of a state dropped."""
+        out: list[tuple[float, int]] = []
+        for item in record.replace('"', " ").split():
+            if ":" in item:
+                t, state = item.split(":")
+                if not out or out[-1][1] != int(state):
+                    out.append((float(t), int(state)))
+        return out
+
+    @keyword("Class Pins Should Have Followed The LIVE Decisions")
+    def pins_follow_decisions(self, **records: str):
+        """records: CLASS=the LedRecorder record of the pin configured for that class. At every instant
+        at most one pin is high, and the sequence of pins high (none while no class with a pin is
+        decided: before the first decision, unknown, a class without one) is that of the LIVE results'
+        decisions, up to the last result collected (a change after it may follow): the pin goes high
+        when its class is decided and low when another is, with no cycle's lag as on the LED."""
+        from fxclass.model import decide
+
+        names = self.model.class_names
+        pin_class = {names.index(name): self._transitions(record) for name, record in records.items()}
+        changes = sorted((t, c, state) for c, record in pin_class.items() for t, state in record)
+        high: set[int] = set()
+        shown = [-1]
+        i = 0
+        while i < len(changes):
+            t = changes[i][0]
+            while i < len(changes) and changes[i][0] - t <= 1.0:  # a change of class lowers one, raises the other
+                _, c, state = changes[i]
+                (high.add if state else high.discard)(c)
+                i += 1
+            if len(high) > 1:
+                raise AssertionError(f"at {t:.1f} ms the pins of {sorted(high)} are all high")
+            now = next(iter(high), -1)
+            if now != shown[-1]:
+                shown.append(now)
+        decided = [-1] + [r.result.decided if r.result.decided in pin_class else -1 for r in self.live]
+        decided = [c for i, c in enumerate(decided) if i == 0 or decided[i - 1] != c]
+        labels = [str(decide.label(c, names)) if c >= 0 else "none" for c in shown]
+        if shown[:len(decided)] != decided or len(shown) > len(decided) + 1 or len(set(shown) - {-1}) < 2:
+            raise AssertionError(f"the pins showed {labels}, LIVE decided "
+                                 f"{[str(decide.label(c, names)) if c >= 0 else 'none' for c in decided]}")
+        return labels
+
+    @keyword("Unknown Should Have Been Shown As 1 s Pulses")
+    def unknown_pulses(self, record: str):
+        """Every long LED pulse (longer than the heartbeat's 500 ms) lasts 1 s and is followed by 1 s
+        dark, or by the end of the record (within 2 ms: the pattern runs on the millisecond tick); there
+        is at least one. Returns their number."""
+        changes = self._transitions(record)
+        pulses = [(on, off, changes[k + 2][0] if k + 2 < len(changes) else None)
+                  for k, ((on, lit), (off, _)) in enumerate(zip(changes, changes[1:])) if lit]
+        long = [(on, off, nxt) for on, off, nxt in pulses if off - on > 600]
+        if not long:
+            raise AssertionError(f"no pulse longer than the heartbeat's among {len(pulses)}")
+        for on, off, nxt in long:
+            if abs(off - on - 1000) > 2 or (nxt is not None and nxt - off < 998):
+                raise AssertionError(f"a pulse of {off - on:.1f} ms at {on:.1f} ms, then "
+                                     f"{'the end' if nxt is None else f'{nxt - off:.1f} ms'} dark: unknown is 1 s, 1 s")
+        return len(long)
+
+    @keyword("Forget What The Board Keeps")
+    def forget(self):
+        """FORGET: the kept models and configuration erased; the built-in model runs, host-driven."""
+        info = self.dev.forget()
+        if (info.model_source, info.config_source, info.boot_mode) != ("built-in", "built-in", 0):
+            raise AssertionError(f"after FORGET the model runs from {info.model_source}, the configuration is "
+                                 f"{info.config_source}, boot mode {info.boot_mode}")
+        return f"0x{info.model_id:08x}"

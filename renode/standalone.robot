@@ -12,7 +12,7 @@ Test Teardown     Stop Firmware
 Test Timeout      6 minutes
 
 *** Test Cases ***
-A Kept Upload Survives A Reset, A RAM Trial Does Not
+A Kept Upload Survives A Reset, A RAM Trial Does Not, FORGET Erases What Is Kept
     [Setup]    Start Firmware
     Flash Controller Should Be Present
     Running Model Should Be Kept In    built-in
@@ -25,6 +25,13 @@ A Kept Upload Survives A Reset, A RAM Trial Does Not
     Running Model Should Be Kept In    RAM    0xBEEF
     Reset The Board
     Running Model Should Be Kept In    flash slot 0    0xC0FFEE
+    # FORGET erases both: the built-in model runs, now and after a reset.
+    Upload Model With Raised Bias    0xBEEF    keep=${True}
+    Running Model Should Be Kept In    flash slot 1    0xBEEF
+    ${builtin}=    Forget What The Board Keeps
+    Running Model Should Be Kept In    built-in    ${builtin}
+    Reset The Board
+    Running Model Should Be Kept In    built-in    ${builtin}
 
 A Reset At 20 Points Of An Upload, Its Erase And Its Program Always Boots A Whole Model
     [Documentation]    Each reset stops the flash work at a chosen store (fx_hal_reset reached from
@@ -63,4 +70,43 @@ A Board Configured For LIVE At Boot Classifies A Recording Alone And Shows The C
     Log    LIVE classes per hop: ${classes}
     ${transitions}=    Execute Command    ledlog Transitions
     ${shown}=    LED Should Have Shown The LIVE Classes In Turn    ${transitions}    min_classes=3
+    Log    LED showed: ${shown}
+
+A Board Alone Raises Each Class's Pin While It Decides The Class And Blinks Unknown As 1 s Pulses
+    [Documentation]    A model kept without Badminton (decisions over 3 hops, 2 votes, a dwell of 2), a
+    ...                pin per class (D2 PA10, D7 PA8, D4 PB5, each a Renode LED recorded in virtual
+    ...                time), LIVE at boot with no host command, 30 s each of standing, badminton and
+    ...                running: the pins follow the decisions, one high at a time, and the LED shows
+    ...                the unknown decision as 1 s on, 1 s off.
+    [Timeout]    15 minutes
+    [Setup]    Start Firmware    shield=${True}
+    Keep A BasicMotions Model Trained Without    Badminton
+    ${resd}=    Write IMU Recording    ${TEMPDIR}    ${RENODETOOLS}    windows=3
+    ...    gestures=Standing,Badminton,Running,Running
+    Configure Board    boot_mode=live    led=class    pin.Standing=D2    pin.Running=D7    pin.Walking=D4
+    Execute Command    include @${CURDIR}/LedRecorder.cs
+    Execute Command    machine LoadPlatformDescriptionFromString "pinD2: Miscellaneous.LED @ gpioPortA { }; gpioPortA: { 10 -> pinD2@0 }"
+    Execute Command    machine LoadPlatformDescriptionFromString "pinD7: Miscellaneous.LED @ gpioPortA { }; gpioPortA: { 8 -> pinD7@0 }"
+    Execute Command    machine LoadPlatformDescriptionFromString "pinD4: Miscellaneous.LED @ gpioPortB { }; gpioPortB: { 5 -> pinD4@0 }"
+    Execute Command    emulation CreateLedRecorder "ledlog" sysbus.gpioPortA.UserLED
+    Execute Command    emulation CreateLedRecorder "d2log" sysbus.gpioPortA.pinD2
+    Execute Command    emulation CreateLedRecorder "d7log" sysbus.gpioPortA.pinD7
+    Execute Command    emulation CreateLedRecorder "d4log" sysbus.gpioPortB.pinD4
+    Execute Command    emulation SetAdvanceImmediately true
+    Execute Command    sysbus WriteDoubleWord 0xE000ED0C 0x05FA0004
+    Wait For LIVE At Power-On
+    Execute Command    pause
+    Execute Command    sysbus.i2c1.lsm6dso FeedAccelerationSamplesFromRESD @${resd} 0 0 CurrentVirtualTime
+    Execute Command    sysbus.i2c1.lsm6dso FeedAngularRateSamplesFromRESD @${resd} 0 0 CurrentVirtualTime
+    Execute Command    start
+    Collect LIVE Results Of The Board Alone    hops=18    idle_timeout=120
+    ${led}=    Execute Command    ledlog Transitions
+    ${d2}=    Execute Command    d2log Transitions
+    ${d7}=    Execute Command    d7log Transitions
+    ${d4}=    Execute Command    d4log Transitions
+    ${pins}=    Class Pins Should Have Followed The LIVE Decisions    Standing=${d2}    Running=${d7}    Walking=${d4}
+    Log    pins showed: ${pins}
+    ${pulses}=    Unknown Should Have Been Shown As 1 s Pulses    ${led}
+    Log    ${pulses} unknown pulses
+    ${shown}=    LED Should Have Shown The LIVE Classes In Turn    ${led}    min_classes=3
     Log    LED showed: ${shown}

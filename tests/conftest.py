@@ -1,8 +1,10 @@
 """Shared fixtures: the host builds of the C core, the firmware image and QEMU sessions."""
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,21 @@ HOST_BUILD = ROOT / "build" / "host"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+@contextmanager
+def one_build_at_a_time():
+    """pytest-xdist's workers share build/ and firmware/build/: two makes deciding at once to rebuild
+    the same object would each read the other's half-written file. `make test` builds everything
+    first, so this only orders the checks then; a lone `pytest -n 2` on a fresh clone needs it."""
+    (ROOT / "build").mkdir(exist_ok=True)
+    with open(ROOT / "build" / ".make.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def make(*targets: str, **variables: str) -> None:
     cmd = ["make", "-s", "-C", str(ROOT), *targets, *[f"{k}={v}" for k, v in variables.items()]]
-    subprocess.run(cmd, check=True)
+    with one_build_at_a_time():
+        subprocess.run(cmd, check=True)
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +42,7 @@ def runners() -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def firmware_elf() -> Path:
-    subprocess.run(["make", "-s", "-C", str(ROOT / "firmware"), "BOARD=netduinoplus2"], check=True,
-                   stdout=subprocess.DEVNULL)
+    make("-C", "firmware", "BOARD=netduinoplus2")
     return ROOT / "firmware" / "build" / "netduinoplus2" / "fxclass.elf"
 
 

@@ -35,8 +35,8 @@ def fx(*args, timeout=180):
 def test_help_lists_every_command():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    for name in ("ports", "build", "flash", "sim", "info", "upload", "config", "run", "validate", "bench", "train",
-                 "quantize", "eval"):
+    for name in ("ports", "build", "flash", "sim", "info", "upload", "config", "forget", "run", "validate", "bench",
+                 "train", "quantize", "eval"):
         assert name in result.output
 
 

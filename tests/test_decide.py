@@ -270,3 +270,26 @@ def test_the_writer_refuses_what_the_firmware_would(models):
     bad = fxm.Model(**{**model.__dict__, "decision": Decision(1, 1, 1, np.full(model.n_classes, 40000))})
     with pytest.raises(ModelFormatError):
         fxm.pack(bad)
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+@pytest.mark.parametrize("stage", ["standard", "compact"])
+def test_distances_of_rows_not_a_multiple_of_four_are_the_reference(runners, runner, stage):
+    """A spectral model of 3 channels: 54 first-layer inputs, so the Cortex-M4 distances, four int8 inputs
+    a step, end on a tail of two and read every centroid row after the first from an unaligned address;
+    each hop's outside flag and decision equal the reference's, some windows outside and some not."""
+    data = blobs.windows(64, 3)
+    model = with_decision(blobs.trained(64, 3, 3, (8,), input_stage=stage), data.windows, data.labels, percentile=60.0)
+    assert model.n_features % 4 == 2
+    rng = np.random.default_rng(5)
+    parts = [data.windows[i] for i in rng.integers(0, len(data), size=16)]
+    parts.insert(8, rng.integers(-20000, 20000, size=(128, 3)).astype(np.int16))
+    samples = np.concatenate(parts)
+    status, variant, rows, probs = native.pipeline(runners[runner], fxm.pack(model), samples)
+    assert status == 0
+    if runner == "fx_runner_m4":
+        assert variant == "dsp"  # int8 inputs: pairs only come in fours (test_the_pipeline_stage_is_the_reference)
+    ref = Pipeline(model).stream(samples)
+    assert np.array_equal(rows[:, 3], ref["outside"].astype(np.int64))
+    assert np.array_equal(rows[:, 4], ref["decided"]) and np.array_equal(probs, ref["prob"])
+    assert ref["outside"].any() and not ref["outside"].all()

@@ -39,6 +39,18 @@ def native(native_binary, recording=None, **kw):
     return Emulator(elf=native_binary, native=True, imu_recording=recording, imu_speedup=SPEEDUP, **kw)
 
 
+def test_recordings_written_side_by_side_into_one_folder_never_share_a_file(tmp_path):
+    """Suites run side by side (both Nucleos, other checkouts) write into the same ${TEMPDIR}: Renode
+    reads a recording as it plays it, so one written over another's under the same name would be
+    played by a test that never fed it."""
+    first, second = FxclassDevice(), FxclassDevice()
+    path = Path(first.write_imu_recording(tmp_path, windows=1, rate_hz=12.5))
+    written = path.read_bytes()
+    other = Path(second.write_imu_recording(tmp_path, windows=2, rate_hz=12.5, gestures="Running"))
+    assert other != path and path.read_bytes() == written
+    assert other.parent.parent == path.parent.parent == tmp_path
+
+
 def test_live_is_bit_exact_with_the_reference_on_the_samples_delivered_every_hop(native_binary, lib, tmp_path):
     recording = lib.write_imu_recording(tmp_path, windows=3, rate_hz=12.5)
     with native(native_binary, recording) as emu:

@@ -147,6 +147,38 @@ def test_the_configuration_is_kept_checked_and_reset(native_binary, flash_file):
             cfg.parse_assignment(text, ["a", "b"])
 
 
+
+def test_forget_erases_the_kept_models_and_configuration(native_binary, flash_file, default_model):
+    """FORGET: both model slots and the configuration erased, the built-in model and the defaults in use at
+    once and after a reset and a power cycle, so the board is host-driven again."""
+    new, other = _retrained_model(default_model), _retrained_model(default_model)
+    other.model_id = 0xBEEF
+    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10) as dev:
+        builtin_id = dev.info.model_id
+        defaults = dev.config().values
+        dev.upload(fxm.pack(new), keep=True)
+        dev.upload(fxm.pack(other), keep=True)  # both slots hold a model now
+        assert (dev.info.model_source, dev.info.model_seq) == ("flash slot 1", 2)
+        cfg.set_values(dev, ["boot_mode=live", "led=off", "decision_hops=4"])
+        info = dev.forget()
+        assert (info.model_source, info.model_seq, info.model_id) == ("built-in", 0, builtin_id)
+        assert (info.config_source, info.boot_mode) == ("built-in", 0)
+        assert dev.config().values == defaults
+        _check_runs(dev, default_model)
+        dev.reset()
+        assert (dev.info.model_source, dev.info.model_id, dev.info.config_source) == ("built-in", builtin_id, "built-in")
+        dev.upload(fxm.pack(new))  # a RAM trial is forgotten too
+        assert dev.forget().model_id == builtin_id
+        dev.upload(fxm.pack(new), keep=True)  # and the store takes records again
+        assert (dev.info.model_source, dev.info.model_seq) == ("flash slot 0", 1)
+        dev.forget()
+    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10) as dev:
+        assert (dev.info.model_source, dev.info.model_id, dev.info.config_source) == ("built-in", builtin_id, "built-in")
+        _check_runs(dev, default_model)
+        with pytest.raises(DeviceError) as err:
+            dev.wait_reply(dev.send(p.FORGET, b"\x00"), p.ACK)
+        assert err.value.code == 0x02  # FORGET takes no payload
+
 def test_qemu_has_no_flash_controller_and_keeps_ram_uploads(device, default_model):
     new = _retrained_model(default_model)
     info = device.request_info()
@@ -161,6 +193,10 @@ def test_qemu_has_no_flash_controller_and_keeps_ram_uploads(device, default_mode
     reply = device.set_config({cfg.LED: 1})  # applied, not kept
     assert reply.source == "RAM" and reply.values[cfg.LED] == 1
     device.reset()
+    assert device.info.model_source == "built-in" and device.config().source == "built-in"
+    device.upload(fxm.pack(new))  # FORGET without a controller: the RAM model and settings go, nothing to erase
+    device.set_config({cfg.LED: 0})
+    assert device.forget().model_id == info.model_id
     assert device.info.model_source == "built-in" and device.config().source == "built-in"
 
 
@@ -184,6 +220,10 @@ def test_cli_upload_keeps_by_default_and_config_persists(native_binary, flash_fi
     assert r.returncode == 4 and "D2 .. D12" in r.stderr, r.stderr
     r = fx("config", "reset", "--native")
     assert r.returncode == 0 and "(defaults)" in r.stdout, r.stdout
+    r = fx("forget", "--native")
+    assert r.returncode == 0 and "erased from flash" in r.stdout and "(built-in) is running, host-driven" in r.stdout, r.stdout
+    r = fx("info", "--native")
+    assert "(built-in), " in r.stdout, r.stdout
     r = fx("upload", "--sim", str(model))
     assert r.returncode == 0 and "netduinoplus2 has no flash controller" in r.stdout, r.stdout + r.stderr
 

@@ -13,10 +13,15 @@
  *   9. for each spectral bench model of bench_spectral.h, in order: fx_model_run, then the feature
  *      stage, the scaling, the dense layers together and the softmax
  *  10. the same for each rocket bench model of bench_rocket.h
+ *  11. the decision stage of a hop on the default model (measure_decision): fx_decide_outside over
+ *      the window's first-layer inputs against a centroid per class, outside every radius (all
+ *      distances computed, the most a hop costs); fx_decide_push with K 3, M 2, dwell 2 on a full
+ *      history; the same with K 16 (FX_MAX_DECISION_HOPS)
  * Each stage runs the variant of the model's plan, as in fx_model_run: built with FX_PORTABLE, the
  * image measures the portable C. What the whole inference spends besides 2 to 5 is its call glue
  * and checks ("rest").
  */
+#include "fx_decide.h"
 #include "fx_model.h"
 
 extern const uint8_t fx_default_model[];
@@ -121,6 +126,54 @@ static FX_NOINLINE int measure_model(const bench_blob *b)
     return status != FX_OK || best != result.class_index;
 }
 
+static int8_t centroids[FX_MAX_CLASSES * FX_MAX_FEATURES / 8u];
+static uint32_t radius2[FX_MAX_CLASSES];
+
+/* One push of the decider after it has filled its K hops (the steady state of a stream). */
+static fx_status push_full(uint8_t hops, const fx_model *m, const int16_t *prob, uint8_t vote)
+{
+    static const int16_t thresholds[FX_MAX_CLASSES] = {0};
+    const fx_decide_config config = {.hops = hops, .votes = hops > 1u ? 2u : 1u, .dwell = 2u,
+                                     .n_classes = m->n_classes, .threshold_q15 = thresholds};
+    static fx_decider decider;
+    fx_decision decision;
+    fx_status status = fx_decide_init(&decider, &config);
+    for (uint8_t k = 0; k < hops; ++k) {
+        status |= fx_decide_push(&decider, prob, vote, &decision);
+    }
+    fx_bench_begin();
+    status |= fx_decide_push(&decider, prob, vote, &decision);
+    fx_bench_end();
+    return status;
+}
+
+/* Segment 11 on the default model's window, whose inputs and probabilities are worked out here again. */
+static FX_NOINLINE int measure_decision(const fx_model *m)
+{
+    const uint16_t n_dims = m->layers[0].in_len;
+    if ((uint32_t)m->n_classes * n_dims > sizeof centroids) {
+        return 1;
+    }
+    for (uint32_t i = 0; i < (uint32_t)m->n_classes * n_dims; ++i) {
+        centroids[i] = (int8_t)((i * 37u) % 255u - 127u);
+    }
+    const fx_decide_space space = {.n_dims = n_dims, .n_classes = m->n_classes, .radius2 = radius2,
+                                   .centroid = centroids};
+    fill_window(m->window_len, m->n_channels);
+    fx_result result;
+    fx_status status = fx_model_run(m, window, &scratch, &result);
+    status |= fx_features_run(&m->features, window, scratch.features, scratch.work.feature_buffer,
+                              (fx_variant)m->plan.features);
+    status |= fx_quantize_input(&m->input, scratch.features, &scratch.work.act[0], (fx_variant)m->plan.input);
+    fx_bench_begin();
+    const int outside = fx_decide_outside(&space, &scratch.work.act[0], m->plan.input == FX_VARIANT_DSP_PAIRS);
+    fx_bench_end();
+    const uint8_t vote = outside ? (uint8_t)FX_DECISION_UNKNOWN : (uint8_t)result.class_index;
+    status |= push_full(3u, m, result.prob_q15, vote);
+    status |= push_full(FX_MAX_DECISION_HOPS, m, result.prob_q15, vote);
+    return status != FX_OK || !outside;
+}
+
 int main(void)
 {
     fx_model model;
@@ -196,6 +249,8 @@ int main(void)
     for (uint32_t i = 0; i < sizeof bench_rocket_models / sizeof bench_rocket_models[0]; ++i) {
         models_failed |= measure_model(&bench_rocket_models[i]);
     }
+
+    models_failed |= measure_decision(&model);
 
     semihosting_exit(status == FX_OK && stage_status == FX_OK && best == result.class_index && !models_failed);
     return 0;

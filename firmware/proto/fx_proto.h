@@ -39,6 +39,8 @@ typedef enum {
     FX_MSG_CONFIG_GET = 0x10,    /* -> FX_MSG_CONFIG_REPLY */
     FX_MSG_CONFIG_SET = 0x11,    /* n x (u16 key, i32 value), all or none, kept in flash -> FX_MSG_CONFIG_REPLY */
     FX_MSG_CONFIG_RESET = 0x12,  /* -> FX_MSG_CONFIG_REPLY with the defaults, the kept configuration erased */
+    FX_MSG_FORGET = 0x13,        /* -> ACK once the kept models and configuration are erased: the built-in
+                                    model and the defaults in use, as after flashing the image */
     FX_MSG_ACK = 0x80,           /* u8 request type */
     FX_MSG_INFO_REPLY = 0x81,
     FX_MSG_RESULT = 0x82,

@@ -483,6 +483,23 @@ static uint8_t reset_config(fx_server *s)
     return 0;
 }
 
+/* Back to the board as flashed: the built-in model and the defaults, nothing kept. The model in use
+   leaves flash before its slots are erased, and LIVE or a stream, which ran on it, ends. */
+static uint8_t forget(fx_server *s)
+{
+    s->mode = 0;
+    s->streaming = 0;
+    s->upload.receiving = 0;
+    s->shown_class = FX_SHOWN_NONE;
+    (void)fx_model_parse(s->builtin, s->builtin_len, &s->model);
+    s->model_source = FX_KEPT_BUILTIN;
+    s->model_seq = 0;
+    if (has_flash(s) && fx_store_erase(&s->port.storage->models, &s->port.storage->flash) != FX_STORE_OK) {
+        return FX_E_FLASH;
+    }
+    return reset_config(s);
+}
+
 /* The configuration as it now is, or the error reply with code when it is not 0. */
 static void config_reply(fx_server *s, const fx_frame *request, uint8_t code)
 {
@@ -497,7 +514,8 @@ static void config_reply(fx_server *s, const fx_frame *request, uint8_t code)
 static int takes_no_payload(uint8_t type)
 {
     return type == FX_MSG_INFO || type == FX_MSG_STREAM_START || type == FX_MSG_UPLOAD_COMMIT ||
-           type == FX_MSG_STATS || type == FX_MSG_RESET || type == FX_MSG_CONFIG_GET || type == FX_MSG_CONFIG_RESET;
+           type == FX_MSG_STATS || type == FX_MSG_RESET || type == FX_MSG_CONFIG_GET || type == FX_MSG_CONFIG_RESET ||
+           type == FX_MSG_FORGET;
 }
 
 static void dispatch(fx_server *s, const fx_frame *f)
@@ -551,6 +569,9 @@ static void dispatch(fx_server *s, const fx_frame *f)
     case FX_MSG_CONFIG_RESET:
         config_reply(s, f, reset_config(s));
         break;
+    case FX_MSG_FORGET:
+        reply(s, f, forget(s));
+        break;
     case FX_MSG_STATS:
         send_stats(s, f->seq);
         break;
@@ -601,6 +622,8 @@ fx_status fx_server_init(fx_server *s, const fx_port *port, const uint8_t *built
     fx_pipeline_init(&s->pipeline, &s->model, s->window, s->port.cycles, s->port.ctx);
     fx_config_defaults(&s->config);
     s->shown_class = FX_SHOWN_NONE;
+    s->builtin = builtin;
+    s->builtin_len = builtin_len;
     const fx_status builtin_status = fx_model_parse(builtin, builtin_len, &s->model);
     if (s->port.storage != NULL) {
         load_kept_model(s);

@@ -23,6 +23,8 @@ typedef struct {
     /* Small fields first, large buffers last, so that the code reaches most fields in one load. */
     fx_port port;
     fx_model model;
+    const uint8_t *builtin;     /* the image's own model (FORGET brings it back) */
+    uint32_t builtin_len;
     uint8_t model_source;       /* FX_KEPT_*: built-in, model_slot's (RAM), or a flash slot's */
     uint8_t config_source;      /* FX_KEPT_*: defaults, set since the reset but not kept, a flash slot */
     uint32_t model_seq;         /* the flash record's sequence number, 0 for the others */

@@ -53,6 +53,9 @@ ROCKET_ROUTINES = {"signal": "fx_rocket_signal", "nine_tap_sums": "nine_tap_sums
                    "counts": "fx_rocket_count_m4"}
 ROCKET_CONVOLUTION = ("nine_tap_sums", "pair_sums", "counts")  # convolution and PPV, counted per kernel-dilation-sample
 ROCKET_BUDGET_100X6 = 3.0  # convolution and PPV, instructions per kernel, dilation and sample (issue 21)
+# The decision stage's segments, the bench image's last (bench_main.c, 11.): a window's distances to every
+# class's centroid, and fx_decide_push on a full history of K 3 and of K 16 hops.
+DECISION_SEGMENTS = ("outside", "push_k3", "push_k16")
 
 
 def count_segments(elf: Path) -> list[int]:
@@ -271,6 +274,20 @@ def rocket_rows(figures: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
+def decision_figures(segments: list[int], model: fxm.Model) -> dict:
+    """decision_stage: the instructions of a hop's decision stage on the default model (K 3: per_hop)."""
+    counts = dict(zip(DECISION_SEGMENTS, segments))
+    return {"classes": model.n_classes, "first_layer_inputs": model.layers[0].in_len, **counts,
+            "per_hop": counts["outside"] + counts["push_k3"]}
+
+
+def decision_row(d: dict) -> tuple[str, str, str]:
+    return (f"decision stage per hop, K 3: distances to {d['classes']} centroids over {d['first_layer_inputs']} "
+            "inputs + fx_decide_push (its push alone at K 16)",
+            f"{d['per_hop']:,} ({d['outside']:,} + {d['push_k3']:,}; {d['push_k16']:,})",
+            "every class's distance computed (a window outside all)")
+
+
 def markdown(results: dict) -> str:
     """The README's table of results, with each goal next to its figure."""
     link = results["link"]
@@ -301,6 +318,7 @@ def markdown(results: dict) -> str:
         ("accuracy on the BasicMotions test split, float / quantized",
          f"{100 * results['float_accuracy']:.1f} % / {100 * results['quantized_accuracy']:.1f} %", "within 1 point"),
     ]
+    rows.append(decision_row(results["decision_stage"]))
     rows += spectral_rows(results["feature_sets"]["spectral"])
     rows += rocket_rows(results["feature_sets"]["rocket"])
     for board, fp in results["footprint"].items():
@@ -395,11 +413,13 @@ def measure_all(argv=None) -> int:
         "quantized_accuracy": ev.quantized_accuracy,
         "footprint": {board: footprint(board, len(blob)) for board in BOARDS},
         "link": link_figures(),
-        "feature_sets": feature_set_figures(traced[6 + n_dense + len(FEATURE_SHAPES):]),
+        "feature_sets": feature_set_figures(traced[6 + n_dense + len(FEATURE_SHAPES):-len(DECISION_SEGMENTS)]),
+        "decision_stage": decision_figures(seg[-len(DECISION_SEGMENTS):], model),
     }
     for board, fp in results["footprint"].items():
         results[f"flash_bytes_without_model_{board}"] = fp["flash_bytes_without_model"]
         results[f"ram_bytes_{board}"] = fp["ram_bytes"]
+    results["decision_instructions_per_hop"] = results["decision_stage"]["per_hop"]
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
     update_readme(Path(args.readme), results)

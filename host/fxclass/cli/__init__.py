@@ -10,8 +10,8 @@ import click
 
 from .. import __version__
 from ..errors import FxError, file_error
-from . import (bench, build, config, eval as eval_cmd, flash, info, live, ports, quantize, record, run, sim, train,
-               upload, validate)
+from . import (bench, build, config, eval as eval_cmd, flash, forget, info, live, ports, quantize, record, run, sim,
+               train, upload, validate)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,7 +21,7 @@ def cli(debug):
     """Train, quantize and run fixed-point sensor classifiers on STM32F4 boards and in QEMU."""
 
 
-for module in (ports, build, flash, sim, info, upload, config, run, validate, bench, record, live, train, quantize,
+for module in (ports, build, flash, sim, info, upload, config, forget, run, validate, bench, record, live, train, quantize,
                eval_cmd):
     cli.add_command(module.command)
 

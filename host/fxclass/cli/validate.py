@@ -8,8 +8,9 @@ from ..data import datasets
 from ..data.recording import read_recording
 from ..errors import LinkError
 from ..firmware.build import DEFAULT_MODEL
-from ..model import fxm
-from ..model.validate import validate
+from ..device import config as cfg
+from ..model import decide, fxm
+from ..model.validate import validate, validate_decisions
 from .common import device_options, ensure_model, open_device
 
 
@@ -26,7 +27,9 @@ from .common import device_options, ensure_model, open_device
                    "a board's.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N windows.")
 def command(target, dataset, csv_path, split, model, limit):
-    """Exit 0 when every window agrees bit for bit, 2 when any differs."""
+    """Exit 0 when every window agrees bit for bit, 2 when any differs. A model with a DECISION section
+    also has its windows streamed one after the other, and every hop's decision and every EVENT
+    compared with the reference under the device's decision settings."""
     if dataset and csv_path:
         raise click.UsageError("give --dataset or --csv, not both")
     if csv_path and model is None:
@@ -63,8 +66,15 @@ def command(target, dataset, csv_path, split, model, limit):
                 _report(diffs, f"{compared} of {len(windows)} windows compared before the run stopped")
                 click.echo(f"error: {exc}; {compared} results were kept", err=True)
                 raise SystemExit(exc.exit_code) from None
+        decisions = None
+        if qm.decision is not None:
+            dev.take_events()
+            decisions = validate_decisions(lambda s: (list(dev.stream(s)), dev.take_events()), qm,
+                                           windows.reshape(-1, qm.n_channels), cfg.decide_settings(dev.config()))
     _report(diffs, f"{len(windows)} windows")
-    if diffs:
+    if decisions is not None:
+        _print_decisions(decisions, qm.class_names)
+    if diffs or (decisions is not None and not decisions.equal):
         raise SystemExit(2)
 
 
@@ -73,3 +83,28 @@ def _report(diffs, windows: str) -> None:
         click.echo(f"window {d.index}: device class {d.device_class} {d.device_prob}, "
                    f"reference class {d.reference_class} {d.reference_prob}")
     click.echo(f"{windows}, {len(diffs)} differ from the reference")
+
+
+def _hop_text(hop, names) -> str:
+    if hop is None:
+        return "no such hop"
+    cls, decided, changed, outside = hop
+    return (f"class {cls}{' (outside)' if outside else ''}, decision {decide.label(decided, names)}"
+            f"{' (changed)' if changed else ''}")
+
+
+def _event_text(event, names) -> str:
+    if event is None:
+        return "no such EVENT"
+    hop, decided, previous, prob = event
+    return f"hop {hop}: {decide.label(previous, names)} -> {decide.label(decided, names)} (p {prob})"
+
+
+def _print_decisions(check, names) -> None:
+    for d in check.hop_differences:
+        click.echo(f"hop {d.hop}: device {_hop_text(d.device, names)}, reference {_hop_text(d.reference, names)}")
+    for d in check.event_differences:
+        click.echo(f"EVENT {d.position}: device {_event_text(d.device, names)}, "
+                   f"reference {_event_text(d.reference, names)}")
+    click.echo(f"the windows streamed: {check.hops} hops, {len(check.hop_differences)} decisions differ; "
+               f"{check.events} EVENTs, {len(check.event_differences)} differ from the reference")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import DataError
+from ..model.decide import DecideSettings
 from . import protocol as p
 from .link import Device
 
@@ -103,3 +104,9 @@ def set_values(dev: Device, assignments: list[str]) -> p.ConfigReply:
 
 def reset(dev: Device) -> p.ConfigReply:
     return dev.reset_config()
+
+
+def decide_settings(reply: p.ConfigReply) -> DecideSettings:
+    """The decision settings a configuration replaces of a model's (0: the model's own)."""
+    hops, votes, dwell = (reply.values.get(key, 0) for key, _ in DECISION_KEYS.values())
+    return DecideSettings(hops, votes, dwell)

@@ -346,6 +346,12 @@ class Device:
         frame = self.request(p.CONFIG_RESET, b"", p.CONFIG_REPLY, timeout=max(self.timeout, 2 * FLASH_WRITE_S))
         return p.ConfigReply.parse(frame.payload)
 
+    def forget(self) -> p.Info:
+        """Erase the kept models and configuration (four sectors: models first, then the configuration);
+        the board then runs its built-in model with the defaults, as when flashed. Returns the new INFO."""
+        self.request(p.FORGET, b"", p.ACK, timeout=max(self.timeout, 4 * FLASH_WRITE_S))
+        return self.request_info()
+
     def stats(self) -> dict[str, int]:
         payload = self.request(p.STATS, b"", p.STATS_REPLY).payload
         n = min(len(payload) // 4, len(p.STATS_FIELDS))

@@ -22,6 +22,7 @@ INFO, INFER, STREAM_START, STREAM_DATA = 0x01, 0x02, 0x03, 0x04
 UPLOAD_BEGIN, UPLOAD_CHUNK, UPLOAD_COMMIT, STATS, RESET, MODE = 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A
 ACK, INFO_REPLY, RESULT, STREAM_REPLY, STATS_REPLY, ERROR = 0x80, 0x81, 0x82, 0x84, 0x88, 0xFF
 CONFIG_GET, CONFIG_SET, CONFIG_RESET, CONFIG_REPLY = 0x10, 0x11, 0x12, 0x90
+FORGET = 0x13  # the kept models and configuration erased: the built-in model and the defaults
 UPLOAD_KEEP = 0x01  # UPLOAD_BEGIN's flags: write the model to flash
 # Where the model in use or the configuration comes from (INFO, CONFIG_REPLY)
 KEPT_NAMES = {0: "built-in", 1: "RAM", 2: "flash slot 0", 3: "flash slot 1"}
