@@ -32,7 +32,7 @@ HOST_CFLAGS := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-pro
                -Ifirmware/core -Ifirmware/proto -g
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: help setup demo test test-robot bench accuracy firmware firmwares flash clean host-tools fuzz-smoke model native soak \
+.PHONY: help setup demo test test-robot bench accuracy firmware firmwares flash clean host-tools fuzz-smoke model native soak startup-check \
         farm-setup farm-local farm-test
 
 help: ## this list
@@ -164,6 +164,10 @@ accuracy: $(VENV)/.accuracy-done ## every feature set and auto vs aeon's MiniRoc
 SOAK ?= 5000
 soak: setup firmwares $(HOST_BUILD)/fxclass_native ## SOAK=N inferences natively, in QEMU and in Renode, each checked against the reference
 	$(PY) host/tools/soak.py --count $(SOAK)
+
+ROUNDS ?= 10
+startup-check: setup firmwares ## fxclass sim, record and live --renode ROUNDS times each, from a folder outside the checkout with no FXCLASS_* set; nothing may be left running
+	$(PY) host/tools/startup_check.py --rounds $(ROUNDS)
 
 # ---- a Jumpstarter board farm (README: Board farm) -------------------------------------------------
 # SELECTOR chooses the boards (labels in farm/exporters.yaml). The farm is $FXCLASS_FARM's local one,

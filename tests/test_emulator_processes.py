@@ -123,6 +123,29 @@ def test_a_starved_emulator_s_time_runs_slower_than_the_wall_clock():
     assert not group_pids(group.pgid)
 
 
+class _Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.mark.parametrize("runnable, emulator_seconds", [(True, 1.0 / EmulatorTimer.MAX_SLOWDOWN), (False, 1.0)])
+def test_a_thread_waiting_on_the_run_queue_a_whole_sample_is_starved_not_idle(monkeypatch, runnable, emulator_seconds):
+    """schedstat counts a wait on the run queue once it ends: a sample in which the group neither ran
+    nor finished a wait is idle time (the wall clock's) only if no thread of it is runnable."""
+    clock = _Clock()
+    monkeypatch.setattr("fxclass.emu.process.time.monotonic", clock)
+    readings = iter([(5_000, 7_000, True), (5_000, 7_000, runnable)])
+    monkeypatch.setattr(EmulatorTimer, "_schedstat", lambda self: next(readings))
+    timer = EmulatorTimer(group=None)
+    clock.now += 0.5
+    first = timer.elapsed()  # the first sample has nothing to compare with: the wall clock's time
+    clock.now += 1.0
+    assert timer.elapsed() - first == pytest.approx(emulator_seconds)
+
+
 def test_an_emulator_started_elsewhere_is_found_by_its_port_and_watched(native_binary):
     """The Robot keywords' clock: renode-test starts Renode, the library finds it by the port it serves."""
     from fxclass.emu.process import EmulatorClock, ServingGroup

@@ -21,7 +21,10 @@ PIDS_EVERY_S = 5.0
 STOP_GRACE_S = 5.0  # how long a group gets to end on SIGTERM before SIGKILL
 # A watchdog that sleeps until fxclass dies (the kernel sends it SIGTERM then) and kills the group.
 # `kill -s KILL -- -PGID` is the POSIX form that dash (Debian's sh) takes too: it refuses `-KILL --`.
-WATCHDOG = 'trap "kill -s KILL -- -$1 2>/dev/null; exit 0" TERM HUP INT; while :; do sleep 1; done'
+# It waits on its sleep with `wait`, which a trapped signal ends at once: a shell runs its traps only
+# after a command in the foreground ends, which made every stop() wait for the `sleep 1` under way.
+WATCHDOG = ('trap \'kill $nap 2>/dev/null; kill -s KILL -- -$1 2>/dev/null; exit 0\' TERM HUP INT; '
+            'while :; do sleep 60 & nap=$!; wait $nap; done')
 
 
 def _die_with_parent() -> None:
@@ -90,8 +93,11 @@ class ProcessGroup:
         except ProcessLookupError:
             pass
         deadline = time.monotonic() + STOP_GRACE_S
+        try:
+            self.proc.wait(STOP_GRACE_S)  # the leader first (reaped, so it does not count as alive):
+        except subprocess.TimeoutExpired:  # its end is seen at once, and a scan of /proc is slow
+            pass
         while time.monotonic() < deadline:
-            self.proc.poll()  # reap the leader, so that it does not count as alive
             if not group_pids(self.pgid):
                 break
             time.sleep(0.05)
@@ -172,6 +178,23 @@ def cpu_ns(pids: list[int]) -> tuple[int, int]:
     return ran, waited
 
 
+def any_runnable(pids: list[int]) -> bool:
+    """Whether a thread of pids is running or waiting on a run queue (state R)."""
+    for pid in pids:
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                stat = (task / "stat").read_text()
+            except OSError:
+                continue
+            if stat[stat.rindex(")") + 2] == "R":
+                return True
+    return False
+
+
 class EmulatorClock:
     """Time as a process group running an emulator sees it: the wall clock, slowed by the share of the
     CPU the group wanted and did not get. A time-out measured on it waits for a starved emulator (on
@@ -199,7 +222,11 @@ class EmulatorTimer:
     # what it got of what it wanted. QEMU hands each received byte between two threads: a machine at
     # a load of 15 starves it at every hand-over though it wants less than half a core.
     WORKING = 0.05
-    MAX_SLOWDOWN = 20.0  # never more than this many wall seconds per emulator second
+    # Never more than this many wall seconds per emulator second. QEMU at a load average of 16-26 on
+    # 2 cores got 5 % or less of what it wanted in a fifth of the 0.25 s samples (a received byte is
+    # two hand-overs between its threads, each a wait on a crowded run queue): a cap of 20 there made
+    # its time run faster than it did. An emulator that exits is still detected at once.
+    MAX_SLOWDOWN = 100.0
     own_time = True
 
     def __init__(self, group: "ProcessGroup | ServingGroup"):
@@ -211,20 +238,26 @@ class EmulatorTimer:
         self._wall = time.monotonic()
         self._demand = None  # sampled at the first SAMPLE_S: a request answered sooner costs no look-up
 
-    def _schedstat(self) -> tuple[int, int]:
-        return cpu_ns(self.group.pids())
+    def _schedstat(self) -> tuple[int, int, bool]:
+        """cpu_ns of the group, and whether one of its threads is runnable now (state R)."""
+        pids = self.group.pids()
+        return (*cpu_ns(pids), any_runnable(pids))
 
     def elapsed(self) -> float:
         now = time.monotonic()
         wall = now - self._wall
         if wall < self.SAMPLE_S:
             return self._elapsed + wall
-        ran, waited = self._schedstat()
+        ran, waited, runnable = self._schedstat()
         share = 1.0
         if self._demand is not None:
             d_ran, d_waited = max(0, ran - self._demand[0]), max(0, waited - self._demand[1])
             if (d_ran + d_waited) / 1e9 > self.WORKING * wall:
                 share = d_ran / (d_ran + d_waited)
+            elif runnable:
+                # The kernel adds a wait on the run queue to schedstat when the wait ends: a thread
+                # that waited the whole sample and waits still shows nothing. Starved, not idle.
+                share = 0.0
         self._elapsed += wall * max(share, 1 / self.MAX_SLOWDOWN)
         self._wall, self._demand = now, (ran, waited)
         return self._elapsed
