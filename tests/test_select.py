@@ -106,26 +106,33 @@ def test_folds_keep_recordings_whole(synthetic_train):
         select.fold_indices(ws, 3, seed=0)
 
 
-def row(name, hidden, accs, instructions, model_bytes=1000, why_not=""):
+def row(name, hidden, accs, instructions, model_bytes=1000, why_not="", losses=None):
     number = features.BY_NAME[name].number
     return select.Row(select.Candidate(number, (), hidden), instructions=instructions, model_bytes=model_bytes,
-                      fold_accuracies=accs, why_not=why_not)
+                      fold_accuracies=accs, why_not=why_not,
+                      fold_losses=losses if losses is not None else [0.5] * len(accs))
 
 
-def test_rule_best_mean_then_the_cheapest_within_one_standard_error():
-    best = row("spectral", (), [1.0, 0.9, 1.0, 0.9], 30000)           # mean 0.95, se 0.029
-    near_cheap = row("stats8", (), [0.9, 0.95, 0.95, 0.9], 5000)      # mean 0.925: within
-    far_cheaper = row("stats16", (), [0.8, 0.8, 0.85, 0.8], 1000)     # mean 0.81: not within
+def test_rule_best_mean_then_the_lowest_log_loss_then_the_cheapest():
+    best = row("rocket", (), [1.0, 0.9, 1.0, 0.9], 300000)                    # mean 0.95
+    near_cheap = row("stats8", (), [0.9, 0.95, 0.95, 0.9], 5000)              # mean 0.925: not taken for its cost
     unfit = row("stats8", (16,), [1.0, 1.0, 1.0, 1.0], 10, why_not="budget")
-    chosen, top, reason = select.choose([best, near_cheap, far_cheaper, unfit])
-    assert top is best and chosen is near_cheap and "cheapest" in reason
-    chosen, top, reason = select.choose([best, far_cheaper])
-    assert chosen is best and "best mean" in reason
-    unknown = row("stats16", (), [1.0, 0.9, 1.0, 0.9], None)          # no cost model: never the cheaper
-    assert select.choose([unknown, best])[0] is best
-    assert select.choose([unknown, near_cheap])[0] is near_cheap
+    chosen, top, reason = select.choose([near_cheap, best, unfit])
+    assert chosen is best and top is best and reason == "best mean CV accuracy (95.0 %)"
+    sure = row("spectral", (), [1.0, 0.9, 1.0, 0.9], 30000, losses=[0.1] * 4)  # the same mean, a better score
+    chosen, _, reason = select.choose([best, sure, near_cheap])
+    assert chosen is sure and "of the 2 candidates that share it, the lowest CV log loss (0.100)" in reason
+    cheaper_twin = row("stats16", (), [1.0, 0.9, 1.0, 0.9], 1000, losses=[0.1] * 4)
+    assert select.choose([best, sure, cheaper_twin])[0] is cheaper_twin            # all else equal: the cheapest
+    unknown = row("stats16", (), [1.0, 0.9, 1.0, 0.9], None, losses=[0.1] * 4)     # no cost model: never the cheaper
+    assert select.choose([unknown, sure])[0] is sure
     with pytest.raises(ModelFormatError, match="budget"):
         select.choose([unfit])
+
+
+def test_log_loss_is_the_mean_cross_entropy():
+    logits = np.array([[0.0, 0.0], [np.log(3.0), 0.0]])
+    assert select.log_loss(logits, np.array([0, 0])) == pytest.approx((np.log(2) + np.log(4 / 3)) / 2)
 
 
 # ---- the board's limits -------------------------------------------------------------------------

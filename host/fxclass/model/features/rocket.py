@@ -18,8 +18,8 @@ combination and its biases per kernel. For a window x (L samples, C channels, in
 Y_MAX = 1365 = floor(32767 / 24) is what lets the Cortex-M4 variant work on two int16 samples a word:
 |conv| <= 12 Y_MAX = 16380 (weights 2, 2, 2 and six -1: 12 in absolute sum) and |bias| <= 16380, so
 bias - conv, the kernel's last step, stays within int16 (|.| <= 32760), as do S9 (9 Y_MAX) and the
-partial sums it takes (11 Y_MAX). `fit` sets offset and shift so that the training windows' sums land
-well inside that range; the clamp keeps the arithmetic exact on any input, full scale included.
+partial sums it takes (11 Y_MAX). `fit` sets offset and shift so that nearly all of the training windows'
+sums land well inside that range; the clamp keeps the arithmetic exact on any input, full scale included.
 
 Features come block by block, then kernel by kernel, then bias by bias. docs/model-format.md ("rocket")
 gives the FEATURES section.
@@ -52,6 +52,7 @@ BLOCK_BYTES = 12             # u16 dilation, u16 channel mask, i32 offset, u8 sh
 _HEADER = struct.Struct("<HHI")
 _BLOCK = struct.Struct("<HHiBBBB")
 GOLDEN = (np.sqrt(5) + 1) / 2
+SCALE_PERCENTILE = 99.0     # of the training samples' distances from the offset: see _scale
 
 
 def _pad4(n: int) -> int:
@@ -274,11 +275,14 @@ def _combination(rng: np.random.Generator, n_channels: int) -> int:
 
 def _scale(windows: np.ndarray, mask: int) -> tuple[int, int]:
     """offset and shift of a combination: its training mean, and the smallest shift that brings the
-    training windows' largest distance from it to at most Y_MAX / 2 (headroom for unseen data)."""
+    99th percentile of the training samples' distances from it to at most Y_MAX / 2. A percentile, not
+    the largest distance: series with rare spikes (appliance currents, impacts) would otherwise spend
+    the signal's few hundred levels on the spikes alone; values up to twice that distance, and so
+    unseen data that is somewhat larger, stay unclamped, and the clamp keeps any other input exact."""
     channels = [c for c in range(windows.shape[-1]) if mask >> c & 1]
     s = windows[..., channels].astype(np.int64).sum(axis=-1)
     offset = int(np.clip(np.round(s.mean()), -MAX_OFFSET, MAX_OFFSET))
-    spread = int(np.abs(s - offset).max()) if s.size else 0
+    spread = int(np.ceil(np.percentile(np.abs(s - offset), SCALE_PERCENTILE))) if s.size else 0
     shift = 0
     while (spread >> shift) > Y_MAX // 2 and shift < MAX_SHIFT:
         shift += 1
