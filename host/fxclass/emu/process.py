@@ -160,38 +160,37 @@ def serving_pid(port: int) -> int:
     raise ProcessLookupError(f"no process listens on port {port}")
 
 
+def _threads(pids: list[int]):
+    """The /proc task folders of every thread of pids still alive."""
+    for pid in pids:
+        try:
+            yield from Path(f"/proc/{pid}/task").iterdir()
+        except OSError:
+            continue
+
+
 def cpu_ns(pids: list[int]) -> tuple[int, int]:
     """CPU time run and waited for on a run queue, in ns, summed over the threads of pids."""
     ran = waited = 0
-    for pid in pids:
+    for task in _threads(pids):
         try:
-            tasks = list(Path(f"/proc/{pid}/task").iterdir())
-        except OSError:
+            run_ns, wait_ns, _ = (int(v) for v in (task / "schedstat").read_text().split())
+        except (OSError, ValueError):
             continue
-        for task in tasks:
-            try:
-                run_ns, wait_ns, _ = (int(v) for v in (task / "schedstat").read_text().split())
-            except (OSError, ValueError):
-                continue
-            ran += run_ns
-            waited += wait_ns
+        ran += run_ns
+        waited += wait_ns
     return ran, waited
 
 
 def any_runnable(pids: list[int]) -> bool:
     """Whether a thread of pids is running or waiting on a run queue (state R)."""
-    for pid in pids:
+    for task in _threads(pids):
         try:
-            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+            stat = (task / "stat").read_text()
         except OSError:
             continue
-        for task in tasks:
-            try:
-                stat = (task / "stat").read_text()
-            except OSError:
-                continue
-            if stat[stat.rindex(")") + 2] == "R":
-                return True
+        if stat[stat.rindex(")") + 2] == "R":
+            return True
     return False
 
 
