@@ -32,7 +32,7 @@ HOST_CFLAGS := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-pro
                -Ifirmware/core -Ifirmware/proto -g
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: help setup demo test test-robot bench accuracy firmware firmwares flash clean host-tools fuzz-smoke model native soak startup-check \
+.PHONY: help setup demo test test-builds test-robot bench accuracy firmware firmwares flash clean host-tools fuzz-smoke model native soak startup-check \
         farm-setup farm-local farm-test
 
 help: ## this list
@@ -125,20 +125,31 @@ $(HOST_BUILD)/fuzz_%: tests/native/fuzz_%.c $(CORE_SRC) $(CORE_HDR) $(HOST_BUILD
 	clang $(HOST_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    $(filter %.c %.o,$^) -o $@
 
+# The two fuzzers side by side (10 s each, one core each), each run's last line printed as it ends.
 fuzz-smoke: host-tools ## short fuzzing runs of the blob parser and the protocol
-	@for t in model proto; do mkdir -p $(HOST_BUILD)/corpus_$$t; \
-	  $(HOST_BUILD)/fuzz_$$t -max_total_time=10 -seed=1 $(HOST_BUILD)/corpus_$$t tests/fuzz_seeds/$$t 2>&1 | tail -1 || exit 1; done
+	@pids=""; for t in model proto; do mkdir -p $(HOST_BUILD)/corpus_$$t; \
+	  { $(HOST_BUILD)/fuzz_$$t -max_total_time=10 -seed=1 $(HOST_BUILD)/corpus_$$t tests/fuzz_seeds/$$t 2>&1 | tail -1; } & \
+	  pids="$$pids $$!"; done; \
+	status=0; for pid in $$pids; do wait $$pid || status=1; done; exit $$status
 
 # ---- the two commands ----------------------------------------------------------------------------
 demo: setup ## build the firmware, boot it in QEMU, classify BasicMotions test windows over its UART
 	$(MAKE) -s -C firmware BOARD=netduinoplus2
 	$(FXCLASS) run --sim --dataset basicmotions
 
+# Everything the tests run, built once before them, two compilers at a time: the board images with
+# their fault-test images, the bench image with and without FX_PORTABLE, the host builds of the core.
+# (The boards' loop builds one board at a time: each board's objects are made by one make.)
+test-builds: firmwares host-tools
+	$(MAKE) -s -C firmware BOARD=netduinoplus2 bench
+	$(MAKE) -s -C firmware BOARD=netduinoplus2 PORTABLE=1 bench
+
 # PYTEST_WORKERS=2 (or auto) spreads pytest over that many pytest-xdist workers, a file a worker so that
 # a module's emulator boots once (the builds are made before; conftest's make calls take turns). Not the
 # default yet: a whole run with two workers has not been shown free of failures under load.
 PYTEST_WORKERS ?= 0
-test: setup firmwares host-tools ## every test: Python, C core with sanitizers, firmware in QEMU, Robot suites, fuzz smoke
+test: setup ## every test: Python, C core with sanitizers, firmware in QEMU, Robot suites, fuzz smoke
+	$(MAKE) -s -j2 test-builds
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests
 	$(MAKE) -s test-robot
 	$(MAKE) -s fuzz-smoke
