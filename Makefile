@@ -144,15 +144,23 @@ test-builds: firmwares host-tools
 	$(MAKE) -s -C firmware BOARD=netduinoplus2 bench
 	$(MAKE) -s -C firmware BOARD=netduinoplus2 PORTABLE=1 bench
 
-# PYTEST_WORKERS=2 (or auto) spreads pytest over that many pytest-xdist workers, a file a worker so that
-# a module's emulator boots once (the builds are made before; conftest's make calls take turns). Not the
-# default yet: a whole run with two workers has not been shown free of failures under load.
+# The Robot suites run beside pytest and the fuzzers: each takes ports and folders of its own, and
+# nothing rebuilds the images they read once test-builds has made them. Their summary is printed at
+# the end; any failure fails the run. PYTEST_WORKERS=2 (or auto) spreads pytest over that many
+# pytest-xdist workers, a file a worker so that a module's emulator boots once (conftest's make calls
+# take turns). Not the default: beside the two Renodes the two cores are already full, and more
+# workers only take CPU time from the Renode runs, which are the longest part of the run.
 PYTEST_WORKERS ?= 0
+ROBOT_SUMMARY := build/robot/summary.log
 test: setup ## every test: Python, C core with sanitizers, firmware in QEMU, Robot suites, fuzz smoke
 	$(MAKE) -s -j2 test-builds
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests
-	$(MAKE) -s test-robot
-	$(MAKE) -s fuzz-smoke
+	@mkdir -p $(dir $(ROBOT_SUMMARY)); status=0; start=$$(date +%s); \
+	$(PY) tests/run_robot.py --output build/robot > $(ROBOT_SUMMARY) 2>&1 & robot=$$!; \
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests || status=1; \
+	echo "make test: pytest done at $$(( $$(date +%s) - start )) s"; \
+	$(MAKE) -s fuzz-smoke || status=1; \
+	wait $$robot || status=1; cat $(ROBOT_SUMMARY); \
+	echo "make test: all done at $$(( $$(date +%s) - start )) s after the builds"; exit $$status
 
 model: setup ## retrain and requantize the shipped default model (models/), with its model card
 	$(FXCLASS) train --dataset basicmotions --features stats16 --model mlp --hidden 24 --epochs 400 -o models/default.npz
