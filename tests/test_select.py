@@ -131,7 +131,7 @@ def test_rule_best_mean_then_the_lowest_log_loss_then_the_cheapest():
 
 
 def test_rule_within_the_folds_noise_the_candidate_that_sees_most():
-    # GunPoint's case: spectral one window better over 20 folds, rocket within the folds' noise of it.
+    # GunPoint's case: spectral three windows better over 20 folds, rocket within the folds' noise of it.
     spectral = row("spectral", (16,), [1.0] * 19 + [0.9], 9000, losses=[0.07] * 20, n_features=18)
     rocket = row("rocket", (), [1.0] * 16 + [0.9] * 4, 280000, losses=[0.05] * 20, n_features=504)
     wider = row("rocket", (), [1.0] * 16 + [0.9] * 4, 860000, losses=[0.06] * 20, n_features=2016)
