@@ -256,7 +256,7 @@ def test_a_set_with_parameters_travels_in_its_features_section(monkeypatch, tmp_
     from fxclass.model import features, train
     from fxclass.model.quantize import quantize
 
-    fset = features.FeatureSet(250, "scaled", _Scaled, True, "test set")
+    fset = features.FeatureSet(250, "scaled", _Scaled, True, "test set", 1)
     monkeypatch.setitem(features.SETS, 250, fset)
     data = blobs.windows(32, 3)
     fm = train.train(data, (4,), 20, feature_set=250, feature_options={"gain": 7})

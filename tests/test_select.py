@@ -106,28 +106,46 @@ def test_folds_keep_recordings_whole(synthetic_train):
         select.fold_indices(ws, 3, seed=0)
 
 
-def row(name, hidden, accs, instructions, model_bytes=1000, why_not="", losses=None):
+def row(name, hidden, accs, instructions, model_bytes=1000, why_not="", losses=None, n_features=16):
     number = features.BY_NAME[name].number
-    return select.Row(select.Candidate(number, (), hidden), instructions=instructions, model_bytes=model_bytes,
-                      fold_accuracies=accs, why_not=why_not,
+    return select.Row(select.Candidate(number, (), hidden), n_features=n_features, instructions=instructions,
+                      model_bytes=model_bytes, fold_accuracies=accs, why_not=why_not,
                       fold_losses=losses if losses is not None else [0.5] * len(accs))
 
 
 def test_rule_best_mean_then_the_lowest_log_loss_then_the_cheapest():
-    best = row("rocket", (), [1.0, 0.9, 1.0, 0.9], 300000)                    # mean 0.95
-    near_cheap = row("stats8", (), [0.9, 0.95, 0.95, 0.9], 5000)              # mean 0.925: not taken for its cost
-    unfit = row("stats8", (16,), [1.0, 1.0, 1.0, 1.0], 10, why_not="budget")
-    chosen, top, reason = select.choose([near_cheap, best, unfit])
-    assert chosen is best and top is best and reason == "best mean CV accuracy (95.0 %)"
-    sure = row("spectral", (), [1.0, 0.9, 1.0, 0.9], 30000, losses=[0.1] * 4)  # the same mean, a better score
-    chosen, _, reason = select.choose([best, sure, near_cheap])
+    best = row("stats16", (), [1.0, 0.9, 1.0, 0.9, 1.0, 0.9], 3000)             # mean 0.95
+    worse = row("rocket", (), [0.8, 0.7, 0.8, 0.7, 0.8, 0.7], 300000)           # 20 points below in every fold
+    unfit = row("rocket", (16,), [1.0] * 6, 10, why_not="budget")
+    chosen, top, reason = select.choose([worse, best, unfit])
+    assert chosen is best and top is best and reason == "best mean CV accuracy 95.0 %"
+    sure = row("stats16", (16,), [1.0, 0.9, 1.0, 0.9, 1.0, 0.9], 3000, losses=[0.1] * 6)  # a better score
+    chosen, _, reason = select.choose([best, sure, worse])
     assert chosen is sure and "of the 2 candidates that share it, the lowest CV log loss (0.100)" in reason
-    cheaper_twin = row("stats16", (), [1.0, 0.9, 1.0, 0.9], 1000, losses=[0.1] * 4)
+    cheaper_twin = row("stats16", (32,), [1.0, 0.9, 1.0, 0.9, 1.0, 0.9], 1000, losses=[0.1] * 6)
     assert select.choose([best, sure, cheaper_twin])[0] is cheaper_twin            # all else equal: the cheapest
-    unknown = row("stats16", (), [1.0, 0.9, 1.0, 0.9], None, losses=[0.1] * 4)     # no cost model: never the cheaper
+    unknown = row("stats16", (), [1.0, 0.9, 1.0, 0.9, 1.0, 0.9], None, losses=[0.1] * 6)  # no cost: never cheaper
     assert select.choose([unknown, sure])[0] is sure
     with pytest.raises(ModelFormatError, match="budget"):
         select.choose([unfit])
+
+
+def test_rule_within_the_folds_noise_the_candidate_that_sees_most():
+    # GunPoint's case: spectral three windows better over 20 folds, rocket within the folds' noise of it.
+    spectral = row("spectral", (16,), [1.0] * 19 + [0.9], 9000, losses=[0.07] * 20, n_features=18)
+    rocket = row("rocket", (), [1.0] * 16 + [0.9] * 4, 280000, losses=[0.05] * 20, n_features=504)
+    wider = row("rocket", (), [1.0] * 16 + [0.9] * 4, 860000, losses=[0.06] * 20, n_features=2016)
+    assert select.within_noise(rocket, spectral)
+    chosen, best, reason = select.choose([spectral, rocket])
+    assert (chosen, best) == (rocket, spectral)
+    assert "within the folds' noise" in reason and "the one that sees most: rocket, 504 features, 98.0 %" in reason
+    assert select.choose([spectral, rocket, wider])[0] is wider        # then the most features
+    # Outside the noise (one window worse in each of 20 folds) the best stays.
+    behind = row("rocket", (), [0.9] * 20, 280000, losses=[0.05] * 20, n_features=2016)
+    assert not select.within_noise(behind, spectral)
+    assert select.choose([spectral, behind])[0] is spectral
+    # Richer than the best but no better: equal folds, any capacity, are within noise.
+    assert select.within_noise(row("stats8", (), [1.0] * 19 + [0.9], 10), spectral)
 
 
 def test_log_loss_is_the_mean_cross_entropy():

@@ -45,6 +45,7 @@ class FeatureSet:
     module: ModuleType
     section: bool       # its blobs carry a FEATURES section (the firmware refuses one otherwise)
     title: str          # what the model card says it computes
+    capacity: int       # how much of a window's shape it sees, 1 (levels) .. 4 (waveforms): see select.choose
     options: dict = field(default_factory=dict)  # the module's options that the number fixes
 
     def fit(self, windows: np.ndarray, labels: np.ndarray, **options):
@@ -95,13 +96,13 @@ class FeatureSet:
 
 SETS: dict[int, FeatureSet] = {s.number: s for s in (
     FeatureSet(1, "stats8", stats, False, "stats8 (4 segment sums, min, max, total variation, absolute deviation "
-               "per channel)", {"n_segments": 4}),
+               "per channel)", 1, {"n_segments": 4}),
     FeatureSet(2, "stats16", stats, False, "stats16 (12 segment sums, min, max, total variation, absolute "
-               "deviation per channel)", {"n_segments": 12}),
+               "deviation per channel)", 2, {"n_segments": 12}),
     FeatureSet(3, "spectral", spectral, True, "spectral (Q8 log2 power of log-spaced bands of a fixed-point Welch "
-               "spectrum, mean and rms per channel)"),
+               "spectrum, mean and rms per channel)", 3),
     FeatureSet(4, "rocket", rocket, True, "rocket (MiniRocket in integers: counts of positive outputs of 84 fixed "
-               "length-9 kernels at several dilations and channel combinations)"),
+               "length-9 kernels at several dilations and channel combinations)", 4),
 )}
 BY_NAME: dict[str, FeatureSet] = {s.name: s for s in SETS.values()}
 
