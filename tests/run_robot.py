@@ -8,6 +8,7 @@ one, in the summary and in OUTPUT/renode-NOT-RUN.txt. Exits 1 when any suite fai
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import signal
 import subprocess
@@ -86,6 +87,14 @@ def main() -> int:
     args = parser.parse_args()
     out = args.output.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    # renode-test deletes and rewrites its result files in the folder: a second run into the same
+    # folder (make test-robot while make test runs) would fail both, so it waits for the first.
+    lock = (out / ".lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"== Robot suites: another run is writing to {out}; waiting for it to end", flush=True)
+        fcntl.flock(lock, fcntl.LOCK_EX)
     runs = []
     if args.backend in ("all", "qemu"):
         runs.append(start("QEMU netduinoplus2", out / "qemu.log",
