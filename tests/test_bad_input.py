@@ -434,20 +434,25 @@ def test_a_blob_the_firmware_refuses_for_a_weight_is_named(tmp_path, capsys):
 
 
 def _reached(proc, stage: str) -> bool:
-    """Whether the fxclass process has got to stage: loading numpy (its modules), or its emulator started."""
+    """Whether the fxclass process has got to stage: loading numpy (its modules), its first child
+    started (the emulator's watchdog: the emulator is being started), or QEMU started."""
     import psutil
 
     try:
         if stage == "imports":
             return "numpy" in Path(f"/proc/{proc.pid}/maps").read_text()
-        return bool(psutil.Process(proc.pid).children())
+        children = psutil.Process(proc.pid).children()
+        if stage == "first child":
+            return bool(children)
+        return any("qemu" in " ".join(child.cmdline()) for child in children)
     except (OSError, psutil.Error):
         return False
 
 
-@pytest.mark.parametrize("stage", ["imports", "emulator"])
+@pytest.mark.parametrize("stage", ["imports", "first child", "emulator"])
 def test_ctrl_c_during_start_up_is_an_exit_not_a_traceback(firmware_elf, stage):
-    """Ctrl-C while the modules load, and once QEMU has started (the host waiting for the firmware)."""
+    """Ctrl-C while the modules load, while the emulator is being started, and once QEMU has started
+    (the host waiting for the firmware)."""
     proc = subprocess.Popen([sys.executable, "-m", "fxclass", "info", "--sim"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=_sigint_as_from_a_terminal)

@@ -201,13 +201,12 @@ def test_validate_keeps_the_windows_compared_when_the_lease_is_lost(monkeypatch,
     assert "error: the lease of renode-nucleo-f411re was lost: its exporter no longer answers; 5 results were kept" in err
 
 
-@pytest.mark.parametrize("fork_free", [True, False], ids=["fork-free, as the Renode driver", "as fxclass's emulators"])
-def test_a_process_group_ends_with_its_starter(fork_free):
+def test_a_process_group_ends_with_its_starter():
     """An exporter killed (SIGKILL) leaves nothing: the watchdog ends the group (emu/process.py)."""
     from fxclass.emu.process import group_pids
 
     starter = subprocess.Popen([sys.executable, "-c", "import sys, time; from fxclass.emu.process import ProcessGroup\n"
-                                f"g = ProcessGroup(['sh', '-c', 'sleep 300 & wait'], fork_free={fork_free})\n"
+                                "g = ProcessGroup(['sh', '-c', 'sleep 300 & wait'])\n"
                                 "print(g.pgid, flush=True); time.sleep(300)"], stdout=subprocess.PIPE, text=True)
     pgid = int(starter.stdout.readline())
     deadline = time.monotonic() + 10

@@ -2,12 +2,18 @@
 
 They never outlive fxclass. Renode's `renode` is a shell script that runs mono as its child:
 signalling the script alone leaves Renode running with parent 1. So every emulator runs in a session
-(and process group) of its own, which stop() ends whole; a watchdog (a shell, told by the kernel when fxclass dies however it dies)
-ends the group if fxclass cannot; and the CPU the group wanted and got (/proc/PID/task/*/schedstat)
-tells a reply that is late because the machine starves the emulator from one that is not coming."""
+(and process group) of its own, which stop() ends whole; a watchdog shell, in a session of its own too,
+holds the read end of a pipe that only fxclass can write: when fxclass ends, however (SIGKILL
+included), the kernel closes its end and the watchdog kills the group. The CPU the group wanted and got
+(/proc/PID/task/*/schedstat) tells a reply that is late because the machine starves the emulator from
+one that is not coming.
+
+No Python code runs between fork() and exec() in any of these children (no preexec_fn): Python
+vforks, so a Ctrl-C to fxclass's process group cannot land in a half-made child (it printed
+"Exception ignored in: _after_fork" tracebacks), and a Jumpstarter exporter, whose gRPC threads hold
+locks across fork(), can start emulators too."""
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 import signal
@@ -16,26 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 PIDS_EVERY_S = 5.0
 STOP_GRACE_S = 5.0  # how long a group gets to end on SIGTERM before SIGKILL
-# A watchdog that sleeps until fxclass dies (the kernel sends it SIGTERM then) and kills the group.
-# `kill -s KILL -- -PGID` is the POSIX form that dash (Debian's sh) takes too: it refuses `-KILL --`.
-# It waits on its sleep with `wait`, which a trapped signal ends at once: a shell runs its traps only
-# after a command in the foreground ends, which made every stop() wait for the `sleep 1` under way.
-WATCHDOG = ('trap \'kill $nap 2>/dev/null; kill -s KILL -- -$1 2>/dev/null; exit 0\' TERM HUP INT; '
-            'while :; do sleep 60 & nap=$!; wait $nap; done')
-
-
-def _die_with_parent() -> None:
-    """In a child before exec, on Linux: SIGTERM when the process that started it ends, however."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _session_of_its_own() -> None:
-    os.setsid()
-    _die_with_parent()
+# The watchdog reads the group's id, then waits for a second line: "stopped" from stop(), or the end
+# of the pipe when fxclass has died, and then it kills the group. `kill -s KILL -- -PGID` is the
+# POSIX form that dash (Debian's sh) takes too: it refuses `-KILL --`.
+WATCHDOG = 'read pgid || exit 0; read stopped || kill -s KILL -- "-$pgid" 2>/dev/null; exit 0'
 
 
 def group_pids(pgid: int) -> list[int]:
@@ -57,24 +49,35 @@ def group_pids(pgid: int) -> list[int]:
 class ProcessGroup:
     """cmd in a process group of its own, with a watchdog that ends the group if fxclass dies first."""
 
-    def __init__(self, cmd: list[str], fork_free: bool = False, **popen):
-        """fork_free: started from a process whose threads hold locks across fork() (a Jumpstarter
-        exporter's gRPC aborts in its fork handlers), so no code runs between fork and exec: Python
-        vforks, and util-linux's setpriv sets the parent-death signal before it execs cmd."""
-        setpriv = shutil.which("setpriv") if fork_free and sys.platform.startswith("linux") else None
-        if setpriv:
-            self.proc = subprocess.Popen([setpriv, "--pdeathsig", "TERM", *cmd], start_new_session=True, **popen)
-        else:
-            self.proc = subprocess.Popen(cmd, preexec_fn=_session_of_its_own, **popen)
+    def __init__(self, cmd: list[str], **popen):
+        """popen: as subprocess.Popen takes (stdin, stdout, stderr, env, cwd)."""
+        read_end, self._lifeline = os.pipe()  # both close on exec: no other child holds them
+        try:
+            self._watchdog = subprocess.Popen(["sh", "-c", WATCHDOG, "fxclass-watchdog"], stdin=read_end,
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                              start_new_session=True)
+        except BaseException:
+            os.close(self._lifeline)
+            raise
+        finally:
+            os.close(read_end)
+        # On Linux the kernel also sends the group's leader SIGTERM when fxclass ends (util-linux's
+        # setpriv sets that before it execs cmd): it covers the instant before the watchdog knows
+        # the group's id.
+        setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+        try:
+            self.proc = subprocess.Popen([setpriv, "--pdeathsig", "TERM", *cmd] if setpriv else cmd,
+                                         start_new_session=True, **popen)
+        except BaseException:
+            self._end_watchdog()
+            raise
         self.pgid = self.proc.pid
+        try:
+            os.write(self._lifeline, b"%d\n" % self.pgid)
+        except OSError:  # the watchdog was killed at once: the leader's parent-death signal remains
+            pass
         self._pids: list[int] = [self.pgid]
         self._pids_at = 0.0
-        self._watchdog = None
-        if sys.platform.startswith("linux"):
-            watchdog = ["sh", "-c", WATCHDOG, "fxclass-watchdog", str(self.pgid)]
-            quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            self._watchdog = (subprocess.Popen([setpriv, "--pdeathsig", "TERM", *watchdog], **quiet) if setpriv else
-                              subprocess.Popen(watchdog, preexec_fn=_die_with_parent, **quiet))
 
     def poll(self) -> int | None:
         return self.proc.poll()
@@ -107,10 +110,19 @@ class ProcessGroup:
             except ProcessLookupError:
                 pass
         self.proc.wait()
-        if self._watchdog is not None:
-            self._watchdog.terminate()  # its trap kills an empty group: nothing
-            self._watchdog.wait()
-            self._watchdog = None
+        self._end_watchdog()
+
+    def _end_watchdog(self) -> None:
+        """Tell the watchdog the group has stopped, so that it exits without a kill."""
+        if self._lifeline is None:
+            return
+        try:
+            os.write(self._lifeline, b"stopped\n")
+        except OSError:  # it has died (someone killed it): nothing to tell
+            pass
+        os.close(self._lifeline)
+        self._lifeline = None
+        self._watchdog.wait()
 
 
 class ServingGroup:

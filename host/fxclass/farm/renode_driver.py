@@ -109,12 +109,13 @@ class FxclassRenodePower(RenodePower):
         cmdline = [_find_renode(), "--disable-xwt", "--plain", "--port", str(port)]
         self.logger.info("starting Renode: %s", " ".join(cmdline))
         # Started from the exporter's event loop thread, which lives as long as the exporter: the
-        # parent-death signal (of Renode and of its watchdog) follows that thread. Fork-free: a fork
-        # of the exporter, gRPC's threads running, aborted now and then in gRPC's fork handler.
+        # leader's parent-death signal follows that thread (the watchdog follows the process).
+        # ProcessGroup starts it without a fork of the exporter, whose gRPC threads abort in gRPC's
+        # fork handler now and then.
         # Its output goes to a file, read when it fails to start: a pipe nobody reads would stall it.
         log = Path(self.parent._tmp_dir.name) / "renode.log"
         with open(log, "wb") as out:
-            self._group = ProcessGroup(cmdline, fork_free=True, stdin=DEVNULL, stdout=out, stderr=STDOUT)
+            self._group = ProcessGroup(cmdline, stdin=DEVNULL, stdout=out, stderr=STDOUT)
         self._process = self._group.proc
         self._monitor = PromptingMonitor(self._group)
         try:
