@@ -14,7 +14,7 @@ ${FAULT_ELF}      ${CURDIR}/../firmware/build/${BOARD}/fxclass_fault.elf
 
 *** Test Cases ***
 Survives A 5000-Byte Burst Arriving At Once And Answers The Next Request
-    [Setup]    Start Firmware
+    [Setup]    Start Firmware    quantum=0.0001
     Execute Command    pause
     Send A Burst At Once    n_bytes=5000
     The Burst Should Reach The USART In One Instant
