@@ -157,3 +157,26 @@ def test_an_emulator_started_elsewhere_is_found_by_its_port_and_watched(native_b
         assert dev.request_info().board == "host"
         dev.close()
     assert EmulatorClock(group).dead()
+
+
+def test_a_ctrl_c_during_a_poll_or_a_stop_waits_until_it_is_done():
+    """A KeyboardInterrupt raised inside Popen.poll() once its lock is taken left the lock held, and
+    the stop that followed waited on it for ever; inside a stop it left part of a group running."""
+    from fxclass.emu.process import signals_held
+
+    group = ProcessGroup(["sleep", "300"])
+    reached_the_end = False
+    with pytest.raises(KeyboardInterrupt):
+        with signals_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)  # a handler would have run by now
+            assert group.poll() is None
+            reached_the_end = True
+    assert reached_the_end
+    started = time.monotonic()
+    group.stop()
+    assert time.monotonic() - started < STOP_BOUND_S
+    assert not group_pids(group.pgid)
+
+
+STOP_BOUND_S = 10

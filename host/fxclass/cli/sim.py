@@ -34,14 +34,15 @@ def command(board, renode, renode_path, native, elf, tcp_port, no_shield, imu_re
         raise click.UsageError("--imu-recording plays to an emulated sensor: add --renode or --native")
     emu = Emulator(board, elf, renode, tcp_port, native=native, renode_path=renode_path, shield=not no_shield,
                    imu_recording=imu_recording).start()
-    emu.play_imu()
-    click.echo(f"{emu.program} is running {emu.elf}")
-    click.echo(f"UART: {emu.url}")
-    click.echo("the firmware boots when the first client connects; Ctrl-C stops" if not renode else "Ctrl-C stops")
-    # `kill` (SIGTERM) stops it as cleanly as Ctrl-C: the emulator is stopped in the finally below.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # `kill` (SIGTERM) stops it as cleanly as Ctrl-C: the emulator is stopped in the finally below,
+    # whichever line the signal comes at.
     try:
-        while emu.proc.poll() is None:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        emu.play_imu()
+        click.echo(f"{emu.program} is running {emu.elf}")
+        click.echo(f"UART: {emu.url}")
+        click.echo("the firmware boots when the first client connects; Ctrl-C stops" if not renode else "Ctrl-C stops")
+        while emu.group.poll() is None:
             time.sleep(0.2)
         click.echo(f"emulator exited with status {emu.proc.returncode}", err=True)
     except KeyboardInterrupt:

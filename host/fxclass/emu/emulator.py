@@ -172,7 +172,7 @@ class Emulator:
     def _wait_listening(self, timeout: float) -> None:
         starting = self.clock.timer()
         while not port_listening(self.port):
-            if self.proc.poll() is not None:
+            if self.group.poll() is not None:
                 raise ToolError(f"{self.program} exited with status {self.proc.returncode}: {self.output()}")
             if starting.elapsed() > timeout:
                 raise ToolError(f"{self.program} did not open port {self.port} within {timeout:.0f} s of its running "

@@ -14,11 +14,13 @@ vforks, so a Ctrl-C to fxclass's process group cannot land in a half-made child 
 locks across fork(), can start emulators too."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -44,6 +46,37 @@ def group_pids(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             pids.append(int(entry.name))
     return pids
+
+
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def signals_held():
+    """Ctrl-C and SIGTERM wait until the block ends, then act as usual (on the main thread, where
+    Python runs its signal handlers; elsewhere nothing is held, as nothing is raised there).
+
+    Popen.poll() and wait() take a lock that a KeyboardInterrupt raised just after it is taken leaves
+    held: every later wait() then blocks for ever, and fxclass hung on Ctrl-C in its clean-up. A stop
+    is not to be broken off half way either, leaving part of a group running. The handlers are
+    swapped for ones that only note the signal (a thread mask would not do: a signal for the process
+    goes to any thread that does not block it, and Python then raises it in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {}
+    for signum in _HELD:
+        handler = signal.getsignal(signum)
+        if handler is not None:  # None: a handler not set from Python, left alone
+            previous[signum] = signal.signal(signum, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(caught):
+            signal.raise_signal(signum)
 
 
 class ProcessGroup:
@@ -80,7 +113,9 @@ class ProcessGroup:
         self._pids_at = 0.0
 
     def poll(self) -> int | None:
-        return self.proc.poll()
+        """The leader's exit status, None while it runs (safe from Ctrl-C: signals_held)."""
+        with signals_held():
+            return self.proc.poll()
 
     def pids(self) -> list[int]:
         """The group's processes, looked up again at most every PIDS_EVERY_S (a scan of /proc is slow on
@@ -90,7 +125,12 @@ class ProcessGroup:
         return self._pids
 
     def stop(self) -> None:
-        """SIGTERM to the whole group, SIGKILL to what is left after STOP_GRACE_S; then the watchdog."""
+        """SIGTERM to the whole group, SIGKILL to what is left after STOP_GRACE_S; then the watchdog.
+        Ctrl-C and SIGTERM wait until it is done."""
+        with signals_held():
+            self._stop()
+
+    def _stop(self) -> None:
         try:
             os.killpg(self.pgid, signal.SIGTERM)
         except ProcessLookupError:
