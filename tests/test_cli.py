@@ -28,7 +28,9 @@ def closed_soon(port: int, within: float = 5.0) -> bool:
     return not port_listening(port)
 
 
-def fx(*args, timeout=180):
+def fx(*args, timeout=600):
+    """fxclass ARGS as a subprocess. The time-out only catches a hang: fxclass's own waits are in the
+    emulator's time, and a command that boots QEMU can take minutes of wall time on a heavily loaded machine."""
     return subprocess.run([*FXCLASS, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
