@@ -23,7 +23,7 @@ from fxclass.device.link import Device
 from fxclass.device.sensor import IMU_CHANNEL_NAMES
 from fxclass.emu.emulator import free_port
 from fxclass.emu.imu import write_resd
-from fxclass.emu.process import EmulatorClock, ServingGroup
+from fxclass.emu.process import serving_clock
 from fxclass.errors import DeviceError
 from fxclass.firmware.build import elf_symbols
 from fxclass.model import fxm
@@ -52,15 +52,6 @@ def round_trip_ms(dev: Device, window: np.ndarray, count: int = 20) -> dict[str,
     return figures
 
 
-def _clock_of(url: str):
-    """The time of the emulator serving url (renode-test's Renode, which this library did not start),
-    or the wall clock when it cannot be found (another user's process, no /proc)."""
-    try:
-        return EmulatorClock(ServingGroup(int(url.rsplit(":", 1)[1])), lambda status: "the emulator exited")
-    except (ProcessLookupError, PermissionError, ValueError, OSError):
-        return None
-
-
 @library(scope="SUITE")
 class FxclassDevice:
     def __init__(self):
@@ -82,7 +73,7 @@ class FxclassDevice:
         # time-outs count Renode's own running time (fxclass.emu.process): on a busy machine they
         # stretch by the share of the CPU Renode wanted and did not get, so they bound a lost
         # reply, not the emulator's pace; a Renode that exits fails the wait at once.
-        self.dev = Device.open(url, timeout=10, boot_timeout=30, clock=_clock_of(url))
+        self.dev = Device.open(url, timeout=10, boot_timeout=30, clock=serving_clock(url))
         self.model = fxm.load(model)
 
     @keyword("Disconnect From Firmware")

@@ -65,7 +65,7 @@ def emulator(firmware_elf):
 def device(emulator):
     from fxclass.device.link import Device
 
-    dev = Device.open(emulator.url, timeout=10)
+    dev = Device.open(emulator.url, timeout=10, clock=emulator.clock)  # time-outs in its own time
     yield dev
     dev.close()
 

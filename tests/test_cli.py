@@ -194,7 +194,8 @@ def test_sim_prints_the_socket_url(firmware_elf, native_binary, args, board):
         url = lines[1].split()[-1]
         assert url.startswith("socket://127.0.0.1:")
         from fxclass.device.link import Device
-        with Device.open(url, timeout=5) as dev:
+        from fxclass.emu.process import serving_clock
+        with Device.open(url, timeout=5, clock=serving_clock(url)) as dev:
             assert dev.info.board == board
     finally:
         proc.terminate()

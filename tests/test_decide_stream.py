@@ -19,7 +19,7 @@ from fxclass.model.reference import Pipeline
 def device(request, firmware_elf, native_binary):
     native = request.param == "native"
     with Emulator(elf=native_binary if native else firmware_elf, native=native) as emu:
-        dev = Device.open(emu.url, timeout=10)
+        dev = Device.open(emu.url, timeout=10, clock=emu.clock)
         yield dev
         dev.close()
 

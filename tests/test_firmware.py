@@ -260,7 +260,7 @@ def test_fault_is_reported_on_the_console_and_the_firmware_resets():
 def test_native_fault_and_watchdog_reset_on_the_same_connection(native_binary, signal_name, report):
     """hal/host reports a fault signal on the console and resets (re-executes, keeping the socket);
     SIGALRM is its watchdog expiring, which resets without a report, as the IWDG does."""
-    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=5) as dev:
+    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=5, clock=emu.clock) as dev:
         emu.proc.send_signal(getattr(signal, signal_name))
         texts, deadline = [], time.monotonic() + 10
         while "fxclass 0.1.0 host ready" not in texts and time.monotonic() < deadline:
@@ -311,7 +311,7 @@ def test_a_host_that_stops_reading_does_not_trip_the_native_watchdog(native_bina
     import select
     import socket
 
-    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10) as dev:
+    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10, clock=emu.clock) as dev:
         uptime = dev.stats()["uptime_ms"]
         # Non-blocking, as pyserial keeps it. A smaller receive buffer backs the replies up sooner;
         # not below a few of the loopback's 64 KiB segments, or TCP itself stalls for seconds.

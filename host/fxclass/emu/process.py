@@ -312,3 +312,13 @@ class EmulatorTimer:
         self._elapsed += wall * max(share, 1 / self.MAX_SLOWDOWN)
         self._wall, self._demand = now, (ran, waited)
         return self._elapsed
+
+
+def serving_clock(url: str) -> EmulatorClock | None:
+    """The time of the emulator that serves socket://127.0.0.1:PORT (one that another process started:
+    renode-test's Renode, `fxclass sim`'s), or None for the wall clock when it cannot be found (another
+    user's process, no /proc)."""
+    try:
+        return EmulatorClock(ServingGroup(int(url.rsplit(":", 1)[1])), lambda status: "the emulator exited")
+    except (ProcessLookupError, PermissionError, ValueError, OSError):
+        return None
