@@ -312,7 +312,7 @@ class FxclassDevice:
         reader = self.dev.link.reader
         for msg_type, payload in requests:
             seq = self.dev.send(msg_type, payload)
-            deadline = time.monotonic() + 30
+            waiting = self.dev.clock.timer()  # Renode's own time: a starved Renode is late, not dead
             while True:
                 self.dev.link.poll()
                 if any(t.endswith(" ready") for t in reader.texts):
@@ -323,8 +323,8 @@ class FxclassDevice:
                     if reply.type != p.ACK:
                         raise AssertionError(f"upload refused: {p.error_text(reply.payload[0])}")
                     break
-                if time.monotonic() > deadline:
-                    raise AssertionError("no reply and no reset within 30 s")
+                if waiting.elapsed() > 30:
+                    raise AssertionError("no reply and no reset within 30 s of Renode's running time")
             reader.frames.clear()
         raise AssertionError("the upload completed: the reset never came")
 
@@ -351,12 +351,12 @@ class FxclassDevice:
 
     def _collect_alone(self, done, idle_timeout: float) -> None:
         reader = self.dev.link.reader
-        last = time.monotonic()
+        quiet = self.dev.clock.timer()  # in Renode's own time, as the device's replies are
         while not done():
             self.dev.link.poll()
             reader.texts.clear()
             for frame in reader.frames:
-                last = time.monotonic()
+                quiet.restart()
                 if frame.type == p.MODE_REPLY and frame.seq == 0:
                     self.setup = p.ModeReply.parse(frame.payload)
                 elif frame.type == p.LIVE_RESULT:
@@ -364,8 +364,9 @@ class FxclassDevice:
                 elif frame.type == p.ERROR:
                     raise AssertionError(f"the board refused LIVE at power-on: {p.error_text(frame.payload[0])}")
             reader.frames.clear()
-            if time.monotonic() - last > idle_timeout:
-                raise AssertionError(f"{len(self.live)} LIVE results, then nothing for {idle_timeout} s")
+            if quiet.elapsed() > idle_timeout:
+                raise AssertionError(f"{len(self.live)} LIVE results, then nothing for {idle_timeout} s of Renode's "
+                                     "running time")
 
     @keyword("LED Should Have Shown The LIVE Classes In Turn")
     def led_shows_classes(self, transitions: str, min_classes: int = 3):

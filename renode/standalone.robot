@@ -63,6 +63,8 @@ A Board Configured For LIVE At Boot Classifies A Recording Alone And Shows The C
     Execute Command    sysbus WriteDoubleWord 0xE000ED0C 0x05FA0004
     Wait For LIVE At Power-On
     Execute Command    pause
+    # The record starts here: a heartbeat pulse that the reset cut short would read as a blink.
+    Execute Command    ledlog Clear
     Execute Command    sysbus.i2c1.lsm6dso FeedAccelerationSamplesFromRESD @${resd} 0 0 CurrentVirtualTime
     Execute Command    sysbus.i2c1.lsm6dso FeedAngularRateSamplesFromRESD @${resd} 0 0 CurrentVirtualTime
     Execute Command    start
@@ -96,6 +98,11 @@ A Board Alone Raises Each Class's Pin While It Decides The Class And Blinks Unkn
     Execute Command    sysbus WriteDoubleWord 0xE000ED0C 0x05FA0004
     Wait For LIVE At Power-On
     Execute Command    pause
+    # The records start here: a heartbeat pulse that the reset cut short read as a blink, the LED
+    # then showing a class before the first decision (seen once under two busy loops).
+    FOR    ${log}    IN    ledlog    d2log    d7log    d4log
+        Execute Command    ${log} Clear
+    END
     Execute Command    sysbus.i2c1.lsm6dso FeedAccelerationSamplesFromRESD @${resd} 0 0 CurrentVirtualTime
     Execute Command    sysbus.i2c1.lsm6dso FeedAngularRateSamplesFromRESD @${resd} 0 0 CurrentVirtualTime
     Execute Command    start
