@@ -1,4 +1,5 @@
-/* fx_i2c_stm32f4.c: polled I2C1 master (PB8 = SCL, PB9 = SDA, 400 kHz) with time-outs and bus recovery. */
+/* fx_i2c_stm32f4.c: I2C1 master (PB8 = SCL, PB9 = SDA, 400 kHz) with time-outs and bus recovery. The
+   core sleeps while it waits for the peripheral: its event and error interrupts wake it. */
 #include "fx_hal_stm32f4.h"
 
 #include "stm32f4_regs.h"
@@ -11,6 +12,7 @@
 #define WAIT_MS 10u
 
 static uint32_t apb1_hz;
+static uint32_t cr2_freq; /* CR2 with no interrupt enabled: FREQ, the APB1 clock in MHz */
 
 /* Spin for about us microseconds on SysTick, which counts down from RVR at the core clock. */
 static void spin_us(uint32_t us)
@@ -37,7 +39,8 @@ static void peripheral_init(void)
     I2C1_CR1 = I2C_CR1_SWRST;
     I2C1_CR1 = 0;
     const uint32_t mhz = apb1_hz / 1000000u;
-    I2C1_CR2 = mhz; /* FREQ: the APB1 clock in MHz */
+    cr2_freq = mhz;
+    I2C1_CR2 = cr2_freq;
     /* Fast mode, duty 2:1: f_SCL = f_PCLK / (3 * CCR), rounded up so SCL stays at most 400 kHz. */
     const uint32_t ccr = (apb1_hz + 3u * I2C_HZ - 1u) / (3u * I2C_HZ);
     I2C1_CCR = I2C_CCR_FS | (ccr < 1u ? 1u : ccr);
@@ -83,23 +86,51 @@ static void bus_recover(void)
     peripheral_init();
 }
 
-/* About a microsecond on the core alone, touching no bus: a 3-cycle loop. */
-static void pause_1us(void)
+#define EV_BIT (1u << (I2C1_EV_IRQN % 32u))
+#define ER_BIT (1u << (I2C1_ER_IRQN % 32u))
+#define SR1_ERRORS (I2C_SR1_AF | I2C_SR1_BERR | I2C_SR1_ARLO)
+
+/* The two interrupts only wake the core from wait_sr1's WFI. Each masks its own line in the NVIC and
+   leaves the peripheral's flags for wait_sr1 to read; wait_sr1 unmasks the lines before it sleeps. */
+void I2C1_EV_IRQHandler(void);
+void I2C1_EV_IRQHandler(void)
 {
-    uint32_t n = fx_hal_sysclk_hz() / 3000000u;
-    __asm volatile("1: subs %0, %0, #1\n\tbhi 1b" : "+r"(n) : : "cc");
+    NVIC_ICER(I2C1_EV_IRQN / 32u) = EV_BIT;
 }
 
-/* Wait until (SR1 & mask) != 0; a NACK or bus error ends the wait early. SR1 is read about once a
-   microsecond, not as fast as the core can: a byte takes 23 us, so a flag is seen at most a
-   microsecond late. Renode's STM32F4_I2C sets its flags only where the machine next synchronises
-   its time (every 1 ms, fxclass.resc), and each read of SR1 leaves Renode's translated code: read
-   back to back, they made a second of LIVE cost 17 times the instructions of an idle one and most
-   of the host time of the Renode sensor tests. */
+void I2C1_ER_IRQHandler(void);
+void I2C1_ER_IRQHandler(void)
+{
+    NVIC_ICER(I2C1_ER_IRQN / 32u) = ER_BIT;
+}
+
+/* Until SR1 has a flag of mask or an error, or a SysTick (1 ms) comes. With interrupts masked
+   (PRIMASK) from the last look at SR1 to the WFI, a flag that is set in between still ends the WFI at
+   once: a pending interrupt wakes the core whatever PRIMASK says. */
+static void sleep_until_flag(uint32_t mask)
+{
+    __asm volatile("cpsid i" ::: "memory");
+    NVIC_ISER(I2C1_EV_IRQN / 32u) = EV_BIT;
+    NVIC_ISER(I2C1_ER_IRQN / 32u) = ER_BIT;
+    if ((I2C1_SR1 & (mask | SR1_ERRORS)) == 0u) {
+        __asm volatile("dsb\n\twfi" ::: "memory");
+    }
+    __asm volatile("cpsie i" ::: "memory");
+}
+
+/* Wait until (SR1 & mask) != 0; a NACK or bus error ends the wait early. The core sleeps meanwhile:
+   a byte takes 23 us on the bus, and under Renode, whose STM32F4_I2C sets TXE and BTF after a
+   written byte only where the machine next synchronises its time (every 1 ms, fxclass.resc), a
+   core that read SR1 in a loop made a second of LIVE cost 17 times the instructions of an idle one
+   and most of the host time of the Renode sensor tests. TXE and RXNE interrupt only with ITBUFEN,
+   set while one of them is awaited: TXE stays set while a byte goes out and would end every sleep
+   that waits for BTF. */
 static fx_i2c_status wait_sr1(uint32_t mask)
 {
+    I2C1_CR2 = cr2_freq | I2C_CR2_ITEVTEN | I2C_CR2_ITERREN |
+               ((mask & (I2C_SR1_TXE | I2C_SR1_RXNE)) != 0u ? I2C_CR2_ITBUFEN : 0u);
     const uint32_t start = fx_hal_millis();
-    for (;; pause_1us()) {
+    for (;; sleep_until_flag(mask)) {
         const uint32_t sr1 = I2C1_SR1;
         if (sr1 & I2C_SR1_AF) {
             I2C1_SR1 = ~I2C_SR1_AF; /* rc_w0 */
@@ -220,6 +251,9 @@ fx_i2c_status fx_hal_i2c_transfer(uint8_t addr7, const uint8_t *tx, size_t tx_le
     } else if (st == FX_I2C_OK || st == FX_I2C_NACK) {
         I2C1_CR1 |= I2C_CR1_STOP;
     }
+    I2C1_CR2 = cr2_freq; /* no interrupts between transfers */
+    NVIC_ICER(I2C1_EV_IRQN / 32u) = EV_BIT;
+    NVIC_ICER(I2C1_ER_IRQN / 32u) = ER_BIT;
     if (st == FX_I2C_TIMEOUT || st == FX_I2C_BUS_ERROR) {
         bus_recover();
     }

@@ -20,6 +20,8 @@ void SVC_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void PendSV_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void USART2_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void I2C1_EV_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void I2C1_ER_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
 
 #define N_IRQS 82u
 
@@ -35,6 +37,8 @@ static void (*const vector_table[16u + N_IRQS])(void) = {
     [11] = SVC_Handler,
     [14] = PendSV_Handler,
     [15] = SysTick_Handler,
+    [16u + I2C1_EV_IRQN] = I2C1_EV_IRQHandler,
+    [16u + I2C1_ER_IRQN] = I2C1_ER_IRQHandler,
     [16u + USART2_IRQN] = USART2_IRQHandler,
 };
 

@@ -112,6 +112,11 @@
 #define I2C_CR1_ACK (1u << 10)
 #define I2C_CR1_POS (1u << 11)
 #define I2C_CR1_SWRST (1u << 15)
+#define I2C_CR2_ITERREN (1u << 8)
+#define I2C_CR2_ITEVTEN (1u << 9)
+#define I2C_CR2_ITBUFEN (1u << 10)
+#define I2C1_EV_IRQN 31u
+#define I2C1_ER_IRQN 32u
 #define I2C_SR1_SB (1u << 0)
 #define I2C_SR1_ADDR (1u << 1)
 #define I2C_SR1_BTF (1u << 2)
