@@ -8,7 +8,6 @@ import pytest
 
 import blobs
 from fxclass.device import protocol as p
-from fxclass.device.link import Device
 from fxclass.emu.emulator import Emulator
 from fxclass.model import decide, fxm
 from fxclass.model.openset import calibrate
@@ -19,7 +18,7 @@ from fxclass.model.reference import Pipeline
 def device(request, firmware_elf, native_binary):
     native = request.param == "native"
     with Emulator(elf=native_binary if native else firmware_elf, native=native) as emu:
-        dev = Device.open(emu.url, timeout=10, clock=emu.clock)
+        dev = emu.open_device(timeout=10)
         yield dev
         dev.close()
 

@@ -90,7 +90,7 @@ def test_a_renode_start_up_that_fails_leaves_nothing_behind():
 
 def test_an_emulator_that_exits_is_reported_at_once(native_binary):
     with Emulator(elf=native_binary, native=True) as emu:
-        dev = Device.open(emu.url, timeout=60, clock=emu.clock)
+        dev = emu.open_device(timeout=60)
         emu.proc.kill()
         started = time.monotonic()
         with pytest.raises(LinkError, match="exited with status|read from .* failed|write to .* failed"):

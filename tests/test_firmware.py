@@ -16,7 +16,6 @@ import serial
 
 from fxclass.data import datasets
 from fxclass.device import protocol as p
-from fxclass.device.link import Device
 from fxclass.emu.emulator import Emulator
 from fxclass.errors import DeviceError
 from fxclass.firmware.build import REPO, elf_symbols
@@ -260,7 +259,7 @@ def test_fault_is_reported_on_the_console_and_the_firmware_resets():
 def test_native_fault_and_watchdog_reset_on_the_same_connection(native_binary, signal_name, report):
     """hal/host reports a fault signal on the console and resets (re-executes, keeping the socket);
     SIGALRM is its watchdog expiring, which resets without a report, as the IWDG does."""
-    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=5, clock=emu.clock) as dev:
+    with Emulator(elf=native_binary, native=True) as emu, emu.open_device(timeout=5) as dev:
         emu.proc.send_signal(getattr(signal, signal_name))
         texts, deadline = [], time.monotonic() + 10
         while "fxclass 0.1.0 host ready" not in texts and time.monotonic() < deadline:
@@ -311,7 +310,7 @@ def test_a_host_that_stops_reading_does_not_trip_the_native_watchdog(native_bina
     import select
     import socket
 
-    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10, clock=emu.clock) as dev:
+    with Emulator(elf=native_binary, native=True) as emu, emu.open_device(timeout=10) as dev:
         uptime = dev.stats()["uptime_ms"]
         # Non-blocking, as pyserial keeps it. A smaller receive buffer backs the replies up sooner;
         # not below a few of the loopback's 64 KiB segments, or TCP itself stalls for seconds.
@@ -349,6 +348,10 @@ def test_a_host_that_stops_reading_does_not_trip_the_native_watchdog(native_bina
             if select.select([sock], [], [], 0.05)[0]:
                 received += sock.recv(1 << 16)
         requests = sent_bytes // len(frame)
-        assert b"ready" not in received and b"FAULT" not in received, "the firmware reset"
+        for marker in (b"FAULT", b"ready"):
+            at = received.find(marker)
+            assert at < 0, (f"the firmware reset ({marker.decode()} after {received.count(0, 0, at)} replies; "
+                            f"{requests} requests sent): {bytes(received[max(0, at - 80):at + 80])!r}; "
+                            f"its log: {emu.output(600)!r}")
         assert received.count(0) == requests == requests_wanted, (received.count(0), requests)
         assert dev.request_info() and dev.stats()["uptime_ms"] > uptime + 6000

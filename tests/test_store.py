@@ -56,7 +56,7 @@ def _check_runs(dev: Device, model: fxm.Model) -> None:
 
 def test_a_kept_upload_survives_resets_and_a_ram_trial_does_not(native_binary, flash_file, default_model):
     new = _retrained_model(default_model)
-    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10, clock=emu.clock) as dev:
+    with Emulator(elf=native_binary, native=True) as emu, emu.open_device(timeout=10) as dev:
         assert dev.info.flash_controller and dev.info.model_source == "built-in"
         dev.upload(fxm.pack(new), keep=True)
         assert (dev.info.model_source, dev.info.model_seq) == ("flash slot 0", 1)
@@ -72,7 +72,7 @@ def test_a_kept_upload_survives_resets_and_a_ram_trial_does_not(native_binary, f
         dev.upload(fxm.pack(default_model), keep=True)  # the next record goes to the other slot
         assert (dev.info.model_source, dev.info.model_seq) == ("flash slot 1", 2)
     # Power off and on: a new process on the same flash.
-    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10, clock=emu.clock) as dev:
+    with Emulator(elf=native_binary, native=True) as emu, emu.open_device(timeout=10) as dev:
         assert (dev.info.model_source, dev.info.model_seq) == ("flash slot 1", 2)
         _check_runs(dev, default_model)
 
@@ -91,7 +91,7 @@ def test_a_power_cut_anywhere_in_an_upload_boots_a_whole_model(native_binary, fl
     one or the other, never a half-written one, and the new one only once its commit word is whole."""
     old, new = default_model, _retrained_model(default_model)
     old_blob, new_blob = fxm.pack(old), fxm.pack(new)
-    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10, clock=emu.clock) as dev:
+    with Emulator(elf=native_binary, native=True) as emu, emu.open_device(timeout=10) as dev:
         dev.upload(old_blob, keep=True)
     kept = flash_file.read_bytes()
     total = 4 + (len(new_blob) + 3) // 4 + 4 + 1
@@ -102,7 +102,7 @@ def test_a_power_cut_anywhere_in_an_upload_boots_a_whole_model(native_binary, fl
     for n in points:
         flash_file.write_bytes(kept)
         monkeypatch.setenv("FXCLASS_NATIVE_FLASH_CUT", str(n))
-        with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10, clock=emu.clock) as dev:
+        with Emulator(elf=native_binary, native=True) as emu, emu.open_device(timeout=10) as dev:
             _upload_until_cut(dev, new_blob)
             dev.connect()  # the board comes back after the cut
             assert dev.announcements[-1].endswith("ready"), dev.announcements
@@ -114,7 +114,7 @@ def test_a_power_cut_anywhere_in_an_upload_boots_a_whole_model(native_binary, fl
     # And without a cut, the new one (the cut variable cleared).
     flash_file.write_bytes(kept)
     monkeypatch.delenv("FXCLASS_NATIVE_FLASH_CUT")
-    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10, clock=emu.clock) as dev:
+    with Emulator(elf=native_binary, native=True) as emu, emu.open_device(timeout=10) as dev:
         dev.upload(new_blob, keep=True)
         dev.reset()
         assert dev.info.model_source == "flash slot 1"
@@ -123,7 +123,7 @@ def test_a_power_cut_anywhere_in_an_upload_boots_a_whole_model(native_binary, fl
 
 def test_the_configuration_is_kept_checked_and_reset(native_binary, flash_file):
     golden = {name: wire for name, _, _, _, wire in __import__("test_protocol").golden()}
-    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10, clock=emu.clock) as dev:
+    with Emulator(elf=native_binary, native=True) as emu, emu.open_device(timeout=10) as dev:
         dev.link.write(golden["config_get"])  # seq 10, as the golden reply
         assert dev.wait_reply(10, p.CONFIG_REPLY).payload == p.decode(golden["config_reply_defaults"][:-1]).payload
         reply = cfg.set_values(dev, ["boot_mode=live", "led=heartbeat", "pin.Running=D7", "decision_dwell=3"])
@@ -153,7 +153,7 @@ def test_forget_erases_the_kept_models_and_configuration(native_binary, flash_fi
     once and after a reset and a power cycle, so the board is host-driven again."""
     new, other = _retrained_model(default_model), _retrained_model(default_model)
     other.model_id = 0xBEEF
-    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10, clock=emu.clock) as dev:
+    with Emulator(elf=native_binary, native=True) as emu, emu.open_device(timeout=10) as dev:
         builtin_id = dev.info.model_id
         defaults = dev.config().values
         dev.upload(fxm.pack(new), keep=True)
@@ -172,7 +172,7 @@ def test_forget_erases_the_kept_models_and_configuration(native_binary, flash_fi
         dev.upload(fxm.pack(new), keep=True)  # and the store takes records again
         assert (dev.info.model_source, dev.info.model_seq) == ("flash slot 0", 1)
         dev.forget()
-    with Emulator(elf=native_binary, native=True) as emu, Device.open(emu.url, timeout=10, clock=emu.clock) as dev:
+    with Emulator(elf=native_binary, native=True) as emu, emu.open_device(timeout=10) as dev:
         assert (dev.info.model_source, dev.info.model_id, dev.info.config_source) == ("built-in", builtin_id, "built-in")
         _check_runs(dev, default_model)
         with pytest.raises(DeviceError) as err:

@@ -153,6 +153,9 @@ static void on_fault(int sig)
 static void on_watchdog(int sig)
 {
     (void)sig;
+    /* A board's IWDG resets without a word on the console; the host's log says why. */
+    static const char why[] = "fxclass native: watchdog: the main loop did not kick it for 2 s, resetting\n";
+    (void)!write(STDERR_FILENO, why, sizeof why - 1u);
     reset_now();
 }
 

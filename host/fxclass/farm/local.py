@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..emu.emulator import free_port, port_listening
+from ..emu.process import signals_held
 from ..emu.renode import find_renode
 from ..errors import LeaseError
 from ..firmware.build import REPO
@@ -156,9 +157,11 @@ def wait_listening(exporters: list[Exporter], timeout_s: float = START_TIMEOUT_S
     for e in exporters:
         port = int(e.address.rpartition(":")[2])
         while not port_listening(port):
-            if e.process.poll() is not None or time.monotonic() > deadline:
+            with signals_held():
+                status = e.process.poll()
+            if status is not None or time.monotonic() > deadline:
                 raise LeaseError(f"the exporter {e.name} did not start (`jmp run` exited with "
-                                 f"{e.process.poll()}); see its log in the farm's folder")
+                                 f"{status}); see its log in the farm's folder")
             time.sleep(0.2)
 
 
@@ -195,17 +198,19 @@ def kill(exporter: Exporter) -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    exporter.process.wait()
+    with signals_held():
+        exporter.process.wait()
 
 
 def stop(exporter: Exporter) -> None:
     """End an exporter the way its service manager would (SIGTERM), and kill it if it lingers."""
-    if exporter.process.poll() is None:
-        exporter.process.terminate()
-        try:
-            exporter.process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            kill(exporter)
+    with signals_held():  # a Ctrl-C here would leave Popen's lock held, and every later wait() stuck
+        if exporter.process.poll() is None:
+            exporter.process.terminate()
+            try:
+                exporter.process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                kill(exporter)
 
 
 def serve(configs: list[Path], inventory: Path) -> list[Exporter]:
