@@ -111,6 +111,10 @@ static char *put_uint(char *p, unsigned v)
 /* Called from signal handlers too, so only async-signal-safe calls: no stdio, no malloc. */
 static void reset_now(void)
 {
+    /* The alarm would outlive execve, and until the new image has set its handlers SIGALRM ends the
+       process instead of resetting it: a new image slow to start on a busy host died at a RESET. It
+       kicks the watchdog once it has set them (fx_hal_init). */
+    alarm(0);
     static char fds[sizeof FDS_ENV + 24];
     char *p = fds;
     memcpy(p, FDS_ENV "=", sizeof FDS_ENV);
