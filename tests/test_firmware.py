@@ -255,10 +255,10 @@ def test_fault_is_reported_on_the_console_and_the_firmware_resets():
     assert text.count(b"fault test: undefined instruction next") >= 2, "the image came back after the reset"
 
 
-@pytest.mark.parametrize("signal_name, report", [("SIGSEGV", "FAULT signal 11"), ("SIGALRM", None)])
+@pytest.mark.parametrize("signal_name, report", [("SIGSEGV", "FAULT signal 11"), ("SIGPROF", None)])
 def test_native_fault_and_watchdog_reset_on_the_same_connection(native_binary, signal_name, report):
     """hal/host reports a fault signal on the console and resets (re-executes, keeping the socket);
-    SIGALRM is its watchdog expiring, which resets without a report, as the IWDG does."""
+    SIGPROF is its watchdog expiring, which resets without a report, as the IWDG does."""
     with Emulator(elf=native_binary, native=True) as emu, emu.open_device(timeout=5) as dev:
         emu.proc.send_signal(getattr(signal, signal_name))
         texts, deadline = [], time.monotonic() + 10

@@ -5,7 +5,10 @@
  * console, and when it goes away the next one is accepted. A reset re-executes the program and keeps
  * both sockets (their descriptors travel in FXCLASS_NATIVE_FDS), so the host sees a reboot on the same
  * connection, as on a board. Faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE) are reported on the console
- * and reset, and so does the watchdog (SIGALRM) when the main loop stops kicking it for 2 s.
+ * and reset, and so does the watchdog (SIGPROF) when the main loop stops kicking it for 2 s of the
+ * program's own running time (ITIMER_PROF, its CPU time): an emulated board's watchdog counts the
+ * board's virtual time, and a host too busy to run the program, or a virtual machine whose CPU is
+ * taken away, does not stop the kicks of a firmware that is not hung.
  * Cycles are nanoseconds of the monotonic clock, so INFO reports a 1 GHz clock and cycle source 2.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,13 +44,22 @@ static void die(const char *what)
     exit(1);
 }
 
+/* Stops the watchdog's timer; whether it was running. */
+static int watchdog_stop(void)
+{
+    const struct itimerval off = {0};
+    struct itimerval was;
+    (void)setitimer(ITIMER_PROF, &off, &was);
+    return was.it_value.tv_sec != 0 || was.it_value.tv_usec != 0;
+}
+
 static void accept_console(void)
 {
     if (console_fd >= 0) {
         close(console_fd);
         console_fd = -1;
     }
-    const unsigned watchdog_left = alarm(0); /* no watchdog while nobody is connected */
+    const int watchdog_was_running = watchdog_stop(); /* no watchdog while nobody is connected */
     int fd;
     do {
         fd = accept(listen_fd, NULL, NULL);
@@ -55,8 +68,8 @@ static void accept_console(void)
         die("accept");
     }
     console_fd = fd;
-    if (watchdog_left != 0u) {
-        alarm(WATCHDOG_SECONDS);
+    if (watchdog_was_running) {
+        fx_hal_watchdog_kick();
     }
     if (fcntl(console_fd, F_SETFL, fcntl(console_fd, F_GETFL) | O_NONBLOCK) != 0) {
         die("fcntl");
@@ -111,10 +124,9 @@ static char *put_uint(char *p, unsigned v)
 /* Called from signal handlers too, so only async-signal-safe calls: no stdio, no malloc. */
 static void reset_now(void)
 {
-    /* The alarm would outlive execve, and until the new image has set its handlers SIGALRM ends the
-       process instead of resetting it: a new image slow to start on a busy host died at a RESET. It
-       kicks the watchdog once it has set them (fx_hal_init). */
-    alarm(0);
+    /* The timer would outlive execve, and until the new image has set its handlers SIGPROF ends the
+       process instead of resetting it. The new image kicks the watchdog once it has set them. */
+    (void)watchdog_stop();
     static char fds[sizeof FDS_ENV + 24];
     char *p = fds;
     memcpy(p, FDS_ENV "=", sizeof FDS_ENV);
@@ -158,7 +170,7 @@ static void on_watchdog(int sig)
 {
     (void)sig;
     /* A board's IWDG resets without a word on the console; the host's log says why. */
-    static const char why[] = "fxclass native: watchdog: the main loop did not kick it for 2 s, resetting\n";
+    static const char why[] = "fxclass native: watchdog: the main loop ran 2 s without kicking it, resetting\n";
     (void)!write(STDERR_FILENO, why, sizeof why - 1u);
     reset_now();
 }
@@ -175,7 +187,7 @@ static void install_handlers(void)
     sigaction(SIGILL, &sa, NULL);
     sigaction(SIGFPE, &sa, NULL);
     sa.sa_handler = on_watchdog;
-    sigaction(SIGALRM, &sa, NULL);
+    sigaction(SIGPROF, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -282,7 +294,8 @@ void fx_hal_arduino_pin_write(uint8_t d, int high)
 
 void fx_hal_watchdog_kick(void)
 {
-    alarm(WATCHDOG_SECONDS);
+    const struct itimerval period = {.it_value = {.tv_sec = WATCHDOG_SECONDS}};
+    (void)setitimer(ITIMER_PROF, &period, NULL);
 }
 
 void fx_hal_wait_for_interrupt(void)
