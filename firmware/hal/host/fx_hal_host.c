@@ -121,7 +121,8 @@ static char *put_uint(char *p, unsigned v)
     return p;
 }
 
-/* Called from signal handlers too, so only async-signal-safe calls: no stdio, no malloc. */
+/* Called from signal handlers too, so only async-signal-safe calls: no stdio, no malloc (setitimer is
+   not on POSIX's list, but on Linux it is a plain system call). */
 static void reset_now(void)
 {
     /* The timer would outlive execve, and until the new image has set its handlers SIGPROF ends the
