@@ -63,9 +63,7 @@ def emulator(firmware_elf):
 
 @pytest.fixture(scope="module")
 def device(emulator):
-    from fxclass.device.link import Device
-
-    dev = Device.open(emulator.url, timeout=10, clock=emulator.clock)  # time-outs in its own time
+    dev = emulator.open_device(timeout=10)  # time-outs in its own time
     yield dev
     dev.close()
 

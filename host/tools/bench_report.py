@@ -212,7 +212,7 @@ def renode_round_trip(count: int = 100) -> dict:
         print(f"Renode round trip not measured: {exc}", file=sys.stderr)
         return {}
     with Emulator("nucleo_f446re", renode=True, shield=False) as emu, \
-            Device.open(emu.url, timeout=emu.reply_timeout, boot_timeout=60, clock=emu.clock) as dev:
+            emu.open_device(boot_timeout=60) as dev:
         window = np.zeros((dev.info.window_len, dev.info.n_channels), dtype=np.int16)
         return {"round_trip_ms_renode": round_trips(dev, window, count)}
 

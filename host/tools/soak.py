@@ -93,7 +93,7 @@ def soak_backend(backend: str, model: fxm.Model, count: int) -> tuple[dict, floa
     else:
         emu = Emulator()
     started = time.perf_counter()
-    with emu, Device.open(emu.url, timeout=emu.reply_timeout, boot_timeout=60, clock=emu.clock) as dev:
+    with emu, emu.open_device(boot_timeout=60) as dev:
         r = soak(dev, model, count,
                  progress=lambda i: print(f"\r{backend}: {i + 1}/{count}", end="", file=sys.stderr)
                  if (i + 1) % 500 == 0 else None)

@@ -97,11 +97,12 @@ class Emulator:
         return EmulatorClock(self.group, lambda status: f"{self.program} exited with status {status}"
                                                         f"{': ' + self.output(300) if self.output(300) else ''}")
 
-    def open_device(self, timeout: float | None = None) -> "Device":
+    def open_device(self, timeout: float | None = None, boot_timeout: float = 10.0) -> "Device":
         """The device it serves, with replies timed on its own clock; timeout defaults to reply_timeout."""
         from ..device.link import Device
 
-        return Device.open(self.url, timeout=self.reply_timeout if timeout is None else timeout, clock=self.clock)
+        return Device.open(self.url, timeout=self.reply_timeout if timeout is None else timeout,
+                           boot_timeout=boot_timeout, clock=self.clock)
 
     def command(self) -> list[str]:
         if self.native:
