@@ -167,8 +167,8 @@ model: setup ## retrain and requantize the shipped default model (models/), with
 	$(FXCLASS) quantize models/default.npz --dataset basicmotions -o models/default.fxm
 	$(FXCLASS) eval models/default.npz models/default.fxm --dataset basicmotions --card models/README.md
 
-test-robot: setup firmwares ## the Robot suites over QEMU and, where Renode is found, in Renode for each Nucleo
-	$(PY) tests/run_robot.py --output build/robot
+test-robot: setup firmwares ## the Robot suites over QEMU and, where Renode is found, every suite in Renode on each Nucleo
+	$(PY) tests/run_robot.py --output build/robot --all-suites
 
 bench: setup firmwares $(HOST_BUILD)/fxclass_native ## measure the default model on Cortex-M4 (QEMU instruction counts) -> bench/results.json
 	$(PY) host/tools/bench_report.py --output bench/results.json

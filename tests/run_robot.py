@@ -1,6 +1,12 @@
 """Runs the Robot Framework suites of renode/ for `make test`: over QEMU always, and in Renode, for
-each Nucleo board, wherever a Renode is found ($FXCLASS_RENODE, or `renode` on PATH). The runs go side
-by side, each in emulators of its own (renode-test and the keywords take free ports; every recording
+each Nucleo board, wherever a Renode is found ($FXCLASS_RENODE, or `renode` on PATH).
+
+Which Renode suites run on which board: by default every suite runs once, the console suite on each
+board (its tests are the board's own: name, clock, image) and the others shared out between the two
+(RENODE_SPLIT), since both boards run them on the same Renode models (USART, I2C and LSM6DSO, flash
+controller, IWDG, GPIO) with the same application code, and twice the work would find nothing more.
+--all-suites runs every suite on every board (`make test-robot`), as does naming a board with
+--board. The runs go side by side, each in emulators of its own (renode-test and the keywords take free ports; every recording
 is written in a folder of its own), so the wall time is that of the longest run, not their sum.
 Reports go to OUTPUT/qemu and OUTPUT/renode-BOARD, each run's console to OUTPUT/<run>.log (its end is
 printed when the run fails). Without Renode the Renode run is reported as not run, with how to get
@@ -20,6 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 QEMU_SUITES = ["renode/fxclass.robot"]
 RENODE_SUITES = ["renode/fxclass.robot", "renode/resilience.robot", "renode/sensor.robot", "renode/standalone.robot"]
+# Each suite once, the console suite on both boards; about the same Renode time for each board.
+RENODE_SPLIT = {
+    "nucleo_f446re": ["renode/fxclass.robot", "renode/resilience.robot", "renode/sensor.robot"],
+    "nucleo_f411re": ["renode/fxclass.robot", "renode/standalone.robot"],
+}
 FAILED_LOG_LINES = 60
 
 
@@ -83,7 +94,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, default=ROOT / "build" / "robot")
     parser.add_argument("--backend", choices=("all", "qemu", "renode"), default="all")
-    parser.add_argument("--board", action="append", choices=RENODE_BOARDS, help="Renode boards (default: all)")
+    parser.add_argument("--board", action="append", choices=RENODE_BOARDS,
+                        help="Renode boards, each running every suite (default: all, the suites shared out)")
+    parser.add_argument("--all-suites", action="store_true", help="every Renode suite on every board")
     args = parser.parse_args()
     out = args.output.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -112,9 +125,10 @@ def main() -> int:
             # renode-test runs Robot in the `python3` it finds first on PATH: this one, which has fxclass.
             env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
             for board in args.board or RENODE_BOARDS:
+                suites = RENODE_SUITES if args.all_suites or args.board else RENODE_SPLIT[board]
                 runs.append(start(f"Renode {board}", out / f"renode-{board}.log",
                                   [str(renode_test), "-r", str(out / f"renode-{board}"), "--variable", f"BOARD:{board}",
-                                   *RENODE_SUITES], env))
+                                   *suites], env))
     wait_all(runs)
     for run in runs:
         print(f"   {run.name}: {'passed' if run.ok else 'FAILED'} ({run.seconds:.0f} s)")

@@ -84,6 +84,20 @@ def test_sim_renode_script_loads_the_boards_platform_and_image(shield):
     assert not script.exists(), "stop() removes the script"
 
 
+def test_make_test_runs_every_renode_suite_and_the_console_suite_on_each_board():
+    """make test shares the Renode suites out between the boards (tests/run_robot.py): none may be
+    left out, none named that does not exist, and each board runs the console suite."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import run_robot
+
+    on_disk = sorted(f"renode/{p.name}" for p in RENODE.glob("*.robot"))
+    assert sorted(run_robot.RENODE_SUITES) == on_disk
+    assert sorted(run_robot.RENODE_SPLIT) == sorted(RENODE_BOARDS)
+    shared = [suite for suites in run_robot.RENODE_SPLIT.values() for suite in suites]
+    assert set(shared) == set(on_disk)
+    assert all("renode/fxclass.robot" in suites for suites in run_robot.RENODE_SPLIT.values())
+
+
 def test_renode_is_found_through_the_option_the_variable_or_path(tmp_path, monkeypatch):
     tree = tmp_path / "renode_1.15.3_portable"
     tree.mkdir()
