@@ -144,23 +144,21 @@ test-builds: firmwares host-tools
 	$(MAKE) -s -C firmware BOARD=netduinoplus2 bench
 	$(MAKE) -s -C firmware BOARD=netduinoplus2 PORTABLE=1 bench
 
-# The Robot suites and the fuzzers run beside pytest: each takes ports and folders of its own, and
-# nothing rebuilds the images they read once test-builds has made them. Their output is printed at
+# The Robot suites run beside pytest and the fuzzers: each takes ports and folders of its own, and
+# nothing rebuilds the images they read once test-builds has made them. Their summary is printed at
 # the end; any failure fails the run. pytest runs on PYTEST_WORKERS pytest-xdist workers (0: in its
 # own process), a file a worker so that a module's emulator boots once (conftest's make calls take
 # turns). Two: on 2 cores, from a fresh clone, the run after the builds took 665 s with two and
 # 697 s with none (the Renode runs then took 8-10 minutes; 5-6 now, and pytest is the longest part).
 PYTEST_WORKERS ?= 2
 ROBOT_SUMMARY := build/robot/summary.log
-FUZZ_LOG := $(HOST_BUILD)/fuzz-smoke.log
 test: setup ## every test: Python, C core with sanitizers, firmware in QEMU, Robot suites, fuzz smoke
 	$(MAKE) -s -j2 test-builds
 	@mkdir -p $(dir $(ROBOT_SUMMARY)); status=0; start=$$(date +%s); \
 	$(PY) tests/run_robot.py --output build/robot > $(ROBOT_SUMMARY) 2>&1 & robot=$$!; \
-	$(MAKE) -s fuzz-smoke > $(FUZZ_LOG) 2>&1 & fuzz=$$!; \
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests || status=1; \
 	echo "make test: pytest done at $$(( $$(date +%s) - start )) s"; \
-	wait $$fuzz || status=1; echo "== fuzz smoke:"; cat $(FUZZ_LOG); \
+	$(MAKE) -s fuzz-smoke || status=1; \
 	wait $$robot || status=1; cat $(ROBOT_SUMMARY); \
 	echo "make test: all done at $$(( $$(date +%s) - start )) s after the builds"; exit $$status
 
