@@ -152,7 +152,7 @@ test-builds: firmwares host-tools
 # the end; any failure fails the run. pytest runs on PYTEST_WORKERS pytest-xdist workers (0: in its
 # own process), a file a worker so that a module's emulator boots once (conftest's make calls take
 # turns). Two: on 2 cores, from a fresh clone, the run after the builds took 665 s with two and
-# 697 s with none (the Renode runs then took 8-10 minutes; 5-6 now, and pytest is the longest part).
+# 697 s with none (the Renode runs then took 8-10 minutes; about 3 now, and pytest is the longest part).
 PYTEST_WORKERS ?= 2
 ROBOT_SUMMARY := build/robot/summary.log
 test: setup ## every test: Python, C core with sanitizers, firmware in QEMU, Robot suites, fuzz smoke
