@@ -6,11 +6,14 @@ board (its tests are the board's own: name, clock, image) and the others shared 
 (RENODE_SPLIT), since both boards run them on the same Renode models (USART, I2C and LSM6DSO, flash
 controller, IWDG, GPIO) with the same application code, and twice the work would find nothing more.
 --all-suites runs every suite on every board (`make test-robot`), as does naming a board with
---board. The runs go side by side, each in emulators of its own (renode-test and the keywords take free ports; every recording
-is written in a folder of its own), so the wall time is that of the longest run, not their sum.
-Reports go to OUTPUT/qemu and OUTPUT/renode-BOARD, each run's console to OUTPUT/<run>.log (its end is
-printed when the run fails). Without Renode the Renode run is reported as not run, with how to get
-one, in the summary and in OUTPUT/renode-NOT-RUN.txt. Exits 1 when any suite fails."""
+--board.
+
+The runs go side by side, each in emulators of its own (renode-test and the keywords take free
+ports; every recording is written in a folder of its own), so the wall time is that of the longest
+run, not their sum. Reports go to OUTPUT/qemu and OUTPUT/renode-BOARD, each run's console to
+OUTPUT/<run>.log (its end is printed when the run fails). Without Renode the Renode run is reported
+as not run, with how to get one, in the summary and in OUTPUT/renode-NOT-RUN.txt. Exits 1 when any
+suite fails."""
 from __future__ import annotations
 
 import argparse
