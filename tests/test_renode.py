@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import run_robot
 from fxclass.data.recording import read_recording
 from fxclass.errors import ToolError
 from fxclass.emu.emulator import Emulator
@@ -87,9 +88,6 @@ def test_sim_renode_script_loads_the_boards_platform_and_image(shield):
 def test_make_test_runs_every_renode_suite_and_the_console_suite_on_each_board():
     """make test shares the Renode suites out between the boards (tests/run_robot.py): none may be
     left out, none named that does not exist, and each board runs the console suite."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    import run_robot
-
     on_disk = sorted(f"renode/{p.name}" for p in RENODE.glob("*.robot"))
     assert sorted(run_robot.RENODE_SUITES) == on_disk
     assert sorted(run_robot.RENODE_SPLIT) == sorted(RENODE_BOARDS)
